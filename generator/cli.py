@@ -1,0 +1,97 @@
+"""``generate-report``: parse, validate, call the pipeline, print one line. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator import __version__
+from generator.config import CORRECTIONS, AnalysisConfig
+from generator.errors import UserError
+from generator.progress import Progress
+
+
+def _parser() -> argparse.ArgumentParser:
+    d = AnalysisConfig()
+    p = argparse.ArgumentParser(
+        prog="generate-report",
+        description="Snapshot an Optuna study and write its findings report, tables and site.",
+    )
+    p.add_argument("--storage", required=True, help="sqlite:///file.db, postgresql://..., mysql+pymysql://..., or a file path")
+    p.add_argument("--study", help="study name (optional when the storage holds one study)")
+    p.add_argument("--out", default=".", type=Path, help="output folder holding report/ and site/ (default: .)")
+    p.add_argument("--list", action="store_true", help="list the studies in the storage with trial counts, then exit")
+    p.add_argument("--objective", type=int, default=d.objective, help="objective index to analyse (default: %(default)s)")
+    p.add_argument("--alpha", type=float, default=d.alpha, help="significance level for q (default: %(default)s)")
+    p.add_argument("--suggestive-alpha", type=float, default=d.suggestive_alpha, help="q below this is suggestive (default: %(default)s)")
+    p.add_argument("--correction", default=d.correction, help=f"multiple-comparison correction: {', '.join(CORRECTIONS)} (default: %(default)s)")
+    p.add_argument("--elite-quantile", type=float, default=d.elite_quantile, help="top fraction of complete trials counted as elites (default: %(default)s)")
+    p.add_argument("--baseline", type=float, default=d.baseline, help="chance-level objective value (default: from study user attrs)")
+    p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
+    return p
+
+
+def _config(args: argparse.Namespace) -> AnalysisConfig:
+    problems = []
+    if not 0 < args.alpha < 1:
+        problems.append(f"--alpha must be between 0 and 1, got {args.alpha}")
+    if not args.alpha <= args.suggestive_alpha < 1:
+        problems.append(f"--suggestive-alpha must be in [alpha, 1), got {args.suggestive_alpha}")
+    if args.correction not in CORRECTIONS:
+        problems.append(f"--correction must be one of {', '.join(CORRECTIONS)}, got {args.correction!r}")
+    if not 0 < args.elite_quantile < 1:
+        problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
+    if args.objective < 0:
+        problems.append(f"--objective must be 0 or more, got {args.objective}")
+    if problems:
+        raise UserError("; ".join(problems))
+    return AnalysisConfig(
+        objective=args.objective,
+        alpha=args.alpha,
+        suggestive_alpha=args.suggestive_alpha,
+        correction=args.correction,
+        elite_quantile=args.elite_quantile,
+        baseline=args.baseline,
+        seed=args.seed,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        from generator import pipeline  # heavy imports after argument parsing: --help stays fast
+
+        if args.list:
+            for name, counts in pipeline.list_storage(args.storage):
+                total = sum(counts.values())
+                detail = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"))
+                print(f"{name}\t{total} trials ({detail})")
+            return 0
+        config = _config(args)
+        outcome = pipeline.generate(args.storage, args.study, args.out, config, Progress(enabled=not args.quiet))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    rel = _relative(outcome.version_dir, args.out)
+    if outcome.created:
+        print(f"wrote {rel} for study {outcome.study!r}; site: {_relative(outcome.site_index, args.out)}")
+    else:
+        print(f"unchanged: {rel} already covers study {outcome.study!r}; nothing rewritten")
+    return 0
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Analysis settings: one typed source for every default (the CLI reads its defaults here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "fdr_by", "sidak", "holm-sidak", "none")
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Everything that changes the analysis (and so the report) besides the study itself."""
+
+    objective: int = 0
+    """Index of the objective analysed in a multi-objective study."""
+    alpha: float = 0.05
+    """Family-wise significance level; q below it is "strong"."""
+    suggestive_alpha: float = 0.10
+    """q below this (but not below alpha) is "suggestive"."""
+    correction: str = "holm"
+    """Multiple-comparison correction over all primary tests (statsmodels multipletests method)."""
+    elite_quantile: float = 0.25
+    """Top fraction of complete trials, by the objective's direction, that count as elites."""
+    baseline: float | None = None
+    """Chance-level objective value (e.g. 1/n_classes); read from study user attrs when unset."""
+    seed: int = 0
+    """Added to the snapshot-derived seed of every random procedure (bootstrap, forests)."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()

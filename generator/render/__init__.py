@@ -1,0 +1,1 @@
+"""Rendering: typed findings -> Markdown, JSON, CSV, YAML, charts. Never touches the storage."""

@@ -1,0 +1,25 @@
+"""findings.json: the typed findings serialized, with each warning's sentence added."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.findings.model import Findings
+from generator.findings.serialize import dumps, to_jsonable
+from generator.render.env import message_for
+
+
+def findings_document(findings: Findings) -> dict[str, Any]:
+    document = to_jsonable(findings)
+    for warning in document["warnings"]:
+        warning["message"] = message_for(warning["code"], warning["values"])
+    return document
+
+
+def findings_json(findings: Findings) -> str:
+    return dumps(findings_document(findings))
+
+
+def load_document(text: str) -> dict[str, Any]:
+    return dict(json.loads(text))

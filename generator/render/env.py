@@ -1,0 +1,125 @@
+"""The one Jinja environment: strict about missing names, explicit about escaping.
+
+Markdown templates are not autoescaped (Markdown is not HTML), so values that land in
+Markdown go through ``cell`` / ``code`` filters, and the Markdown-to-HTML step escapes any
+raw HTML. HTML templates are autoescaped.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+import yaml
+
+from generator.paths import templates_dir
+
+
+def fmt_num(value: Any, digits: int = 4) -> str:
+    """Numbers with ``digits`` significant digits; integers exactly; never an empty string."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    number = float(value)
+    if math.isnan(number):
+        return "n/a"
+    if math.isinf(number):
+        return "+inf" if number > 0 else "-inf"
+    if number == 0:
+        return "0"
+    text = f"{number:.{digits}g}"
+    return text.replace("e+0", "e+").replace("e-0", "e-")
+
+
+def fmt_p(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return "<0.0001" if float(value) < 1e-4 else f"{float(value):.4f}"
+
+
+def fmt_duration(seconds: Any) -> str:
+    if seconds is None:
+        return "n/a"
+    total = float(seconds)
+    if total < 60:
+        return f"{total:.1f} s"
+    minutes, secs = divmod(int(round(total)), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h {minutes:02d} min"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s"
+
+
+def fmt_value(value: Any) -> str:
+    """A parameter value as the user wrote it (JSON-ish: strings bare, None as null)."""
+    if value is None:
+        return "null"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return fmt_num(value, 6)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, never empty."""
+    text = " ".join(str(value).split()).replace("\\", "\\\\").replace("|", "\\|")
+    for char in "*_[]<>`":
+        text = text.replace(char, "\\" + char)
+    return text or "(empty)"
+
+
+def md_code(value: Any) -> str:
+    """Inline code that survives backticks and pipes in the value."""
+    text = " ".join(str(value).split()).replace("|", "\\|")
+    longest = 0
+    run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text or ' '}{pad}{fence}"
+
+
+@lru_cache(maxsize=1)
+def messages() -> dict[str, str]:
+    with (templates_dir() / "messages.yaml").open(encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle))
+
+
+def message_for(code: str, values: dict[str, Any]) -> str:
+    formatted = {k: fmt_num(v) if isinstance(v, float) else v for k, v in values.items()}
+    return messages()[code].format(**formatted)
+
+
+@lru_cache(maxsize=2)
+def environment(html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        num=fmt_num,
+        pvalue=fmt_p,
+        duration=fmt_duration,
+        value=fmt_value,
+        cell=md_cell,
+        code=md_code,
+    )
+    env.globals["message_for"] = message_for
+    return env
+
+
+def render(template: str, html: bool = False, **context: Any) -> str:
+    return environment(html).get_template(template).render(**context)

@@ -1,0 +1,154 @@
+"""Write a StudyRecord into snapshot.duckdb, with provenance and a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import optuna
+import pandas as pd
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    json_to_distribution,
+)
+
+from generator import __version__
+from generator.snapshot.schema import SNAPSHOT_FORMAT, TABLES
+from generator.storage.records import StudyRecord
+
+
+@lru_cache(maxsize=4096)
+def _parse_distribution(distribution_json: str) -> BaseDistribution:
+    with warnings.catch_warnings():
+        # Old schemas hold UniformDistribution & co; Optuna converts them with a deprecation warning.
+        warnings.simplefilter("ignore")
+        dist = json_to_distribution(distribution_json)
+        from optuna.distributions import _convert_old_distribution_to_new_distribution
+
+        return _convert_old_distribution_to_new_distribution(dist)
+
+
+def _distribution_fields(distribution_json: str) -> dict[str, Any]:
+    dist = _parse_distribution(distribution_json)
+    if isinstance(dist, CategoricalDistribution):
+        return {
+            "dist_type": "categorical",
+            "low": None,
+            "high": None,
+            "log": False,
+            "step": None,
+            "choices_json": json.dumps(list(dist.choices)),
+        }
+    assert isinstance(dist, FloatDistribution | IntDistribution)
+    return {
+        "dist_type": "int" if isinstance(dist, IntDistribution) else "float",
+        "low": float(dist.low),
+        "high": float(dist.high),
+        "log": bool(dist.log),
+        "step": None if dist.step is None else float(dist.step),
+        "choices_json": None,
+    }
+
+
+def normalize_params(params: pd.DataFrame) -> pd.DataFrame:
+    """Expand each param row with its parsed distribution and its external value.
+
+    ``value_num`` is the value as a number where it is one (floats, ints, numeric choices;
+    not booleans), so analyses can rank it; ``value_json`` is the external value as JSON.
+    """
+    out = params.copy()
+    fields = {d: _distribution_fields(d) for d in out["distribution_json"].unique()}
+    for column in ("dist_type", "low", "high", "log", "step", "choices_json"):
+        out[column] = out["distribution_json"].map(lambda d, c=column: fields[d][c])
+    externals = [
+        _external(_parse_distribution(d), internal)
+        for d, internal in zip(out["distribution_json"], out["internal"], strict=True)
+    ]
+    out["value_json"] = [json.dumps(v) for v in externals]
+    out["value_num"] = [
+        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else math.nan for v in externals
+    ]
+    return out
+
+
+def _external(dist: BaseDistribution, internal: float) -> Any:
+    if isinstance(dist, CategoricalDistribution):
+        return dist.choices[int(internal)]
+    if isinstance(dist, IntDistribution):
+        return int(round(internal))
+    return float(internal)
+
+
+def content_hash(record: StudyRecord) -> str:
+    """A hash of the study's content, independent of storage ids and row order.
+
+    CSV with 17 significant digits is a stable, library-version-independent serialization.
+    """
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"name": record.name, "directions": record.directions}).encode())
+    frames = {
+        "trials": record.trials.drop(columns=["trial_id"]),
+        "values": record.values,
+        "params": record.params,
+        "intermediate": record.intermediate,
+        "study_attrs": record.study_attrs,
+        "trial_attrs": record.trial_attrs,
+    }
+    for name, frame in frames.items():
+        digest.update(name.encode())
+        digest.update(frame.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%dT%H:%M:%S.%f").encode())
+    return digest.hexdigest()
+
+
+def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, str]) -> None:
+    """Create ``path`` (which must not exist) holding the study and its provenance."""
+    trials = record.trials.copy()
+    trials["duration_s"] = (trials["datetime_complete"] - trials["datetime_start"]).dt.total_seconds()
+    params = normalize_params(record.params) if len(record.params) else _empty_params()
+    provenance = {
+        "snapshot_format": SNAPSHOT_FORMAT,
+        "generator_version": __version__,
+        "optuna_version": optuna.__version__,
+        "duckdb_version": duckdb.__version__,
+        "study_name": record.name,
+        **record.source,
+        **extra_provenance,
+    }
+    frames = {
+        "provenance": pd.DataFrame(sorted(provenance.items()), columns=["key", "value"]),
+        "objectives": pd.DataFrame(
+            {"objective": range(len(record.directions)), "direction": list(record.directions)}
+        ),
+        "trials": trials,
+        "trial_values": record.values,
+        "params": params,
+        "intermediate_values": record.intermediate,
+        "study_attrs": record.study_attrs,
+        "trial_attrs": record.trial_attrs,
+    }
+    con = duckdb.connect(str(path))
+    try:
+        for table, ddl in TABLES.items():
+            con.execute(f"CREATE TABLE {table} ({ddl})")
+            frame = frames[table]
+            if len(frame):
+                columns = [c.split()[0] for c in ddl.split(", ") if not c.startswith("PRIMARY")]
+                con.register("incoming", frame[columns])
+                con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+                con.unregister("incoming")
+    finally:
+        con.close()
+
+
+def _empty_params() -> pd.DataFrame:
+    columns = [c.split()[0] for c in TABLES["params"].split(", ")]
+    return pd.DataFrame({c: [] for c in columns})

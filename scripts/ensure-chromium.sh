@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+set -euo pipefail
+if [ -x /usr/bin/chromium ]; then exit 0; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq chromium >/dev/null

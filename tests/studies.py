@@ -1,0 +1,153 @@
+"""Literal studies for tests: exactly the trials a test needs, built with Optuna's own API.
+
+``AWKWARD`` lists builders for the studies every stage must survive (STYLE.md item 3).
+Each builder takes an ``optuna.Study`` and adds trials to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import TrialState, create_trial
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+T0 = dt.datetime(2025, 1, 1, 12, 0, 0)
+
+
+def add(
+    study: optuna.Study,
+    params: dict[str, Any],
+    distributions: dict[str, Any],
+    value: float | list[float] | None = None,
+    state: TrialState = TrialState.COMPLETE,
+    intermediate: dict[int, float] | None = None,
+    user_attrs: dict[str, Any] | None = None,
+    minutes: int | None = None,
+) -> None:
+    """Add one finished (or running) trial; times are fixed so outputs are reproducible."""
+    n = len(study.trials)
+    start = T0 + dt.timedelta(minutes=10 * n)
+    values = None
+    if value is not None:
+        values = value if isinstance(value, list) else [value]
+    complete = None if state in (TrialState.RUNNING, TrialState.WAITING) else start + dt.timedelta(minutes=minutes or 5)
+    trial = create_trial(
+        state=state,
+        values=values if state == TrialState.COMPLETE else None,
+        params=params,
+        distributions=distributions,
+        intermediate_values=intermediate or {},
+        user_attrs=user_attrs or {},
+    )
+    trial.datetime_start = start if state != TrialState.WAITING else None
+    trial.datetime_complete = complete
+    study.add_trial(trial)
+
+
+X = FloatDistribution(0.0, 1.0)
+LR = FloatDistribution(1e-5, 1e-1, log=True)
+DEPTH = IntDistribution(2, 6)
+ENC = CategoricalDistribution(["cnn", "context"])
+BATCH = CategoricalDistribution([8, 16, 32, 64])
+FLAG = CategoricalDistribution([True, False])
+OPT = CategoricalDistribution(["adam", "sgd", None])
+
+
+def simple(study: optuna.Study, n: int = 12) -> None:
+    for i in range(n):
+        x = (i * 0.37) % 1.0
+        add(study, {"x": x, "lr": 10 ** (-5 + 4 * ((i * 0.61) % 1.0))}, {"x": X, "lr": LR}, 1.0 + 2 * x + 0.01 * i,
+            intermediate={0: x, 1: 2 * x})
+
+
+def empty(study: optuna.Study) -> None:
+    return None
+
+
+def all_failed(study: optuna.Study) -> None:
+    for i in range(3):
+        add(study, {"x": i / 4}, {"x": X}, state=TrialState.FAIL)
+
+
+def pruned_only(study: optuna.Study) -> None:
+    for i in range(4):
+        add(study, {"x": i / 4}, {"x": X}, state=TrialState.PRUNED, intermediate={0: 0.1 * i})
+
+
+def conditional(study: optuna.Study) -> None:
+    for i in range(20):
+        encoder = "cnn" if i % 4 else "context"
+        params: dict[str, Any] = {"encoder_type": encoder, "batch_size": [8, 16, 32, 64][i % 4]}
+        dists: dict[str, Any] = {"encoder_type": ENC, "batch_size": BATCH}
+        value = 0.2 - 0.01 * (i % 4)
+        if encoder == "cnn":
+            params["depth"] = 2 + i % 5
+            dists["depth"] = DEPTH
+            value += 0.02 * params["depth"]
+        else:
+            params["ctx_dropout"] = (i % 3) / 10
+            dists["ctx_dropout"] = FloatDistribution(0.0, 0.3)
+        add(study, params, dists, value)
+
+
+def dynamic_ranges(study: optuna.Study) -> None:
+    for i in range(10):
+        high = 10 if i < 5 else 30
+        add(study, {"depth": 2 + i % (high - 1)}, {"depth": IntDistribution(2, high)}, float(i))
+
+
+def multi_objective(study: optuna.Study) -> None:
+    for i in range(6):
+        add(study, {"x": i / 6}, {"x": X}, [float(i), float(6 - i)])
+
+
+def inf_values(study: optuna.Study) -> None:
+    for i in range(6):
+        add(study, {"x": i / 6}, {"x": X}, math.inf if i == 2 else float(i))
+
+
+def none_categoricals(study: optuna.Study) -> None:
+    for i in range(9):
+        add(study, {"optimizer": ["adam", "sgd", None][i % 3], "flag": bool(i % 2)}, {"optimizer": OPT, "flag": FLAG},
+            float(i % 3))
+
+
+def with_running(study: optuna.Study) -> None:
+    simple(study, 6)
+    add(study, {"x": 0.5}, {"x": X}, state=TrialState.RUNNING)
+    add(study, {"x": 0.4}, {"x": X}, state=TrialState.FAIL)
+    add(study, {"x": 0.3}, {"x": X}, state=TrialState.PRUNED)
+
+
+AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
+    "simple": (simple, ["maximize"]),
+    "all_failed": (all_failed, ["minimize"]),
+    "pruned_only": (pruned_only, ["maximize"]),
+    "conditional": (conditional, ["maximize"]),
+    "dynamic_ranges": (dynamic_ranges, ["minimize"]),
+    "multi_objective": (multi_objective, ["minimize", "maximize"]),
+    "inf_values": (inf_values, ["minimize"]),
+    "none_categoricals": (none_categoricals, ["minimize"]),
+    "with_running": (with_running, ["maximize"]),
+}
+
+HOSTILE_NAMES = ["team/a b", "<script>alert(1)</script>", 'quote"s', "ünïcödé ★", "..", "a|b"]
+
+
+def build(storage: str, name: str, builder: Callable[[optuna.Study], None], directions: list[str]) -> optuna.Study:
+    study = optuna.create_study(study_name=name, storage=storage, directions=directions)
+    builder(study)
+    return study
+
+
+def sqlite_study(path: Path, name: str, builder: Callable[[optuna.Study], None], directions: list[str]) -> str:
+    url = f"sqlite:///{path}"
+    build(url, name, builder, directions)
+    return url

@@ -1,0 +1,103 @@
+"""CLI behaviour: one-line errors with a non-zero exit, nothing half-written, --list."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+
+from generator.cli import main
+from tests.studies import simple, sqlite_study
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, err: str, fragment: str) -> None:
+    assert code != 0
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def two_studies(tmp_path: Path) -> str:
+    url = sqlite_study(tmp_path / "two.db", "alpha", simple, ["maximize"])
+    optuna.create_study(study_name="beta", storage=url)
+    return url
+
+
+def test_list_prints_studies_with_counts(capsys, two_studies: str) -> None:
+    code, out, _ = run(capsys, "--storage", two_studies, "--list")
+    assert code == 0
+    assert out.splitlines() == [
+        "alpha\t12 trials (12 complete, 0 pruned, 0 fail, 0 running, 0 waiting)",
+        "beta\t0 trials (0 complete, 0 pruned, 0 fail, 0 running, 0 waiting)",
+    ]
+
+
+def test_missing_study_with_several_lists_them(capsys, two_studies: str, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    code, _, err = run(capsys, "--storage", two_studies, "--out", str(out_dir))
+    assert_one_line_error(code, err, "choose one with --study: 'alpha', 'beta'")
+    assert not out_dir.exists()
+
+
+def test_unknown_study_lists_available(capsys, two_studies: str, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--storage", two_studies, "--study", "gamma", "--out", str(tmp_path / "o"))
+    assert_one_line_error(code, err, "no study named 'gamma'")
+    assert "available: 'alpha', 'beta'" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_empty_study_is_an_error(capsys, two_studies: str, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--storage", two_studies, "--study", "beta", "--out", str(tmp_path / "o"))
+    assert_one_line_error(code, err, "has no trials yet")
+    assert not (tmp_path / "o" / "report").exists() or not any((tmp_path / "o" / "report").rglob("*"))
+
+
+def test_unreachable_server(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--storage", "postgresql://nobody:hunter2@127.0.0.1:1/none", "--out", str(tmp_path))
+    assert_one_line_error(code, err, "cannot connect to postgresql://nobody@127.0.0.1:1/none")
+    assert "hunter2" not in err
+
+
+def test_not_an_optuna_sqlite(capsys, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    sqlite3.connect(path).execute("CREATE TABLE notes (x)").connection.close()
+    code, _, err = run(capsys, "--storage", str(path), "--out", str(tmp_path / "o"))
+    assert_one_line_error(code, err, "holds no Optuna tables")
+
+
+def test_bad_flags_are_collected_into_one_line(capsys, two_studies: str) -> None:
+    code, _, err = run(capsys, "--storage", two_studies, "--study", "alpha", "--alpha", "2", "--correction", "magic")
+    assert_one_line_error(code, err, "--alpha must be between 0 and 1")
+    assert "--correction must be one of" in err
+
+
+def test_objective_out_of_range(capsys, two_studies: str, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--storage", two_studies, "--study", "alpha", "--objective", "3", "--out", str(tmp_path / "o"))
+    assert_one_line_error(code, err, "--objective 3 is out of range")
+    assert not list((tmp_path / "o").rglob("findings.json"))
+
+
+def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--storage", str(junk), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: ") and "Traceback" not in result.stderr
+    assert result.stdout == ""

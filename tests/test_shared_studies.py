@@ -1,0 +1,36 @@
+"""Every study in every file of ../shared/studies gets a report; the files stay byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.storage import list_studies, locate
+from tests.conftest import shared_storage_files
+
+FILES = shared_storage_files()
+
+
+def digest(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_shared_study_reports(path: Path, tmp_path: Path) -> None:
+    before = digest(path)
+    siblings = sorted(p.name for p in path.parent.iterdir())
+    for name, counts in list_studies(locate(str(path))):
+        code = main(["--storage", str(path), "--study", name, "--out", str(tmp_path / "out"), "--quiet"])
+        if sum(counts.values()) == 0:
+            assert code == 2, "an empty study is refused with a one-line error"
+            continue
+        assert code == 0, name
+    assert digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == siblings, "no lock or journal files left behind"
+    for findings in (tmp_path / "out" / "report").rglob("findings.json"):
+        document = json.loads(findings.read_text())
+        assert document["study"]["n_trials"]["total"] > 0
