@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -35,3 +38,30 @@ def best_first(values: pd.DataFrame, direction: str) -> pd.DataFrame:
     key = -direction_sign(direction) * values["value"].to_numpy(dtype=float)
     order = np.lexsort((values["number"].to_numpy(), key))
     return values.iloc[order].reset_index(drop=True)
+
+
+def elite_count(n: int, quantile: float) -> int:
+    """How many of ``n`` complete trials are elites: ceil(quantile * n), at least one."""
+    return 0 if n == 0 else max(1, math.ceil(quantile * n - 1e-9))
+
+
+def elite_numbers(snapshot: Snapshot, objective: int, direction: str, quantile: float) -> frozenset[int]:
+    """Trial numbers of the elites: the best ``quantile`` of COMPLETE trials with finite values.
+
+    Ties at the cut-off are broken by trial number (earlier first), so the set is deterministic.
+    """
+    ordered = best_first(finite_objective_values(snapshot, objective), direction)
+    return frozenset(int(n) for n in ordered["number"].iloc[: elite_count(len(ordered), quantile)])
+
+
+def param_table(snapshot: Snapshot, objective: int) -> pd.DataFrame:
+    """COMPLETE trials with a finite value, one row each: ``number``, ``value``, then one
+    column per parameter holding ``value_num`` for numeric values and the decoded JSON value
+    otherwise (NaN where the parameter is absent)."""
+    values = finite_objective_values(snapshot, objective)
+    if snapshot.params.empty:
+        return values
+    params = snapshot.params[snapshot.params["number"].isin(values["number"])]
+    decoded = params["value_num"].where(params["value_num"].notna(), params["value_json"].map(json.loads))
+    wide = params.assign(v=decoded).pivot(index="number", columns="name", values="v")
+    return values.merge(wide.reset_index(), on="number", how="left")

@@ -1,0 +1,191 @@
+"""What each parameter is: its kind, its declared space (merged over the study), its condition.
+
+Every analysis (directionality, importance, refinement, charts) classifies parameters
+through :func:`param_specs`, so they can never disagree about a parameter's kind or branch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from generator.findings.model import Condition
+from generator.snapshot import Snapshot
+
+MAX_INT_PARENT_LEVELS = 10
+"""An integer parameter with at most this many observed values may be a parent (n_layers)."""
+
+KINDS = ("continuous", "integer", "ordinal", "boolean", "categorical")
+
+# Trials whose suggest calls ran to the end: failed/running trials may lack params they
+# would have had, so they must not decide which parameters are conditional.
+_STRUCTURE_STATES = ("COMPLETE", "PRUNED")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    kind: str
+    """continuous (float), integer, ordinal (numeric choices), boolean, categorical."""
+    dist_type: str
+    """Optuna distribution family: float, int or categorical."""
+    low: float | None
+    """Lowest declared bound over the study (the union of every declared range)."""
+    high: float | None
+    log: bool
+    step: float | None
+    choices: tuple[Any, ...]
+    """Union of declared choices, in order of first declaration."""
+    n_distributions: int
+    """Distinct declared distributions: more than one means the space changed mid-study."""
+    n_present: int
+    """COMPLETE or PRUNED trials in which the parameter exists."""
+    n_structure: int
+    """COMPLETE or PRUNED trials in the study."""
+    condition: Condition | None
+    """The parent parameter value(s) under which this one exists, when detected."""
+
+    @property
+    def dynamic(self) -> bool:
+        return self.n_distributions > 1
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("continuous", "integer", "ordinal")
+
+    @property
+    def always_present(self) -> bool:
+        return self.n_present == self.n_structure
+
+
+def classify(dist_type: str, choices: tuple[Any, ...]) -> str:
+    if dist_type == "float":
+        return "continuous"
+    if dist_type == "int":
+        return "integer"
+    if choices and all(isinstance(c, bool) for c in choices):
+        return "boolean"
+    if choices and all(isinstance(c, int | float) and not isinstance(c, bool) for c in choices):
+        return "ordinal"
+    return "categorical"
+
+
+def param_specs(snapshot: Snapshot) -> dict[str, ParamSpec]:
+    """One spec per parameter name, sorted by name."""
+    params = snapshot.params
+    structure_numbers = set(
+        snapshot.trials.loc[snapshot.trials["state"].isin(_STRUCTURE_STATES), "number"].tolist()
+    )
+    structural = params[params["number"].isin(structure_numbers)]
+    specs: dict[str, ParamSpec] = {}
+    conditions = detect_conditions(structural, len(structure_numbers))
+    for name, group in params.groupby("name", sort=True):
+        distributions = group.drop_duplicates("distribution_json")
+        dist_types = set(distributions["dist_type"])
+        # A parameter re-declared with another family keeps the most general: categorical.
+        dist_type = "categorical" if "categorical" in dist_types else ("float" if "float" in dist_types else "int")
+        choices: list[Any] = []
+        for raw in distributions["choices_json"].dropna():
+            for choice in json.loads(raw):
+                if not any(_same_choice(choice, seen) for seen in choices):
+                    choices.append(choice)
+        numeric = distributions[distributions["dist_type"] != "categorical"]
+        steps = numeric["step"].dropna().unique()
+        specs[str(name)] = ParamSpec(
+            name=str(name),
+            kind=classify(dist_type, tuple(choices)),
+            dist_type=dist_type,
+            low=float(numeric["low"].min()) if len(numeric) else None,
+            high=float(numeric["high"].max()) if len(numeric) else None,
+            log=bool(numeric["log"].any()) if len(numeric) else False,
+            step=float(steps[0]) if len(steps) == 1 else None,
+            choices=tuple(choices),
+            n_distributions=int(len(distributions)),
+            n_present=int(structural.loc[structural["name"] == name, "number"].nunique()),
+            n_structure=len(structure_numbers),
+            condition=conditions.get(str(name)),
+        )
+    return specs
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    # 1 == True in Python; choices of different types are different choices.
+    return type(a) is type(b) and a == b
+
+
+def detect_conditions(params: pd.DataFrame, n_trials: int) -> dict[str, Condition]:
+    """Find, for each parameter missing from some trials, the parent value(s) it exists under.
+
+    A parent ``Q`` explains child ``P`` when, among trials where ``Q`` exists, ``P`` exists
+    exactly when ``Q`` takes one of a set of values ``S`` that is a proper subset of ``Q``'s
+    observed values (``depth`` exists iff ``encoder_type == "cnn"``; ``n_units_2`` exists iff
+    ``n_layers in {3, 4}``). Among several explaining parents we prefer one that always
+    exists, then the smallest ``S``, then the name: a deterministic, most-specific choice.
+    """
+    if params.empty:
+        return {}
+    presence = params.pivot_table(index="number", columns="name", values="value_json", aggfunc="first")
+    # Only discrete parameters can be parents: with a float every value is unique, so any
+    # presence pattern would be "explained" by listing the values that happened to occur.
+    families = params.groupby("name")["dist_type"].agg(lambda t: set(t))
+    distinct = params.groupby("name")["value_json"].nunique()
+    eligible = {
+        name
+        for name in presence.columns
+        if "float" not in families[name] and ("categorical" in families[name] or distinct[name] <= MAX_INT_PARENT_LEVELS)
+    }
+    conditions: dict[str, Condition] = {}
+    for child in presence.columns:
+        has_child = presence[child].notna()
+        if has_child.all() and len(presence) == n_trials:
+            continue
+        candidates = []
+        for parent in presence.columns:
+            if parent == child or parent not in eligible:
+                continue
+            has_parent = presence[parent].notna()
+            if not (has_parent | ~has_child).all():  # parent must exist wherever child does
+                continue
+            parent_values = presence.loc[has_parent, parent]
+            values_with_child = set(parent_values[has_child[has_parent]])
+            values_without_child = set(parent_values[~has_child[has_parent]])
+            if not values_without_child or values_with_child & values_without_child:
+                continue
+            always = bool(has_parent.all()) and len(presence) == n_trials
+            candidates.append((not always, len(values_with_child), str(parent), values_with_child))
+        if candidates:
+            _, _, parent, values = min(candidates, key=lambda c: c[:3])
+            decoded = sorted((json.loads(v) for v in values), key=_sort_key)
+            conditions[str(child)] = Condition(parent=parent, value=decoded[0] if len(decoded) == 1 else decoded)
+    return conditions
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, int | float):
+        return (2, value)
+    return (3, str(value))
+
+
+def scale(spec: ParamSpec, values: np.ndarray) -> np.ndarray:
+    """Values on the parameter's own scale: log10 for log-declared params, as-is otherwise."""
+    if spec.log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(values.astype(float))
+    return values.astype(float)
+
+
+def condition_holds(condition: Condition, value_json: str | float | None) -> bool:
+    if value_json is None or (isinstance(value_json, float) and math.isnan(value_json)):
+        return False
+    value = json.loads(value_json) if isinstance(value_json, str) else value_json
+    allowed = condition.value if isinstance(condition.value, list) else [condition.value]
+    return any(_same_choice(value, a) for a in allowed)
