@@ -84,9 +84,9 @@ def pruned_only(study: optuna.Study) -> None:
 def conditional(study: optuna.Study) -> None:
     for i in range(20):
         encoder = "cnn" if i % 4 else "context"
-        params: dict[str, Any] = {"encoder_type": encoder, "batch_size": [8, 16, 32, 64][i % 4]}
+        params: dict[str, Any] = {"encoder_type": encoder, "batch_size": [8, 16, 32, 64][(i // 2) % 4]}
         dists: dict[str, Any] = {"encoder_type": ENC, "batch_size": BATCH}
-        value = 0.2 - 0.01 * (i % 4)
+        value = 0.2 - 0.01 * ((i // 2) % 4)
         if encoder == "cnn":
             params["depth"] = 2 + i % 5
             dists["depth"] = DEPTH

@@ -125,7 +125,8 @@ def detect_conditions(params: pd.DataFrame, n_trials: int) -> dict[str, Conditio
     exactly when ``Q`` takes one of a set of values ``S`` that is a proper subset of ``Q``'s
     observed values (``depth`` exists iff ``encoder_type == "cnn"``; ``n_units_2`` exists iff
     ``n_layers in {3, 4}``). Among several explaining parents we prefer one that always
-    exists, then the smallest ``S``, then the name: a deterministic, most-specific choice.
+    exists, then a categorical switch over a number, then the smallest ``S``, then the name:
+    a deterministic, most-specific choice.
     """
     if params.empty:
         return {}
@@ -157,9 +158,10 @@ def detect_conditions(params: pd.DataFrame, n_trials: int) -> dict[str, Conditio
             if not values_without_child or values_with_child & values_without_child:
                 continue
             always = bool(has_parent.all()) and len(presence) == n_trials
-            candidates.append((not always, len(values_with_child), str(parent), values_with_child))
+            switch = "categorical" in families[parent]  # a categorical switch is the usual parent
+            candidates.append((not always, not switch, len(values_with_child), str(parent), values_with_child))
         if candidates:
-            _, _, parent, values = min(candidates, key=lambda c: c[:3])
+            *_, parent, values = min(candidates, key=lambda c: c[:4])
             decoded = sorted((json.loads(v) for v in values), key=_sort_key)
             conditions[str(child)] = Condition(parent=parent, value=decoded[0] if len(decoded) == 1 else decoded)
     return conditions
