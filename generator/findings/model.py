@@ -118,6 +118,21 @@ class Importance:
 
 
 @dataclass(frozen=True)
+class Interaction:
+    """Strength of the joint (second-order) effect of two parameters on the objective.
+
+    Produced by the importance analysis; the charts pick their contour pairs from it.
+    """
+
+    param_a: str
+    param_b: str
+    method: str
+    strength: float
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
 class BoundaryHit:
     param: str
     side: str
@@ -158,6 +173,7 @@ class Findings:
     stats: StatsPolicy
     directionality: tuple[Directionality, ...] = ()
     importance: tuple[Importance, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
     boundary_hits: tuple[BoundaryHit, ...] = ()
     warnings: tuple[Finding, ...] = ()
     provenance: Provenance | None = None
