@@ -14,7 +14,7 @@ import pytest
 from generator.cli import main
 from generator.paths import schema_path
 from generator.slug import study_slug
-from tests.studies import AWKWARD, HOSTILE_NAMES, add, simple, sqlite_study, X
+from tests.studies import AWKWARD, HOSTILE_NAMES, X, add, simple, sqlite_study
 
 
 def tree_digest(root: Path) -> dict[str, str]:

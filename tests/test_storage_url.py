@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from generator.errors import UserError
 from generator.storage.url import StorageKind, locate, redact
-from sqlalchemy.engine import make_url
 
 
 def test_password_and_secret_query_are_removed() -> None:
