@@ -300,3 +300,31 @@ def test_a_study_named_like_the_assets_folder_still_works(tmp_path: Path) -> Non
     assert (out / "site" / "report" / "assets" / "vega-bundle.js").is_file()
     assert (out / "site" / "report" / "assets" / "index.html").is_file()
     assert check_links(out / "site") == []
+
+
+def test_the_pages_workflow_matches_the_makefile_and_the_cli() -> None:
+    """The GitHub Actions workflow publishes site/ and comments changes with flags that exist."""
+    from tests.conftest import REPO
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "site.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"]["branches"] == ["main"] and "pull_request" in triggers
+    makefile = (REPO / "Makefile").read_text()
+    assert f"EXAMPLE_STUDY   := {workflow['env']['STUDY']}" in makefile
+    assert f"EXAMPLE_STORAGE := {workflow['env']['STORAGE']}" in makefile
+    publish = workflow["jobs"]["publish"]
+    assert publish["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    uploads = [s for s in publish["steps"] if str(s.get("uses", "")).startswith("actions/upload-pages-artifact")]
+    assert [s["with"]["path"] for s in uploads] == ["site/"]
+    changes = workflow["jobs"]["changes"]
+    assert changes["permissions"]["pull-requests"] == "write"
+    script = "\n".join(str(s.get("run", "")) for s in changes["steps"])
+    assert "--print-changes" in script and "gh pr comment" in script
+    from generator.cli import _parser
+
+    flags = {option for action in _parser()._actions for option in action.option_strings}
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            for flag in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", str(step.get("run", ""))):
+                if "generate-report" in str(step.get("run", "")) and flag not in ("--edit-last", "--body-file"):
+                    assert flag in flags, flag
