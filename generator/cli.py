@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--elite-quantile", type=float, default=d.elite_quantile, help="top fraction of complete trials counted as elites (default: %(default)s)")
     p.add_argument("--baseline", type=float, default=d.baseline, help="chance-level objective value (default: from study user attrs)")
     p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
-    p.add_argument("--renderer", choices=RENDERERS, default=site.renderer, help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)")
+    p.add_argument("--renderer", default=site.renderer, help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)")
     p.add_argument("--print-changes", action="store_true", help="print the study's latest changes as Markdown on stdout (e.g. for a pull-request comment); without --storage, read them from --out without regenerating")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
@@ -49,6 +49,8 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
     if args.objective < 0:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
+    if args.renderer not in RENDERERS:
+        problems.append(f"--renderer must be one of {', '.join(RENDERERS)}, got {args.renderer!r}")
     if problems:
         raise UserError("; ".join(problems))
     return AnalysisConfig(
