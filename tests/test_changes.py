@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import optuna
 import pytest
 import yaml
@@ -16,6 +17,7 @@ from optuna.trial import TrialState
 
 from generator.cli import main
 from generator.findings.serialize import to_jsonable
+from generator.paths import schema_path
 from generator.pipeline import write_changes
 from generator.render.changes import (
     BestRef,
@@ -52,11 +54,14 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
             "user_attrs": {},
         },
         "summary": {
-            "n": 20,
+            "n": 20, "n_infinite": 0,
             "best": {"number": 7, "value": 0.81, "params": {"lr": 0.001, "depth": 4, "optimizer": "adam"},
                      "datetime_complete": "2025-01-01T13:15:00"},
-            "last_complete": "2025-01-01T15:00:00",
-            "first_start": "2025-01-01T12:00:00",
+            "worst": {"number": 2, "value": 0.4},
+            "mean": 0.6, "std": 0.1, "median": 0.61, "q1": 0.55, "q3": 0.7, "iqr": 0.15,
+            "first_start": "2025-01-01T12:00:00", "last_complete": "2025-01-01T15:00:00",
+            "wall_clock_s": 10800.0, "total_trial_time_s": 7200.0, "median_trial_time_s": 300.0,
+            "n_with_intermediate": 0, "intermediate_steps": 0,
         },
         "stats": {"alpha": 0.05, "suggestive_alpha": 0.10, "correction": "holm", "elite_quantile": 0.25},
         "directionality": [
@@ -83,7 +88,11 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
             {"code": "small_branch", "severity": "info", "message": "depth has 15 trials", "params": ["depth"],
              "values": {"n": 15}},
         ],
-        "provenance": {"generator_version": "0.1.0", "optuna_version": "5.0.0"},
+        "provenance": {
+            "generator_version": "0.1.0", "optuna_version": "5.0.0", "storage_kind": "sqlite", "storage": "s.db",
+            "schema_version": "v3.2.0.a", "input_hash": "0" * 64, "config_hash": "1" * 64,
+            "command": "generate-report --study sweep --storage s.db",
+        },
     }
     for path, value in overrides.items():
         section, _, key = path.partition("__")
@@ -105,6 +114,13 @@ AGGRESSIVE_BEFORE = {
         "batch_size": {"type": "categorical", "choices": [16, 32]},
     },
 }
+
+
+def test_hand_built_documents_follow_the_findings_schema(tmp_path: Path) -> None:
+    _, _, after = changed_pair(tmp_path)
+    schema = json.loads(schema_path().read_text())
+    jsonschema.validate(findings_doc(), schema)
+    jsonschema.validate(after, schema)
 
 
 def write_version(folder: Path, doc: dict[str, Any], configs: dict[str, Any]) -> Path:
