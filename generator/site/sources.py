@@ -116,13 +116,6 @@ class Project:
     root: Path
     studies: tuple[StudySource, ...]
 
-    def pages(self) -> list[str]:
-        pages = [HOME_PAGE]
-        for study in self.studies:
-            pages.append(f"report/{study.slug}/{PAGE_FILE}")
-            pages += [f"report/{study.slug}/{v.version}/{PAGE_FILE}" for v in study.versions]
-        return sorted(pages)
-
 
 def script_json(spec: Any) -> str:
     """JSON that cannot end a ``<script>`` element, open a Markdown code span or fence, or a
@@ -158,9 +151,11 @@ def write_project(out_dir: Path) -> Project:
     """Write (only where changed) every source file of the site; returns what it holds."""
     check_ownership(out_dir)
     studies = tuple(collect(out_dir / "report"))
+    words = site_words()
+    vega = vendor.versions()
     files: dict[str, str] = {
-        PROJECT_FILE: quarto_config(),
-        HOME_PAGE: page("home.qmd.j2", {"pagetitle": "HPO reports", "title": "HPO reports"}, studies=studies),
+        PROJECT_FILE: quarto_config(words),
+        HOME_PAGE: page("home.qmd.j2", {"pagetitle": md_text(words["title"]), "title": md_text(words["title"])}, studies=studies),
     }
     for name in ASSET_FILES:
         files[f"{ASSETS_DIR}/{name}"] = (templates_dir() / "site" / name).read_text(encoding="utf-8")
@@ -174,7 +169,7 @@ def write_project(out_dir: Path) -> Project:
                 {"pagetitle": f"{md_text(study.name)} · {v.version}"},
                 study=study,
                 v=v,
-                vega=vendor.versions(),
+                vega=vega,
             )
     for relative, text in files.items():
         write_if_changed(out_dir / relative, text)
@@ -184,7 +179,12 @@ def write_project(out_dir: Path) -> Project:
     return Project(out_dir, studies)
 
 
-def quarto_config() -> str:
+def site_words() -> dict[str, str]:
+    with (templates_dir() / "quarto" / "site.yml").open(encoding="utf-8") as handle:
+        return {str(k): str(v) for k, v in yaml.safe_load(handle).items()}
+
+
+def quarto_config(words: Mapping[str, str]) -> str:
     config = {
         "project": {
             "type": "website",
@@ -193,8 +193,8 @@ def quarto_config() -> str:
             "resources": list(RESOURCE_GLOBS),
         },
         "website": {
-            "title": "HPO reports",
-            "navbar": {"left": [{"href": HOME_PAGE, "text": "All studies"}]},
+            "title": words["title"],
+            "navbar": {"left": [{"href": HOME_PAGE, "text": words["home_link"]}]},
         },
         "format": {"html": {"css": f"{ASSETS_DIR}/style.css", "toc": False}},
     }
