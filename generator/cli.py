@@ -7,18 +7,19 @@ import sys
 from pathlib import Path
 
 from generator import __version__
-from generator.config import CORRECTIONS, AnalysisConfig
+from generator.config import CORRECTIONS, RENDERERS, AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.progress import Progress
 
 
 def _parser() -> argparse.ArgumentParser:
     d = AnalysisConfig()
+    site = SiteConfig()
     p = argparse.ArgumentParser(
         prog="generate-report",
         description="Snapshot an Optuna study and write its findings report, tables and site.",
     )
-    p.add_argument("--storage", required=True, help="sqlite:///file.db, postgresql://..., mysql+pymysql://..., or a file path")
+    p.add_argument("--storage", help="sqlite:///file.db, postgresql://..., mysql+pymysql://..., or a file path (required unless --print-changes)")
     p.add_argument("--study", help="study name (optional when the storage holds one study)")
     p.add_argument("--out", default=".", type=Path, help="output folder holding report/ and site/ (default: .)")
     p.add_argument("--list", action="store_true", help="list the studies in the storage with trial counts, then exit")
@@ -29,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--elite-quantile", type=float, default=d.elite_quantile, help="top fraction of complete trials counted as elites (default: %(default)s)")
     p.add_argument("--baseline", type=float, default=d.baseline, help="chance-level objective value (default: from study user attrs)")
     p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
+    p.add_argument("--renderer", default=site.renderer, help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)")
+    p.add_argument("--print-changes", action="store_true", help="print the study's latest changes as Markdown on stdout (e.g. for a pull-request comment); without --storage, read them from --out without regenerating")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -46,6 +49,8 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
     if args.objective < 0:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
+    if args.renderer not in RENDERERS:
+        problems.append(f"--renderer must be one of {', '.join(RENDERERS)}, got {args.renderer!r}")
     if problems:
         raise UserError("; ".join(problems))
     return AnalysisConfig(
@@ -64,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from generator import pipeline  # heavy imports after argument parsing: --help stays fast
 
+        if args.storage is None:
+            if not args.print_changes:
+                raise UserError("--storage is required (or use --print-changes to print a report's latest changes)")
+            print(pipeline.latest_changes(args.out, args.study), end="")
+            return 0
         if args.list:
             for name, counts in pipeline.list_storage(args.storage):
                 total = sum(counts.values())
@@ -71,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}\t{total} trials ({detail})")
             return 0
         config = _config(args)
-        outcome = pipeline.generate(args.storage, args.study, args.out, config, Progress(enabled=not args.quiet))
+        outcome = pipeline.generate(
+            args.storage, args.study, args.out, config, Progress(enabled=not args.quiet), SiteConfig(renderer=args.renderer)
+        )
+        changes = pipeline.latest_changes(args.out, outcome.study) if args.print_changes else None
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -79,10 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted; nothing was written", file=sys.stderr)
         return 130
     rel = _relative(outcome.version_dir, args.out)
+    # With --print-changes, stdout carries only the Markdown (it becomes a PR comment).
+    status = sys.stderr if changes is not None else sys.stdout
     if outcome.created:
-        print(f"wrote {rel} for study {outcome.study!r}; site: {_relative(outcome.site_index, args.out)}")
+        print(f"wrote {rel} for study {outcome.study!r}; site: {_relative(outcome.site_index, args.out)}", file=status)
     else:
-        print(f"unchanged: {rel} already covers study {outcome.study!r}; nothing rewritten")
+        print(f"unchanged: {rel} already covers study {outcome.study!r}; nothing rewritten", file=status)
+    if changes is not None:
+        print(changes, end="")
     return 0
 
 

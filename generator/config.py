@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "fdr_by", "sidak", "holm-sidak", "none")
+RENDERERS = ("auto", "builtin", "quarto")
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,12 @@ class AnalysisConfig:
 
     def digest(self) -> str:
         return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """How the site is built. Kept apart from AnalysisConfig: it changes no finding, so it
+    must not change the config digest that decides whether a new version is needed."""
+
+    renderer: str = "auto"
+    """``quarto``, ``builtin``, or ``auto`` (Quarto when ``quarto`` is on PATH, else built-in)."""

@@ -11,16 +11,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from generator.config import AnalysisConfig
+from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.findings.build import build_findings
+from generator.findings.serialize import dumps
 from generator.progress import Progress
-from generator.render.changes import compute_changes
+from generator.render.changes import compute_changes, load_configs
 from generator.render.documents import findings_document, findings_json, load_document
 from generator.render.env import render
+from generator.render.headlines import headline
 from generator.render.tables import to_csv, trials_table
-from generator.site import build_site
+from generator.site import build_site, preflight
 from generator.slug import study_slug
 from generator.snapshot import content_hash, load_snapshot, write_snapshot
 from generator.storage import locate, read_study
@@ -47,7 +50,15 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
     return shlex.join(parts)
 
 
-def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisConfig, progress: Progress) -> Outcome:
+def generate(
+    storage: str,
+    study: str | None,
+    out_dir: Path,
+    config: AnalysisConfig,
+    progress: Progress,
+    site: SiteConfig | None = None,
+) -> Outcome:
+    renderer = preflight(out_dir, (site or SiteConfig()).renderer)
     location = locate(storage)
     with progress.step(f"Reading {location.display}"):
         record = read_study(location, study)
@@ -60,8 +71,8 @@ def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisCon
     site_index = out_dir / "site" / "index.html"
     same = unchanged_version(study_dir, input_hash, config.digest())
     if same is not None:
-        if not site_index.is_file():
-            build_site(out_dir)
+        # A no-op when the site is current; rebuilds it when an earlier site build failed.
+        build_site(out_dir, renderer)
         return Outcome(record.name, same, study_dir / same, False, site_index)
 
     existing = list_versions(study_dir)
@@ -85,15 +96,10 @@ def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisCon
             artifacts = staging / "artifacts"
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
-            if existing:
-                previous = existing[-1]
-                changes = compute_changes(
-                    previous,
-                    load_document((study_dir / previous / "findings.json").read_text(encoding="utf-8")),
-                    version,
-                    findings_document(findings),
-                )
-                (staging / "changes.md").write_text(render("changes.md.j2", c=changes), encoding="utf-8")
+        if existing:
+            # Last, once every artifact of the version exists: changes compare its configs too.
+            with progress.step("Comparing with the previous version"):
+                write_changes(study_dir / existing[-1], staging, version, findings_document(findings))
         staging.rename(study_dir / version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -101,8 +107,46 @@ def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisCon
             study_dir.rmdir()
         raise
     with progress.step("Building site"):
-        build_site(out_dir)
+        build_site(out_dir, renderer)
     return Outcome(record.name, version, study_dir / version, True, site_index)
+
+
+def write_changes(previous_dir: Path, version_dir: Path, version: str, document: dict[str, Any]) -> None:
+    """changes.md and changes.json of ``version_dir`` against the version in ``previous_dir``."""
+    changes = compute_changes(
+        previous_dir.name,
+        load_document((previous_dir / "findings.json").read_text(encoding="utf-8")),
+        version,
+        document,
+        load_configs(previous_dir / "artifacts"),
+        load_configs(version_dir / "artifacts"),
+    )
+    (version_dir / "changes.md").write_text(render("changes.md.j2", c=changes), encoding="utf-8")
+    (version_dir / "changes.json").write_text(dumps(changes), encoding="utf-8")
+
+
+def latest_changes(out_dir: Path, study: str | None) -> str:
+    """The Markdown of a study's latest changes (for a pull-request comment), from report/ alone."""
+    report = out_dir / "report"
+    if study is None:
+        slugs = sorted(p.name for p in report.iterdir() if p.is_dir() and list_versions(p)) if report.is_dir() else []
+        if len(slugs) != 1:
+            raise UserError(
+                f"{report} holds {len(slugs)} studies with reports; name one with --study"
+                if slugs
+                else f"{report} holds no report yet; run generate-report with --storage first"
+            )
+        study_dir = report / slugs[0]
+    else:
+        study_dir = report / study_slug(study)
+    versions = list_versions(study_dir)
+    if not versions:
+        raise UserError(f"no report for study {study!r} in {report}; run generate-report with --storage first")
+    latest = study_dir / versions[-1]
+    if (latest / "changes.md").is_file():
+        return (latest / "changes.md").read_text(encoding="utf-8")
+    document = load_document((latest / "findings.json").read_text(encoding="utf-8"))
+    return render("changes_first.md.j2", h=headline(versions[-1], document))
 
 
 def list_storage(storage: str) -> list[tuple[str, dict[str, int]]]:
@@ -111,7 +155,7 @@ def list_storage(storage: str) -> list[tuple[str, dict[str, int]]]:
     return list_studies(locate(storage))
 
 
-__all__ = ["Outcome", "generate", "list_storage", "slug_for"]
+__all__ = ["Outcome", "generate", "latest_changes", "list_storage", "slug_for", "write_changes"]
 
 
 def slug_for(name: str) -> str:

@@ -78,9 +78,12 @@ def test_not_an_optuna_sqlite(capsys, tmp_path: Path) -> None:
 
 
 def test_bad_flags_are_collected_into_one_line(capsys, two_studies: str) -> None:
-    code, _, err = run(capsys, "--storage", two_studies, "--study", "alpha", "--alpha", "2", "--correction", "magic")
+    code, _, err = run(
+        capsys, "--storage", two_studies, "--study", "alpha", "--alpha", "2", "--correction", "magic", "--renderer", "word"
+    )
     assert_one_line_error(code, err, "--alpha must be between 0 and 1")
     assert "--correction must be one of" in err
+    assert "--renderer must be one of auto, builtin, quarto, got 'word'" in err
 
 
 def test_objective_out_of_range(capsys, two_studies: str, tmp_path: Path) -> None:

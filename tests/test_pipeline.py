@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from html import escape
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from generator.cli import main
 from generator.paths import schema_path
 from generator.slug import study_slug
+from tests.site_checks import check_links, parse
 from tests.studies import AWKWARD, HOSTILE_NAMES, X, add, simple, sqlite_study
 
 
@@ -128,7 +130,7 @@ def test_new_trials_make_a_new_version_with_changes(tmp_path: Path) -> None:
     assert not (first / "changes.md").exists()
     changes = (second / "changes.md").read_text()
     assert "| complete | 12 | 13 | +1 |" in changes
-    assert "→ #12 (100)" in changes
+    assert "→ 100 (trial #12)" in changes
 
 
 def test_source_storage_is_never_modified(tmp_path: Path) -> None:
@@ -148,8 +150,19 @@ def test_hostile_study_names_get_safe_slugs_and_escaped_pages(name: str, tmp_pat
     slug = study_slug(name)
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug)
     assert (out / "report" / slug).is_dir()
-    for page in (out / "site").rglob("*.html"):
-        assert "<script>alert" not in page.read_text()
+    # Home, study and version pages: the name is shown as text, never as markup.
+    pages = sorted((out / "site").rglob("*.html"), key=lambda p: len(p.parts))
+    assert [p.relative_to(out / "site").as_posix() for p in pages] == [
+        "index.html", f"report/{slug}/index.html", f"report/{slug}/{version_dirs(out)[0].name}/index.html",
+    ]
+    for page in pages:
+        html = page.read_text()
+        assert "<script>alert" not in html
+        parsed = parse(page)
+        assert all(s.get("type") == "application/json" or "src" in s for s in parsed.scripts)
+    assert parse(pages[1]).title == name
+    assert f">{escape(name)}</a>" in pages[0].read_text().replace("&#x27;", "'")
+    assert check_links(out / "site") == []
 
 
 def test_slugs_never_collide() -> None:

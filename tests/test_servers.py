@@ -35,7 +35,7 @@ def test_server_study_matches_optuna_and_reports(server: str, name: str, request
     assert_snapshot_matches(snapshot, optuna.storages.RDBStorage(url), name)
 
     assert main(["--storage", url, "--study", name, "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    (version,) = sorted((tmp_path / "out" / "report").glob("*/*"))
+    (version,) = sorted(p.parent for p in (tmp_path / "out" / "report").glob("*/*/findings.json"))
     document = json.loads((version / "findings.json").read_text())
     assert document["provenance"]["storage_kind"] == ("postgresql" if server == "postgres_url" else "mysql")
     assert _row_counts(url) == before, "the report must not write to the source database"

@@ -88,6 +88,33 @@ def md_code(value: Any) -> str:
     return f"{fence}{pad}{text or ' '}{pad}{fence}"
 
 
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def md_text(value: Any) -> str:
+    """Plain text safe anywhere in Markdown (headings, link text, table cells, YAML titles).
+
+    Every ASCII punctuation character is backslash-escaped, which CommonMark and Pandoc both
+    read as the literal character; so no name can open a link, emphasis, raw HTML, a table
+    cell or a Quarto shortcode (``{{<``). Whitespace runs become one space.
+    """
+    text = " ".join(str(value).split())
+    return "".join("\\" + char if char in _ASCII_PUNCTUATION else char for char in text) or "(empty)"
+
+
+def config_value(value: Any) -> str:
+    """A config value as YAML would show it on one line (lists and maps in flow style)."""
+    if isinstance(value, list | tuple | dict):
+        return yaml.safe_dump(value, default_flow_style=True, sort_keys=True, allow_unicode=True, width=10**6).strip()
+    return fmt_value(value)
+
+
+def signed(value: Any, digits: int = 4) -> str:
+    """A number with an explicit sign (+0.12, -3), for changes."""
+    text = fmt_num(value, digits)
+    return text if text.startswith(("-", "+", "n/a")) or text == "0" else "+" + text
+
+
 @lru_cache(maxsize=1)
 def messages() -> dict[str, str]:
     with (templates_dir() / "messages.yaml").open(encoding="utf-8") as handle:
@@ -116,6 +143,9 @@ def environment(html: bool) -> jinja2.Environment:
         value=fmt_value,
         cell=md_cell,
         code=md_code,
+        text=md_text,
+        config_value=config_value,
+        signed=signed,
     )
     env.globals["message_for"] = message_for
     return env

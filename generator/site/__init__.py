@@ -1,5 +1,6 @@
-"""The static site: built from report/ (findings.json, findings.md, artifacts), never the storage."""
+"""The static site: a Quarto website project written from report/ (never the storage), then
+rendered by Quarto when it is on PATH or by the built-in renderer otherwise."""
 
-from generator.site.builtin import build_site
+from generator.site.build import RENDERERS, build_site, preflight, resolve_renderer
 
-__all__ = ["build_site"]
+__all__ = ["RENDERERS", "build_site", "preflight", "resolve_renderer"]

@@ -1,0 +1,48 @@
+"""Charts the site adds on top of each version's own charts: the study's best value over versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from generator.render.headlines import Headline
+
+
+def best_across_versions(headlines: Sequence[Headline]) -> dict[str, Any] | None:
+    """A Vega-Lite spec of each version's best value (None when no version has one).
+
+    The x axis is the version's sequence number (version names are long); the tooltip names
+    the version, the best trial and how many complete trials it rested on.
+    """
+    rows = [
+        {
+            "sequence": int(h.version.split("-", 1)[0]),
+            "version": h.version,
+            "best": h.best_value,
+            "trial": f"#{h.best_number}",
+            "complete": h.n_complete,
+        }
+        for h in headlines
+        if h.best_value is not None
+    ]
+    if not rows:
+        return None
+    direction = headlines[-1].direction
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=alt.OverlayMarkDef(size=60))
+        .encode(
+            x=alt.X("sequence:O", title="Version", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("best:Q", title=f"Best value ({direction})", scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("version:N", title="Version"),
+                alt.Tooltip("best:Q", title="Best value", format=".6g"),
+                alt.Tooltip("trial:N", title="Best trial"),
+                alt.Tooltip("complete:Q", title="Complete trials"),
+            ],
+        )
+        .properties(width=560, height=240, title="Best value across versions")
+    )
+    return chart.to_dict()
