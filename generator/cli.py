@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--elite-quantile", type=float, default=d.elite_quantile, help="top fraction of complete trials counted as elites (default: %(default)s)")
     p.add_argument("--baseline", type=float, default=d.baseline, help="chance-level objective value (default: from study user attrs)")
     p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
+    p.add_argument("--n-bootstrap", type=int, default=d.n_bootstrap, help="bootstrap resamples per effect-size CI; 0 for none (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -44,6 +45,8 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--correction must be one of {', '.join(CORRECTIONS)}, got {args.correction!r}")
     if not 0 < args.elite_quantile < 1:
         problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
+    if args.n_bootstrap < 0:
+        problems.append(f"--n-bootstrap must be 0 or more, got {args.n_bootstrap}")
     if args.objective < 0:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
     if problems:
@@ -56,6 +59,7 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         elite_quantile=args.elite_quantile,
         baseline=args.baseline,
         seed=args.seed,
+        n_bootstrap=args.n_bootstrap,
     )
 
 
