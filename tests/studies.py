@@ -138,6 +138,7 @@ AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
     "none_categoricals": (none_categoricals, ["minimize"]),
     "with_running": (with_running, ["maximize"]),
     "seed_shaped": (lambda study: seed_shaped(study), ["maximize"]),
+    "mixed_minimize": (lambda study: mixed_minimize(study), ["minimize"]),
 }
 
 HOSTILE_NAMES = ["team/a b", "<script>alert(1)</script>", 'quote"s', "ünïcödé ★", "..", "a|b"]
@@ -217,3 +218,33 @@ def seed_shaped(study: optuna.Study) -> None:
     study.set_user_attr("n_classes", 9)
     for params, value in seed_shaped_trials():
         add(study, params, {name: SEED_DISTRIBUTIONS[name] for name in params}, value)
+
+
+OPTIMIZER = CategoricalDistribution(["adam", "sgd", "rmsprop"])
+BATCH_WIDE = CategoricalDistribution([16, 32, 64, 128])
+LAYERS = IntDistribution(1, 4)
+MOMENTUM = FloatDistribution(0.5, 0.99)
+
+
+def mixed_minimize(study: optuna.Study) -> None:
+    """24 trials of a minimized loss: a three-level categorical with a conditional child
+    (``momentum`` only for sgd), an ordinal, a boolean, an integer and a log float."""
+    rng = np.random.default_rng(7)
+    for i in range(24):
+        optimizer = ["adam", "sgd", "rmsprop"][i % 3]
+        params: dict[str, Any] = {
+            "optimizer": optimizer,
+            "batch_size": [16, 32, 64, 128][(i // 3) % 4],
+            "use_bn": bool((i // 2) % 2),
+            "layers": 1 + (i * 5) % 4,
+            "lr": float(10 ** rng.uniform(-5, -1)),
+        }
+        dists: dict[str, Any] = {"optimizer": OPTIMIZER, "batch_size": BATCH_WIDE, "use_bn": FLAG, "layers": LAYERS,
+                                 "lr": LR}
+        loss = 1.0 + {"adam": -0.3, "sgd": 0.0, "rmsprop": 0.1}[optimizer] + 0.002 * params["batch_size"]
+        loss += -0.05 * params["use_bn"] + 0.02 * params["layers"] + float(rng.normal(0.0, 0.05))
+        if optimizer == "sgd":
+            params["momentum"] = float(rng.uniform(0.5, 0.99))
+            dists["momentum"] = MOMENTUM
+            loss -= 0.4 * (params["momentum"] - 0.5)
+        add(study, params, dists, loss)

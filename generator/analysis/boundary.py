@@ -98,7 +98,9 @@ def suggest_bound(spec: ParamSpec, side: str, low: float, high: float) -> float 
     """The bound to try next on ``side``; None when it cannot sensibly move.
 
     Bounds never cross zero: a range that starts at 0 (dropout, weight decay) is not widened
-    below it, and a positive lower bound is halved instead of going to or below 0.
+    below it, and a positive lower bound is halved instead of going to or below 0. A float
+    range within [0, 1] that ends at 1 is taken for a fraction (subsample, keep probability)
+    and not widened above 1.
     """
     if spec.kind == "ordinal":
         return _next_choice(sorted(float(c) for c in spec.choices), side, spec)
@@ -107,6 +109,8 @@ def suggest_bound(spec: ParamSpec, side: str, low: float, high: float) -> float 
         factor = (high / low) ** EXPANSION
         value = high * factor if side == "high" else low / factor
         return float(math.ceil(value) if side == "high" else max(1, math.floor(value))) if integer else value
+    if side == "high" and not integer and high == 1.0 and low >= 0:
+        return None
     width = high - low
     if integer:
         step = spec.step or 1.0

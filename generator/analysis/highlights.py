@@ -1,8 +1,10 @@
 """The executive summary: the few findings that matter most, in order of evidence.
 
 Priority: strong effects (by q, then p, then larger n: never by |effect| across different n),
-then elite levels whose enrichment is strong, then boundaries the elites crowd, then a low
-absolute performance, then suggestive effects. When nothing is strong, saying so comes first.
+then elite levels whose enrichment is strong, then boundaries the elites crowd (and are
+enriched at, Fisher p < alpha), then a low absolute performance, then suggestive effects.
+When nothing is strong, saying so comes first; when fewer than three items remain, what the
+study cannot detect, then the next effects by evidence, each with its tier.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from generator.findings.effects import EliteAnalysis, EliteLevel, Highlight, Sig
 from generator.findings.model import BoundaryHit, Directionality
 
 MAX_HIGHLIGHTS = 5
+MIN_HIGHLIGHTS = 3
+"""Below this, the summary is filled with what the study could not detect (power), then the
+next effects by evidence, each marked with its tier."""
 MAX_BOUNDARY_FIRST = 1
 MAX_STRONG_FIRST = 3
 """Strong effects listed before the other kinds, so a boundary hit or a low absolute
@@ -33,7 +38,13 @@ def executive_summary(
 ) -> tuple[Highlight, ...]:
     """``sign``: +1 when larger objective values are better, -1 otherwise."""
     ranked = sorted((d for d in effects if d.p is not None), key=evidence_key)
-    crowded = sorted((h for h in hits if h.crowded), key=lambda h: (h.p_enrichment or 1.0, -h.elite_share, h.param))
+    # Only boundaries where the elites are over-represented beyond what sampling put there
+    # (TPE often samples near a bound, so the elites sit there too without any evidence).
+    alpha = significance.alpha if significance is not None else 0.05
+    crowded = sorted(
+        (h for h in hits if h.crowded and h.p_enrichment is not None and h.p_enrichment < alpha),
+        key=lambda h: (h.p_enrichment, -h.elite_share, h.param),
+    )
     edge = {h.param: h for h in reversed(crowded)}  # the best-supported hit of each param
     strong = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier == STRONG]
     suggestive = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier == SUGGESTIVE]
@@ -53,6 +64,10 @@ def executive_summary(
     items += suggestive + strong[MAX_STRONG_FIRST:]
     covered = {p for h in items for p in h.params}
     items += [_boundary(h) for h in crowded if h.param not in covered]
+    if len(items) < MIN_HIGHLIGHTS and significance is not None and significance.n_not_enough and strong:
+        items.append(_undetected(significance))
+    weak = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier not in (STRONG, SUGGESTIVE)]
+    items += weak[: max(0, MIN_HIGHLIGHTS - len(items))]
     return tuple(items[:MAX_HIGHLIGHTS])
 
 
@@ -114,6 +129,17 @@ def _no_strong(s: Significance) -> Highlight:
         values={
             "m": s.m, "correction": s.correction, "alpha": s.alpha, "n_suggestive": s.n_suggestive,
             "n_study": s.n_study, "min_rho": s.min_rho_full_n, "alpha_per_test": s.alpha_per_test,
+        },
+    )
+
+
+def _undetected(s: Significance) -> Highlight:
+    return Highlight(
+        kind="undetected",
+        params=(),
+        values={
+            "n_not_enough": s.n_not_enough, "m": s.m, "n_study": s.n_study, "min_rho": s.min_rho_full_n,
+            "alpha_per_test": s.alpha_per_test,
         },
     )
 

@@ -20,6 +20,7 @@ effects that only just pass a threshold tend to be overestimates, so treat it as
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from scipy import optimize, stats
 from statsmodels.stats.power import FTestAnovaPower, TTestIndPower
@@ -29,7 +30,8 @@ SPEARMAN_Z_VARIANCE = 1.06
 RANK_ARE = 3.0 / math.pi
 _MAX_EFFECT = 50.0
 _MAX_N = 10**8
-_GRID = 80
+_STEP = 1.5
+_MAX_STEPS = 100
 
 
 def per_test_alpha(alpha: float, correction: str, m: int) -> float:
@@ -55,34 +57,41 @@ def n_for_rho(rho: float, alpha: float, power: float = POWER) -> int | None:
     return math.ceil(3 + SPEARMAN_Z_VARIANCE * (_z_sum(alpha, power) / math.atanh(r)) ** 2)
 
 
-def _solve(func, low: float, high: float) -> float | None:
-    """Root of an increasing function on [low, high], or None when it has none there.
+def _solve(func, guess: float, low: float, high: float) -> float | None:
+    """Root of an increasing function within [low, high], or None when it has none there.
 
+    Brackets the root by stepping geometrically from ``guess`` (a normal-approximation
+    answer, so a step or two suffices), then refines with brentq. NaNs are stepped over:
     statsmodels' power functions return NaN where the noncentral distributions underflow
-    (power within 1e-12 of 0 or 1), so a geometric grid brackets the root first, skipping
-    NaNs, and brentq refines it inside a bracket where the power is well away from 0 and 1.
+    (power within about 1e-12 of 0 or 1), far from the 80% sought here.
     """
-    grid = [low * (high / low) ** (i / (_GRID - 1)) for i in range(_GRID)]
+    point = min(max(guess, low), high)
+    value = func(point)
+    upward = not (math.isfinite(value) and value >= 0)
     previous = None
-    for point in grid:
+    for _ in range(_MAX_STEPS):
+        if math.isfinite(value):
+            if upward and value >= 0:
+                return float(optimize.brentq(func, previous, point, xtol=1e-10)) if previous else point
+            if not upward and value < 0:
+                return float(optimize.brentq(func, point, previous, xtol=1e-10)) if previous else None
+            previous = point
+        if (upward and point >= high) or (not upward and point <= low):
+            return None
+        point = min(point * _STEP, high) if upward else max(point / _STEP, low)
         value = func(point)
-        if not math.isfinite(value):
-            continue
-        if value >= 0:
-            if previous is None:
-                return None if point > low else low
-            return float(optimize.brentq(func, previous, point, xtol=1e-10))
-        previous = point
     return None
 
 
+@lru_cache(maxsize=4096)
 def min_rank_biserial(n_a: int, n_b: int, alpha: float, power: float = POWER) -> float | None:
     """Smallest |rank-biserial r| a two-sided Mann-Whitney test with these groups detects."""
     n1 = n_a * RANK_ARE
     if n1 + n_b * RANK_ARE <= 3:
         return None
     analysis = TTestIndPower()
-    d = _solve(lambda e: analysis.power(e, n1, alpha, ratio=n_b / n_a) - power, 1e-6, _MAX_EFFECT)
+    guess = _z_sum(alpha, power) * math.sqrt(1 / n1 + 1 / (n_b * RANK_ARE))
+    d = _solve(lambda e: analysis.power(e, n1, alpha, ratio=n_b / n_a) - power, guess, 1e-6, _MAX_EFFECT)
     return None if d is None else 2 * float(stats.norm.cdf(d / math.sqrt(2))) - 1
 
 
@@ -94,17 +103,20 @@ def n_for_rank_biserial(r: float, n_a: int, n_b: int, alpha: float, power: float
     d = math.sqrt(2) * float(stats.norm.ppf((share + 1) / 2))
     ratio = n_b / n_a
     analysis = TTestIndPower()
-    n1 = _solve(lambda n: analysis.power(d, n, alpha, ratio=ratio) - power, 2.0, _MAX_N)
+    guess = (_z_sum(alpha, power) / d) ** 2 * (1 + 1 / ratio)
+    n1 = _solve(lambda n: analysis.power(d, n, alpha, ratio=ratio) - power, guess, 2.0, _MAX_N)
     return None if n1 is None else math.ceil(n1 * (1 + ratio) / RANK_ARE)
 
 
+@lru_cache(maxsize=4096)
 def min_epsilon_squared(n: int, k: int, alpha: float, power: float = POWER) -> float | None:
     """Smallest epsilon-squared a Kruskal-Wallis test over k groups and n trials detects."""
     nobs = n * RANK_ARE
     if nobs <= k:
         return None
     analysis = FTestAnovaPower()
-    f = _solve(lambda e: analysis.power(e, nobs, alpha, k_groups=k) - power, 1e-6, _MAX_EFFECT)
+    guess = _z_sum(alpha, power) / math.sqrt(nobs)
+    f = _solve(lambda e: analysis.power(e, nobs, alpha, k_groups=k) - power, guess, 1e-6, _MAX_EFFECT)
     return None if f is None else f * f / (1 + f * f)
 
 
@@ -115,5 +127,6 @@ def n_for_epsilon_squared(eps2: float, k: int, alpha: float, power: float = POWE
         return None
     f = math.sqrt(e / (1 - e))
     analysis = FTestAnovaPower()
-    nobs = _solve(lambda n: analysis.power(f, n, alpha, k_groups=k) - power, k + 1.0, float(_MAX_N))
+    guess = max(k + 1.0, (_z_sum(alpha, power) / f) ** 2)
+    nobs = _solve(lambda n: analysis.power(f, n, alpha, k_groups=k) - power, guess, k + 1.0, float(_MAX_N))
     return None if nobs is None else math.ceil(nobs / RANK_ARE)
