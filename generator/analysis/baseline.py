@@ -39,11 +39,12 @@ def chance_baseline(flag: float | None, user_attrs: dict[str, Any], direction: s
     if flag is not None:
         return Baseline(float(flag), "flag")
     value = user_attrs.get("baseline")
-    if _number(value):
+    if isinstance(value, int | float) and _number(value):
         return Baseline(float(value), "user_attr:baseline")
     classes = user_attrs.get("n_classes")
-    if direction == "maximize" and _number(classes) and float(classes).is_integer() and classes >= 2:
-        return Baseline(1.0 / float(classes), "user_attr:n_classes")
+    if direction == "maximize" and isinstance(classes, int | float) and _number(classes):
+        if float(classes).is_integer() and classes >= 2:
+            return Baseline(1.0 / float(classes), "user_attr:n_classes")
     return None
 
 

@@ -37,15 +37,18 @@ def boundary_hits(sample: StudySample) -> tuple[BoundaryHit, ...]:
     return tuple(sorted(hits, key=lambda h: (h.param, h.side)))
 
 
-def declared_range(spec: ParamSpec) -> tuple[float, float] | None:
+def declared_bounds(spec: ParamSpec) -> tuple[float | None, float | None]:
+    """The merged declared range for int/float parameters, the extreme choices for ordinal ones."""
     if spec.kind == "ordinal":
         numbers = [float(c) for c in spec.choices]
-        low, high = min(numbers), max(numbers)
-    elif spec.low is None or spec.high is None:
-        return None
-    else:
-        low, high = spec.low, spec.high
-    return (low, high) if high > low else None
+        return min(numbers), max(numbers)
+    return spec.low, spec.high
+
+
+def declared_range(spec: ParamSpec) -> tuple[float, float] | None:
+    """The declared bounds when they span a range (a zone needs a width)."""
+    low, high = declared_bounds(spec)
+    return (low, high) if low is not None and high is not None and high > low else None
 
 
 def _scale(spec: ParamSpec, values: np.ndarray | float, low: float) -> np.ndarray:

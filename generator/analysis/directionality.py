@@ -59,7 +59,7 @@ def directionality(sample: StudySample, config: AnalysisConfig) -> tuple[Directi
     """One entry per parameter (sorted by name), tested, corrected, tiered, ranked, powered."""
     raws = [_primary(ps, sample, config) for ps in sample.params.values()]
     tested = [i for i, r in enumerate(raws) if r.p is not None]
-    qs = adjust([raws[i].p for i in tested], config.correction)
+    qs = adjust([float(raws[i].p) for i in tested], config.correction)  # type: ignore[arg-type]
     q_of = dict(zip(tested, qs.tolist(), strict=True))
     alpha_test = pw.per_test_alpha(config.alpha, config.correction, len(tested))
     results = []
@@ -108,10 +108,10 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
         assert ps.x is not None
         rng = sample_rng(config.seed, f"spearman:{ps.spec.name}", (ps.x, ps.y))
         c = spearman_test(ps.x, ps.y, config.n_bootstrap, rng)
-        low, high = _signed(c.ci, sign)
+        low, high, method = _signed(c.ci, sign)
         return _Raw(
             replace(base, test=SPEARMAN, statistic=c.rho, p=c.p, p_method=c.p_method, effect=sign * c.rho,
-                    effect_measure="rho", ci_low=low, ci_high=high, ci_method=c.ci and c.ci.method),
+                    effect_measure="rho", ci_low=low, ci_high=high, ci_method=method),
             c.p,
         )
     levels = ps.levels()
@@ -121,30 +121,32 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
         (a_key, b_key), (a, b) = levels, groups
         rng = sample_rng(config.seed, f"mann-whitney:{ps.spec.name}", (a, b))
         t = two_sample_test(a, b, config.n_bootstrap, rng)
-        low, high = _signed(t.ci, sign)
+        low, high, method = _signed(t.ci, sign)
         mean_low, mean_high = t.mean_diff_ci if t.mean_diff_ci else (None, None)
         return _Raw(
             replace(base, test=MANN_WHITNEY, statistic=t.u, p=t.p, p_method=t.p_method,
                     effect=sign * t.rank_biserial, effect_measure="rank_biserial", ci_low=low, ci_high=high,
-                    ci_method=t.ci and t.ci.method, level_a=decode(a_key), level_b=decode(b_key),
+                    ci_method=method, level_a=decode(a_key), level_b=decode(b_key),
                     mean_diff=t.mean_diff, mean_diff_ci_low=mean_low, mean_diff_ci_high=mean_high),
             t.p,
         )
     rng = sample_rng(config.seed, f"kruskal-wallis:{ps.spec.name}", groups)
     k = kruskal_test(groups, config.n_bootstrap, rng)
+    low, high, method = _signed(k.ci, 1.0)  # epsilon-squared has no direction
     return _Raw(
         replace(base, test=KRUSKAL, statistic=k.h, p=k.p, p_method=k.p_method, effect=k.epsilon_squared,
-                effect_measure="epsilon_squared", ci_low=k.ci and k.ci.low, ci_high=k.ci and k.ci.high,
-                ci_method=k.ci and k.ci.method, posthoc=posthoc(levels, groups, sign)),
+                effect_measure="epsilon_squared", ci_low=low, ci_high=high, ci_method=method,
+                posthoc=posthoc(levels, groups, sign)),
         k.p,
     )
 
 
-def _signed(ci: Interval | None, sign: float) -> tuple[float | None, float | None]:
+def _signed(ci: Interval | None, sign: float) -> tuple[float | None, float | None, str | None]:
+    """The interval's ends multiplied by ``sign`` (reordered), and its method."""
     if ci is None:
-        return None, None
+        return None, None, None
     low, high = sorted((sign * ci.low, sign * ci.high))
-    return low, high
+    return low, high, ci.method
 
 
 def posthoc(levels: tuple[str, ...], groups: list[np.ndarray], sign: float) -> tuple[PairwiseTest, ...]:

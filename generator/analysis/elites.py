@@ -8,11 +8,13 @@ report's correction. For numeric parameters: elite min/max against explored and 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import stats
 
+from generator.analysis.boundary import declared_bounds
 from generator.analysis.correction import STRONG, adjust, tier
-from generator.analysis.params import ParamSpec
 from generator.analysis.sample import StudySample, decode
 from generator.config import AnalysisConfig
 from generator.findings.effects import EliteAnalysis, EliteLevel, EliteRange
@@ -23,7 +25,7 @@ enrichment test is strong): the seed report fixed parameters on such evidence, w
 
 
 def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis:
-    raw: list[dict] = []
+    raw: list[dict[str, Any]] = []
     ranges: list[EliteRange] = []
     for name, ps in sample.params.items():
         spec = ps.spec
@@ -46,29 +48,23 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
         if spec.kind in ("continuous", "integer", "ordinal"):
             assert ps.x is not None
             elite_x = ps.x[ps.elite]
+            declared_low, declared_high = declared_bounds(spec)
             ranges.append(
                 EliteRange(
                     param=name, kind=spec.kind, log=spec.log, n=ps.n, n_elite=n_branch_elites,
                     elite_min=float(elite_x.min()) if len(elite_x) else None,
                     elite_max=float(elite_x.max()) if len(elite_x) else None,
                     explored_min=float(ps.x.min()), explored_max=float(ps.x.max()),
-                    declared_low=_declared(spec, "low"), declared_high=_declared(spec, "high"),
+                    declared_low=declared_low, declared_high=declared_high,
                 )
             )
     qs = adjust([r["p"] for r in raw], config.correction)
-    levels = []
+    tested: list[EliteLevel] = []
     for r, q in zip(raw, qs.tolist(), strict=True):
         t = tier(q, config.alpha, config.suggestive_alpha)
-        levels.append(EliteLevel(**r, q=q, tier=t, converged=t == STRONG and r["elite_share"] >= CONVERGED_SHARE))
+        tested.append(EliteLevel(**r, q=q, tier=t, converged=t == STRONG and r["elite_share"] >= CONVERGED_SHARE))
     return EliteAnalysis(
         quantile=sample.elite_quantile, n_complete=sample.n, n_elites=sample.n_elites, threshold=sample.elite_threshold,
-        correction=config.correction, levels=tuple(levels), ranges=tuple(ranges),
+        correction=config.correction, levels=tuple(tested), ranges=tuple(ranges),
     )
 
-
-def _declared(spec: ParamSpec, side: str) -> float | None:
-    """Declared bound: the merged range for int/float, the extreme choice for ordinal."""
-    if spec.kind == "ordinal":
-        numbers = [float(c) for c in spec.choices]
-        return min(numbers) if side == "low" else max(numbers)
-    return spec.low if side == "low" else spec.high
