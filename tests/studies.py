@@ -137,8 +137,6 @@ AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
     "inf_values": (inf_values, ["minimize"]),
     "none_categoricals": (none_categoricals, ["minimize"]),
     "with_running": (with_running, ["maximize"]),
-    "seed_shaped": (lambda study: seed_shaped(study), ["maximize"]),
-    "mixed_minimize": (lambda study: mixed_minimize(study), ["minimize"]),
 }
 
 HOSTILE_NAMES = ["team/a b", "<script>alert(1)</script>", 'quote"s', "ünïcödé ★", "..", "a|b"]
@@ -248,3 +246,24 @@ def mixed_minimize(study: optuna.Study) -> None:
             dists["momentum"] = MOMENTUM
             loss -= 0.4 * (params["momentum"] - 0.5)
         add(study, params, dists, loss)
+
+
+def no_signal(study: optuna.Study) -> None:
+    """Eight trials of noise: nothing to find, and one parameter that never varied."""
+    noise = [0.31, 0.12, 0.45, 0.27, 0.38, 0.19, 0.33, 0.24]
+    for i, value in enumerate(noise):
+        add(study, {"x": (i * 0.37) % 1.0, "fixed": 16}, {"x": X, "fixed": BATCH}, value)
+
+
+def all_infinite(study: optuna.Study) -> None:
+    """Complete trials whose values all diverged."""
+    for i in range(3):
+        add(study, {"x": i / 4}, {"x": X}, math.inf)
+
+
+AWKWARD.update(
+    seed_shaped=(seed_shaped, ["maximize"]),
+    mixed_minimize=(mixed_minimize, ["minimize"]),
+    no_signal=(no_signal, ["maximize"]),
+    all_infinite=(all_infinite, ["minimize"]),
+)
