@@ -66,7 +66,9 @@ def _quiet_degenerate_bootstrap():
         yield
 
 
-def bootstrap_ci(data: tuple[np.ndarray, ...], statistic, paired: bool, purpose: str, method: str) -> tuple[float, float]:
+def bootstrap_ci(
+    data: tuple[np.ndarray, ...], statistic, paired: bool, purpose: str, method: str
+) -> tuple[float, float]:
     rng = sample_rng(0, purpose, data)
     res = stats.bootstrap(data, statistic, paired=paired, vectorized=True, n_resamples=CI_RESAMPLES,
                           confidence_level=0.95, method="BCa", rng=rng)

@@ -60,7 +60,8 @@ def simulate(rng: np.random.Generator) -> StudySample:
     for i in range(N_NULL_CONTINUOUS):
         columns[f"null_x{i}"] = (_spec(f"null_x{i}", "continuous"), rng.uniform(-5, 5, size=n))
     for i in range(N_NULL_BOOLEAN):
-        columns[f"null_flag{i}"] = (_spec(f"null_flag{i}", "boolean", (True, False)), rng.integers(0, 2, n).astype(bool))
+        flags = rng.integers(0, 2, n).astype(bool)
+        columns[f"null_flag{i}"] = (_spec(f"null_flag{i}", "boolean", (True, False)), flags)
     for i in range(N_NULL_CATEGORICAL):
         choices = ("a", "b", "c")
         columns[f"null_cat{i}"] = (_spec(f"null_cat{i}", "categorical", choices), rng.choice(np.array(choices), size=n))
