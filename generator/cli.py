@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
     p.add_argument("--renderer", default=site.renderer, help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)")
     p.add_argument("--print-changes", action="store_true", help="print the study's latest changes as Markdown on stdout (e.g. for a pull-request comment); without --storage, read them from --out without regenerating")
+    p.add_argument("--n-bootstrap", type=int, default=d.n_bootstrap, help="bootstrap resamples per effect-size CI; 0 for none (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -47,6 +48,8 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--correction must be one of {', '.join(CORRECTIONS)}, got {args.correction!r}")
     if not 0 < args.elite_quantile < 1:
         problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
+    if args.n_bootstrap < 0:
+        problems.append(f"--n-bootstrap must be 0 or more, got {args.n_bootstrap}")
     if args.objective < 0:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
     if args.renderer not in RENDERERS:
@@ -61,6 +64,7 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         elite_quantile=args.elite_quantile,
         baseline=args.baseline,
         seed=args.seed,
+        n_bootstrap=args.n_bootstrap,
     )
 
 

@@ -28,6 +28,8 @@ class AnalysisConfig:
     """Chance-level objective value (e.g. 1/n_classes); read from study user attrs when unset."""
     seed: int = 0
     """Added to the snapshot-derived seed of every random procedure (bootstrap, forests)."""
+    n_bootstrap: int = 2000
+    """Bootstrap resamples behind every effect-size confidence interval (0: no intervals)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -19,6 +19,7 @@ from generator.findings.build import build_findings
 from generator.findings.serialize import dumps
 from generator.progress import Progress
 from generator.render.changes import compute_changes, load_configs
+from generator.render.directionality import directionality_tables
 from generator.render.documents import findings_document, findings_json, load_document
 from generator.render.env import render
 from generator.render.headlines import headline
@@ -43,7 +44,7 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
     """The command line that regenerates this report (secrets never included)."""
     parts = ["generate-report", "--study", study, "--storage", storage_display]
     defaults = AnalysisConfig()
-    for field in ("objective", "alpha", "suggestive_alpha", "correction", "elite_quantile", "baseline", "seed"):
+    for field in ("objective", "alpha", "suggestive_alpha", "correction", "elite_quantile", "baseline", "seed", "n_bootstrap"):
         value = getattr(config, field)
         if value != getattr(defaults, field):
             parts += [f"--{field.replace('_', '-')}", str(value)]
@@ -96,6 +97,8 @@ def generate(
             artifacts = staging / "artifacts"
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
+            for name, table in directionality_tables(findings).items():
+                (artifacts / name).write_text(to_csv(table), encoding="utf-8")
         if existing:
             # Last, once every artifact of the version exists: changes compare its configs too.
             with progress.step("Comparing with the previous version"):

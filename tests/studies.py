@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
@@ -151,3 +152,118 @@ def sqlite_study(path: Path, name: str, builder: Callable[[optuna.Study], None],
     url = f"sqlite:///{path}"
     build(url, name, builder, directions)
     return url
+
+
+SEED_DISTRIBUTIONS: dict[str, Any] = {
+    "encoder_type": ENC,
+    "lr": FloatDistribution(5e-5, 1e-2, log=True),
+    "weight_decay": FloatDistribution(1e-7, 0.05, log=True),
+    "batch_size": BATCH,
+    "label_smoothing": FloatDistribution(0.0, 0.2),
+    "use_scheduler": FLAG,
+    "use_cosine": FLAG,
+    "demo_agg": CategoricalDistribution(["flatten", "mean"]),
+    "embed_dim": CategoricalDistribution([128, 256, 512]),
+    "depth": DEPTH,
+    "width_mult": FloatDistribution(0.5, 3.0),
+    "ctx_n_head": CategoricalDistribution([2, 4, 8]),
+    "ctx_dropout": FloatDistribution(0.0, 0.3),
+    "ctx_d_model": CategoricalDistribution([64, 128, 256]),
+}
+
+
+def seed_shaped_trials() -> list[tuple[dict[str, Any], float]]:
+    """The 20 (params, value) pairs of ``seed_shaped``: 15 CNN and 5 context trials.
+
+    Planted like the seed report's sweep (shared/seed/hpo_sweep_analysis_example.md): smaller
+    batches help, deeper CNNs help (three of the five elites sit at the upper bound depth = 6),
+    the context encoder is worse and never elite, and within the five context trials more
+    heads look better (a large rho on n = 5: weak evidence). The discrete design is literal;
+    nuisance parameters and a little noise come from a fixed numpy generator.
+    """
+    rng = np.random.default_rng(20251031)
+    cnn = [(6, 8), (6, 16), (6, 8), (5, 8), (5, 32), (4, 16), (4, 64), (3, 8), (3, 32), (2, 16),
+           (2, 64), (5, 64), (4, 32), (3, 64), (2, 32)]
+    context = [(2, 16), (4, 16), (8, 16), (4, 32), (2, 32)]
+    trials = []
+    for i in range(20):
+        params: dict[str, Any] = {
+            "lr": float(10 ** rng.uniform(math.log10(5e-5), -2)),
+            "weight_decay": float(10 ** rng.uniform(-7, math.log10(0.05))),
+            "label_smoothing": float(rng.uniform(0.0, 0.2)),
+            "use_scheduler": bool(rng.integers(2)),
+            "use_cosine": bool(rng.integers(2)),
+            "demo_agg": ["flatten", "mean"][int(rng.integers(2))],
+            "embed_dim": [128, 256, 512][int(rng.integers(3))],
+        }
+        noise = float(rng.normal(0.0, 0.002))
+        if i % 4 == 3:
+            heads, batch = context[i // 4]
+            params.update(encoder_type="context", batch_size=batch, ctx_n_head=heads,
+                          ctx_dropout=float(rng.uniform(0.0, 0.3)), ctx_d_model=[64, 128, 256][(i // 4) % 3])
+            capacity = 0.012 * math.log2(heads)
+        else:
+            depth, batch = cnn[i - i // 4]  # the (i - i // 4)-th CNN trial
+            params.update(encoder_type="cnn", batch_size=batch, depth=depth, width_mult=float(rng.uniform(0.5, 3.0)))
+            capacity = 0.03 + 0.012 * (depth - 2)
+        value = 0.20 + capacity - 0.015 * math.log2(batch / 8) - 0.05 * params["label_smoothing"] + noise
+        trials.append((params, value))
+    return trials
+
+
+def seed_shaped(study: optuna.Study) -> None:
+    """Seed-shaped study: 20 complete trials (maximize), 15 CNN / 5 context, n_classes = 9."""
+    study.set_user_attr("n_classes", 9)
+    for params, value in seed_shaped_trials():
+        add(study, params, {name: SEED_DISTRIBUTIONS[name] for name in params}, value)
+
+
+OPTIMIZER = CategoricalDistribution(["adam", "sgd", "rmsprop"])
+BATCH_WIDE = CategoricalDistribution([16, 32, 64, 128])
+LAYERS = IntDistribution(1, 4)
+MOMENTUM = FloatDistribution(0.5, 0.99)
+
+
+def mixed_minimize(study: optuna.Study) -> None:
+    """24 trials of a minimized loss: a three-level categorical with a conditional child
+    (``momentum`` only for sgd), an ordinal, a boolean, an integer and a log float."""
+    rng = np.random.default_rng(7)
+    for i in range(24):
+        optimizer = ["adam", "sgd", "rmsprop"][i % 3]
+        params: dict[str, Any] = {
+            "optimizer": optimizer,
+            "batch_size": [16, 32, 64, 128][(i // 3) % 4],
+            "use_bn": bool((i // 2) % 2),
+            "layers": 1 + (i * 5) % 4,
+            "lr": float(10 ** rng.uniform(-5, -1)),
+        }
+        dists: dict[str, Any] = {"optimizer": OPTIMIZER, "batch_size": BATCH_WIDE, "use_bn": FLAG, "layers": LAYERS,
+                                 "lr": LR}
+        loss = 1.0 + {"adam": -0.3, "sgd": 0.0, "rmsprop": 0.1}[optimizer] + 0.002 * params["batch_size"]
+        loss += -0.05 * params["use_bn"] + 0.02 * params["layers"] + float(rng.normal(0.0, 0.05))
+        if optimizer == "sgd":
+            params["momentum"] = float(rng.uniform(0.5, 0.99))
+            dists["momentum"] = MOMENTUM
+            loss -= 0.4 * (params["momentum"] - 0.5)
+        add(study, params, dists, loss)
+
+
+def no_signal(study: optuna.Study) -> None:
+    """Eight trials of noise: nothing to find, and one parameter that never varied."""
+    noise = [0.31, 0.12, 0.45, 0.27, 0.38, 0.19, 0.33, 0.24]
+    for i, value in enumerate(noise):
+        add(study, {"x": (i * 0.37) % 1.0, "fixed": 16}, {"x": X, "fixed": BATCH}, value)
+
+
+def all_infinite(study: optuna.Study) -> None:
+    """Complete trials whose values all diverged."""
+    for i in range(3):
+        add(study, {"x": i / 4}, {"x": X}, math.inf)
+
+
+AWKWARD.update(
+    seed_shaped=(seed_shaped, ["maximize"]),
+    mixed_minimize=(mixed_minimize, ["minimize"]),
+    no_signal=(no_signal, ["maximize"]),
+    all_infinite=(all_infinite, ["minimize"]),
+)

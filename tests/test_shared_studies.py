@@ -6,13 +6,19 @@ import hashlib
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from generator.cli import main
+from generator.paths import schema_path
 from generator.storage import list_studies, locate
 from tests.conftest import shared_storage_files
 
 FILES = shared_storage_files()
+STATISTICS_SECTIONS = (
+    "## Executive summary", "## Parameter effects", "## Boolean and categorical parameters", "## Elite analysis",
+    "## Boundary hits", "## Statistical significance assessment", "## Warnings",
+)
 
 
 def digest(path: Path) -> tuple[str, int]:
@@ -31,6 +37,14 @@ def test_every_shared_study_reports(path: Path, tmp_path: Path) -> None:
         assert code == 0, name
     assert digest(path) == before
     assert sorted(p.name for p in path.parent.iterdir()) == siblings, "no lock or journal files left behind"
+    schema = json.loads(schema_path().read_text())
     for findings in (tmp_path / "out" / "report").rglob("findings.json"):
         document = json.loads(findings.read_text())
         assert document["study"]["n_trials"]["total"] > 0
+        jsonschema.validate(document, schema)
+        markdown = (findings.parent / "findings.md").read_text()
+        assert all(section in markdown for section in STATISTICS_SECTIONS), findings
+        analysed = {d["param"] for d in document["directionality"]}
+        assert analysed <= set(document["study"]["params"])
+        for name in ("continuous", "boolean", "categorical_detail", "categorical_summary"):
+            assert (findings.parent / "artifacts" / f"directionality_{name}.csv").is_file()

@@ -8,6 +8,7 @@ from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
 from generator.errors import UserError
 from generator.findings.model import Findings, Provenance, StatsPolicy, StudyInfo
+from generator.findings.statistics import build_statistics
 from generator.findings.warnings import sort_findings, study_warnings
 from generator.slug import study_slug
 from generator.snapshot import Snapshot
@@ -49,7 +50,8 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         config_hash=config.digest(),
         command=command,
     )
-    warnings = study_warnings(counts, summary, len(snapshot.directions))
+    statistics = build_statistics(snapshot, config, direction, summary, user_attrs)
+    warnings = study_warnings(counts, summary, len(snapshot.directions)) + list(statistics.warnings)
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,
         study=study,
@@ -60,6 +62,11 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             correction=config.correction,
             elite_quantile=config.elite_quantile,
         ),
+        directionality=statistics.directionality,
+        boundary_hits=statistics.boundary_hits,
+        elites=statistics.elites,
+        significance=statistics.significance,
+        executive_summary=statistics.executive_summary,
         warnings=sort_findings(warnings),
         provenance=provenance,
     )

@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.findings.effects import (
+    EliteAnalysis,
+    Highlight,
+    LevelStats,
+    PairwiseTest,
+    Power,
+    Significance,
+)
+
 JSONScalar = str | int | float | bool | None
 
 
@@ -106,6 +115,34 @@ class Directionality:
     ci_high: float | None
     condition: Condition | None
     tier: str
+    """strong / suggestive / not enough evidence (from q), or not tested."""
+    effect_measure: str | None = None
+    """rho (signed), rank_biserial (signed, level_a vs level_b) or epsilon_squared (unsigned)."""
+    p_method: str | None = None
+    """How p was computed: the library's default, or an exact permutation test for small n."""
+    ci_method: str | None = None
+    """Bootstrap interval of the effect: BCa, or percentile where BCa is degenerate."""
+    rank: int | None = None
+    """Position by evidence (q, then p, then larger n) among tested parameters; 1 is the strongest."""
+    n_study: int = 0
+    """Complete trials with a finite value in the study; n < n_study for conditional params."""
+    small_n: bool = False
+    log: bool = False
+    """Declared on a log scale (rank tests are unchanged by it: log is monotone)."""
+    dynamic: bool = False
+    """The declared range changed during the study; bounds are the union."""
+    untested_reason: str | None = None
+    """single_value, too_few_trials or constant_objective when no test was run."""
+    level_a: Any = None
+    """Two-level tests: the first level (True for booleans, else the first declared); levels[0]."""
+    level_b: Any = None
+    mean_diff: float | None = None
+    """mean(objective | level_a) - mean(objective | level_b), in objective units."""
+    mean_diff_ci_low: float | None = None
+    mean_diff_ci_high: float | None = None
+    levels: tuple[LevelStats, ...] = ()
+    posthoc: tuple[PairwiseTest, ...] = ()
+    power: Power | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +174,27 @@ class BoundaryHit:
     param: str
     side: str
     elite_share: float
+    """Share of the branch's elites inside the outer tenth on ``side``."""
+    kind: str = "continuous"
+    log: bool = False
+    declared_low: float = 0.0
+    declared_high: float = 0.0
+    zone_edge: float = 0.0
+    """Inner edge of the outer tenth (on the param's own scale, shown in its units)."""
+    n_elites: int = 0
+    n_elites_in_zone: int = 0
+    share_in_zone: float = 0.0
+    """Share of all branch trials inside the zone (what sampling alone put there)."""
+    best_in_zone: bool = False
+    best_value: Any = None
+    """The best trial's value of this parameter (null when the best trial lacks it)."""
+    crowded: bool = False
+    """Elites crowd the zone (elite_share >= BOUNDARY_ELITE_SHARE), not only the best trial."""
+    p_enrichment: float | None = None
+    """One-sided Fisher exact p: elites more often in the zone than the other trials (uncorrected)."""
+    suggested_bound: float | None = None
+    """Where to move the bound on ``side``; null when it cannot move (e.g. a floor of 0)."""
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +233,9 @@ class Findings:
     importance: tuple[Importance, ...] = ()
     interactions: tuple[Interaction, ...] = ()
     boundary_hits: tuple[BoundaryHit, ...] = ()
+    elites: EliteAnalysis | None = None
+    significance: Significance | None = None
+    executive_summary: tuple[Highlight, ...] = ()
     warnings: tuple[Finding, ...] = ()
     provenance: Provenance | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -122,7 +122,11 @@ def messages() -> dict[str, str]:
 
 
 def message_for(code: str, values: dict[str, Any]) -> str:
-    formatted = {k: fmt_num(v) if isinstance(v, float) else v for k, v in values.items()}
+    # Floats to significant digits; booleans and null as the user wrote them (true, null).
+    formatted = {
+        k: fmt_num(v) if isinstance(v, float) else fmt_value(v) if isinstance(v, bool) or v is None else v
+        for k, v in values.items()
+    }
     return messages()[code].format(**formatted)
 
 

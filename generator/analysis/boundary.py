@@ -1,0 +1,153 @@
+"""Boundary hits: the elites (or the best trial) sit in the outer tenth of a declared range.
+
+That suggests the optimum may lie beyond the bound, so the next sweep should widen it. The
+zone is measured on the parameter's own scale: log10 for log-declared parameters, so the outer
+tenth of lr in [1e-5, 1e-1] is [1e-5, 2.5e-5], not [1e-5, 1e-2]. Declared ranges are the union
+of every range declared during the study; ordinal parameters use their extreme choices.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from generator.analysis.params import ParamSpec
+from generator.analysis.sample import ParamSample, StudySample
+from generator.findings.model import BoundaryHit
+
+ZONE = 0.10
+"""The outer tenth of the range, per the statistical policy."""
+BOUNDARY_ELITE_SHARE = 0.5
+"""Elites "crowd" a zone when at least half of them sit in it: five times what uniform sampling
+would put in a tenth of the range."""
+MIN_ELITES_TO_CROWD = 2
+"""One elite alone cannot crowd; a lone best trial at the edge is reported as such."""
+EXPANSION = 0.5
+"""Suggested widening: half the declared width, on the parameter's scale, beyond the bound hit."""
+_EPS = 1e-9
+
+
+def boundary_hits(sample: StudySample) -> tuple[BoundaryHit, ...]:
+    hits: list[BoundaryHit] = []
+    for ps in sample.params.values():
+        if ps.spec.numeric:
+            hits.extend(_param_hits(ps))
+    return tuple(sorted(hits, key=lambda h: (h.param, h.side)))
+
+
+def declared_bounds(spec: ParamSpec) -> tuple[float | None, float | None]:
+    """The merged declared range for int/float parameters, the extreme choices for ordinal ones."""
+    if spec.kind == "ordinal":
+        numbers = [float(c) for c in spec.choices]
+        return min(numbers), max(numbers)
+    return spec.low, spec.high
+
+
+def declared_range(spec: ParamSpec) -> tuple[float, float] | None:
+    """The declared bounds when they span a range (a zone needs a width)."""
+    low, high = declared_bounds(spec)
+    return (low, high) if low is not None and high is not None and high > low else None
+
+
+def _scale(spec: ParamSpec, values: np.ndarray | float, low: float) -> np.ndarray:
+    if spec.log and low > 0:
+        return np.log10(np.asarray(values, dtype=float))
+    return np.asarray(values, dtype=float)
+
+
+def _unscale(spec: ParamSpec, value: float, low: float) -> float:
+    return float(10**value) if spec.log and low > 0 else float(value)
+
+
+def _param_hits(ps: ParamSample) -> list[BoundaryHit]:
+    spec = ps.spec
+    bounds = declared_range(spec)
+    if bounds is None or ps.x is None:
+        return []
+    low, high = bounds
+    s_low, s_high = float(_scale(spec, low, low)), float(_scale(spec, high, low))
+    position = (_scale(spec, ps.x, low) - s_low) / (s_high - s_low)
+    n_elites = int(ps.elite.sum())
+    best_values = ps.x[ps.best]
+    hits = []
+    for side in ("low", "high"):
+        in_zone = position <= ZONE + _EPS if side == "low" else position >= 1 - ZONE - _EPS
+        n_in = int((in_zone & ps.elite).sum())
+        elite_share = n_in / n_elites if n_elites else 0.0
+        crowded = n_elites >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE
+        best_in_zone = bool((in_zone & ps.best).any())
+        if not (crowded or best_in_zone):
+            continue
+        others_in = int((in_zone & ~ps.elite).sum())
+        others = ps.n - n_elites
+        _, p = stats.fisher_exact([[n_in, n_elites - n_in], [others_in, others - others_in]], alternative="greater")
+        edge = s_low + ZONE * (s_high - s_low) if side == "low" else s_high - ZONE * (s_high - s_low)
+        hits.append(
+            BoundaryHit(
+                param=spec.name, side=side, elite_share=elite_share, kind=spec.kind, log=spec.log,
+                declared_low=low, declared_high=high, zone_edge=_unscale(spec, edge, low),
+                n_elites=n_elites, n_elites_in_zone=n_in, share_in_zone=float(in_zone.mean()),
+                best_in_zone=best_in_zone, best_value=float(best_values[0]) if len(best_values) else None,
+                crowded=crowded, p_enrichment=float(p), suggested_bound=suggest_bound(spec, side, low, high),
+                condition=spec.condition,
+            )
+        )
+    return hits
+
+
+def suggest_bound(spec: ParamSpec, side: str, low: float, high: float) -> float | None:
+    """The bound to try next on ``side``; None when it cannot sensibly move.
+
+    Bounds never cross zero: a range that starts at 0 (dropout, weight decay) is not widened
+    below it, and a positive lower bound is halved instead of going to or below 0. A float
+    range within [0, 1] that ends at 1 is taken for a fraction (subsample, keep probability)
+    and not widened above 1.
+    """
+    if spec.kind == "ordinal":
+        return _next_choice(sorted(float(c) for c in spec.choices), side, spec)
+    integer = spec.kind == "integer"
+    if spec.log and low > 0:
+        factor = (high / low) ** EXPANSION
+        value = high * factor if side == "high" else low / factor
+        return float(math.ceil(value) if side == "high" else max(1, math.floor(value))) if integer else value
+    if side == "high" and not integer and high == 1.0 and low >= 0:
+        return None
+    width = high - low
+    if integer:
+        step = spec.step or 1.0
+        move = step * math.ceil(EXPANSION * width / step)
+    else:
+        move = EXPANSION * width
+    if side == "high":
+        return high + move
+    new_low = low - move
+    if low == 0 and new_low < 0:
+        return None
+    if low > 0 and new_low <= 0:
+        new_low = max(1.0, math.floor(low / 2)) if integer else low / 2
+        return None if new_low == low else new_low
+    return new_low
+
+
+def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | None:
+    """One more choice beyond the extreme: the same ratio (8/16/32/64 -> 4 or 128) when the
+    choices are a geometric series of positive numbers, else the same step."""
+    integers = all(float(c).is_integer() for c in spec.choices if not isinstance(c, bool))
+    if len(choices) < 2:
+        return None
+    ratios = [b / a for a, b in zip(choices, choices[1:], strict=False) if a > 0]
+    geometric = choices[0] > 0 and len(ratios) == len(choices) - 1 and max(ratios) - min(ratios) < 1e-9
+    if geometric:
+        r = ratios[0]
+        value = choices[-1] * r if side == "high" else choices[0] / r
+    else:
+        value = choices[-1] + (choices[-1] - choices[-2]) if side == "high" else choices[0] - (choices[1] - choices[0])
+        if choices[0] >= 0 and value < 0 or (choices[0] > 0 and value <= 0):
+            return None
+    if integers:
+        value = float(round(value))
+        if value in choices or (side == "low" and value <= 0 and choices[0] > 0):
+            return None
+    return value

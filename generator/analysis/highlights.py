@@ -1,0 +1,157 @@
+"""The executive summary: the few findings that matter most, in order of evidence.
+
+Priority: strong effects (by q, then p, then larger n: never by |effect| across different n),
+then elite levels whose enrichment is strong, then boundaries the elites crowd (and are
+enriched at, Fisher p < alpha), then a low absolute performance, then suggestive effects.
+When nothing is strong, saying so comes first; when fewer than three items remain, what the
+study cannot detect, then the next effects by evidence, each with its tier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from generator.analysis import power as pw
+from generator.analysis.baseline import Performance
+from generator.analysis.correction import STRONG, SUGGESTIVE
+from generator.analysis.directionality import evidence_key
+from generator.findings.effects import EliteAnalysis, EliteLevel, Highlight, Significance
+from generator.findings.model import BoundaryHit, Directionality
+
+MAX_HIGHLIGHTS = 5
+MIN_HIGHLIGHTS = 3
+"""Below this, the summary is filled with what the study could not detect (power), then the
+next effects by evidence, each marked with its tier."""
+MAX_BOUNDARY_FIRST = 1
+MAX_STRONG_FIRST = 3
+"""Strong effects listed before the other kinds, so a boundary hit or a low absolute
+performance is not crowded out by a sixth strong effect."""
+
+
+def executive_summary(
+    effects: Sequence[Directionality],
+    elites: EliteAnalysis | None,
+    hits: Sequence[BoundaryHit],
+    perf: Performance | None,
+    significance: Significance | None,
+    sign: float,
+) -> tuple[Highlight, ...]:
+    """``sign``: +1 when larger objective values are better, -1 otherwise."""
+    ranked = sorted((d for d in effects if d.p is not None), key=evidence_key)
+    # Only boundaries where the elites are over-represented beyond what sampling put there
+    # (TPE often samples near a bound, so the elites sit there too without any evidence).
+    alpha = significance.alpha if significance is not None else 0.05
+    crowded = sorted(
+        (h for h in hits if h.crowded and h.p_enrichment is not None and h.p_enrichment < alpha),
+        key=lambda h: (h.p_enrichment, -h.elite_share, h.param),
+    )
+    edge = {h.param: h for h in reversed(crowded)}  # the best-supported hit of each param
+    strong = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier == STRONG]
+    suggestive = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier == SUGGESTIVE]
+    items: list[Highlight] = []
+    if significance is not None and significance.m and not strong:
+        items.append(_no_strong(significance))
+    items += strong[:MAX_STRONG_FIRST]
+    covered = {p for h in items for p in h.params}
+    if elites is not None:
+        enriched = sorted((lv for lv in elites.levels if lv.tier == STRONG), key=lambda lv: (lv.q, lv.p, lv.param))
+        items += [_elite(lv) for lv in enriched if lv.param not in covered][:1]
+    covered = {p for h in items for p in h.params}
+    # A boundary hit of a parameter already listed travels with its effect (see _effect).
+    items += [_boundary(h) for h in crowded if h.param not in covered][:MAX_BOUNDARY_FIRST]
+    if perf is not None and perf.low:
+        items.append(_performance(perf))
+    items += suggestive + strong[MAX_STRONG_FIRST:]
+    covered = {p for h in items for p in h.params}
+    items += [_boundary(h) for h in crowded if h.param not in covered]
+    if len(items) < MIN_HIGHLIGHTS and significance is not None and significance.n_not_enough and strong:
+        items.append(_undetected(significance))
+    weak = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier not in (STRONG, SUGGESTIVE)]
+    items += weak[: max(0, MIN_HIGHLIGHTS - len(items))]
+    return tuple(items[:MAX_HIGHLIGHTS])
+
+
+def _effect(d: Directionality, sign: float, hit: BoundaryHit | None) -> Highlight:
+    # The level with the best mean objective (what a Kruskal-Wallis result points to).
+    best_level = max(d.levels, key=lambda lv: sign * lv.mean).level if d.levels else None
+    return Highlight(
+        kind="effect",
+        params=(d.param,),
+        values={
+            "param": d.param, "kind": d.kind, "test": d.test, "effect_measure": d.effect_measure,
+            "effect": d.effect, "ci_low": d.ci_low, "ci_high": d.ci_high, "p": d.p, "q": d.q, "tier": d.tier,
+            "n": d.n, "n_study": d.n_study, "condition": d.condition, "small_n": d.small_n,
+            "level_a": d.level_a, "level_b": d.level_b, "best_level": best_level,
+            "boundary": None if hit is None else _boundary(hit).values,
+        },
+    )
+
+
+def _elite(lv: EliteLevel) -> Highlight:
+    return Highlight(
+        kind="elite_level",
+        params=(lv.param,),
+        values={
+            "param": lv.param, "level": lv.level, "n_elite": lv.n_elite, "n_branch_elites": lv.n_branch_elites,
+            "elite_share": lv.elite_share, "share": lv.share, "p": lv.p, "q": lv.q, "converged": lv.converged,
+        },
+    )
+
+
+def _boundary(h: BoundaryHit) -> Highlight:
+    bound = h.declared_high if h.side == "high" else h.declared_low
+    return Highlight(
+        kind="boundary_hit",
+        params=(h.param,),
+        values={
+            "param": h.param, "side": h.side, "bound": bound, "elite_share": h.elite_share,
+            "n_elites_in_zone": h.n_elites_in_zone, "n_elites": h.n_elites, "share_in_zone": h.share_in_zone,
+            "p_enrichment": h.p_enrichment, "suggested_bound": h.suggested_bound, "best_in_zone": h.best_in_zone,
+        },
+    )
+
+
+def _performance(perf: Performance) -> Highlight:
+    return Highlight(
+        kind="low_performance",
+        params=(),
+        values={
+            "best": perf.best, "baseline": perf.baseline.value, "source": perf.baseline.source,
+            "ratio": perf.ratio, "headroom_used": perf.headroom_used,
+        },
+    )
+
+
+def _no_strong(s: Significance) -> Highlight:
+    return Highlight(
+        kind="no_strong_effect",
+        params=(),
+        values={
+            "m": s.m, "correction": s.correction, "alpha": s.alpha, "n_suggestive": s.n_suggestive,
+            "n_study": s.n_study, "min_rho": s.min_rho_full_n, "alpha_per_test": s.alpha_per_test,
+        },
+    )
+
+
+def _undetected(s: Significance) -> Highlight:
+    return Highlight(
+        kind="undetected",
+        params=(),
+        values={
+            "n_not_enough": s.n_not_enough, "m": s.m, "n_study": s.n_study, "min_rho": s.min_rho_full_n,
+            "alpha_per_test": s.alpha_per_test,
+        },
+    )
+
+
+def significance_summary(effects: Sequence[Directionality], correction: str, alpha: float,
+                         suggestive_alpha: float, n_study: int) -> Significance:
+    tested = [d for d in effects if d.p is not None]
+    m = len(tested)
+    alpha_test = pw.per_test_alpha(alpha, correction, m) if m else None
+    return Significance(
+        correction=correction, alpha=alpha, suggestive_alpha=suggestive_alpha, m=m, alpha_per_test=alpha_test,
+        n_strong=sum(d.tier == STRONG for d in tested), n_suggestive=sum(d.tier == SUGGESTIVE for d in tested),
+        n_not_enough=sum(d.tier not in (STRONG, SUGGESTIVE) for d in tested), n_untested=len(effects) - m,
+        n_study=n_study, min_rho_full_n=pw.min_rho(n_study, alpha_test) if alpha_test is not None else None,
+    )

@@ -1,0 +1,48 @@
+"""Run the statistics engine over a snapshot and collect its part of the findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.analysis.baseline import chance_baseline, performance
+from generator.analysis.boundary import boundary_hits
+from generator.analysis.directionality import directionality
+from generator.analysis.elites import elite_analysis
+from generator.analysis.highlights import executive_summary, significance_summary
+from generator.analysis.sample import study_sample
+from generator.config import AnalysisConfig
+from generator.findings.effects import EliteAnalysis, Highlight, Significance
+from generator.findings.model import BoundaryHit, Directionality, Finding, Summary
+from generator.findings.warnings import analysis_warnings
+from generator.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class StatisticsFindings:
+    directionality: tuple[Directionality, ...]
+    boundary_hits: tuple[BoundaryHit, ...]
+    elites: EliteAnalysis
+    significance: Significance
+    executive_summary: tuple[Highlight, ...]
+    warnings: tuple[Finding, ...]
+
+
+def build_statistics(
+    snapshot: Snapshot, config: AnalysisConfig, direction: str, summary: Summary, user_attrs: dict[str, Any]
+) -> StatisticsFindings:
+    sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
+    effects = directionality(sample, config)
+    hits = boundary_hits(sample)
+    elites = elite_analysis(sample, config)
+    significance = significance_summary(effects, config.correction, config.alpha, config.suggestive_alpha, sample.n)
+    baseline = chance_baseline(config.baseline, user_attrs, direction)
+    perf = None
+    if summary.best is not None and summary.worst is not None:
+        extremes = (summary.best.value, summary.worst.value)
+        perf = performance(summary.best.value, min(extremes), max(extremes), baseline, direction)
+    highlights = executive_summary(effects, elites, hits, perf, significance, sample.sign)
+    specs = [ps.spec for ps in sample.params.values()]
+    warnings = analysis_warnings(effects, elites, hits, perf, significance, specs)
+    return StatisticsFindings(effects, hits, elites, significance, highlights, tuple(warnings))
+

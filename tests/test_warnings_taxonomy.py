@@ -1,0 +1,33 @@
+"""The warning taxonomy: every code has a sentence, every sentence is produced by some study."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import yaml
+
+from generator.config import AnalysisConfig
+from generator.findings.build import build_findings
+from generator.findings.warnings import SEVERITY_ORDER
+from generator.paths import templates_dir
+from generator.render.env import message_for
+from tests.snapshot_compare import snapshot_of
+from tests.studies import AWKWARD, sqlite_study
+
+
+def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) -> None:
+    messages = yaml.safe_load((templates_dir() / "messages.yaml").read_text())
+    seen: dict[str, set[str]] = {}
+    for name, (builder, directions) in AWKWARD.items():
+        url = sqlite_study(tmp_path / f"{name}.db", name, builder, directions)
+        findings = build_findings(snapshot_of(url, name, tmp_path), AnalysisConfig(n_bootstrap=0), "cmd")
+        keys = [(SEVERITY_ORDER[w.severity], w.code, w.params) for w in findings.warnings]
+        assert keys == sorted(keys), "warnings are sorted by severity, code, params"
+        for w in findings.warnings:
+            fields = {f for _, f, _, _ in string.Formatter().parse(messages[w.code]) if f}
+            assert fields <= set(w.values), (w.code, fields - set(w.values))
+            assert " None" not in message_for(w.code, w.values).replace("None of", ""), w.code
+            seen.setdefault(w.code, set()).add(name)
+    assert set(messages) == set(seen), f"never raised: {sorted(set(messages) - set(seen))}"
+    assert "no_significant_effect" in seen and "single_value_param" in seen
