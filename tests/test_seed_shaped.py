@@ -20,7 +20,7 @@ def seed_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any
     tmp = tmp_path_factory.mktemp("seed")
     url = sqlite_study(tmp / "s.db", "seed", seed_shaped, ["maximize"])
     assert main(["--storage", url, "--study", "seed", "--out", str(tmp / "out"), "--quiet"]) == 0
-    (version,) = (tmp / "out" / "report" / "seed").iterdir()
+    (version,) = [p for p in (tmp / "out" / "report" / "seed").iterdir() if p.is_dir()]
     return json.loads((version / "findings.json").read_text()), (version / "findings.md").read_text(), version
 
 

@@ -26,7 +26,7 @@ def statistics_of(tmp_path: Path, name: str, trials: list[tuple[dict[str, Any], 
             intermediate={0: 0.1} if state == TrialState.PRUNED else None)
     out = tmp_path / name
     assert main(["--storage", url, "--study", name, "--out", str(out), "--quiet", "--n-bootstrap", "300"]) == 0
-    (path,) = out.rglob("findings.json")
+    (path,) = (out / "report").rglob("findings.json")
     document = json.loads(path.read_text())
     return {key: document[key] for key in STATISTICS}
 
@@ -74,7 +74,7 @@ def test_output_is_identical_for_the_same_config_seed_and_differs_for_another(tm
     def ci(out: str, *flags: str) -> list[Any]:
         assert main(["--storage", url, "--study", "s", "--out", str(tmp_path / out), "--quiet",
                      "--n-bootstrap", "200", *flags]) == 0
-        (path,) = (tmp_path / out).rglob("findings.json")
+        (path,) = (tmp_path / out / "report").rglob("findings.json")
         return [(d["ci_low"], d["ci_high"]) for d in json.loads(path.read_text())["directionality"]]
 
     assert ci("a", "--seed", str(seed)) == ci("b", "--seed", str(seed))
