@@ -12,11 +12,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.analysis.chart_data import chart_set
 from generator.config import AnalysisConfig
 from generator.errors import UserError
 from generator.findings.build import build_findings
 from generator.progress import Progress
 from generator.render.changes import compute_changes
+from generator.render.charts import write_charts
 from generator.render.documents import findings_document, findings_json, load_document
 from generator.render.env import render
 from generator.render.tables import to_csv, trials_table
@@ -44,7 +46,20 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
         value = getattr(config, field)
         if value != getattr(defaults, field):
             parts += [f"--{field.replace('_', '-')}", str(value)]
+    parts += chart_flags(config)
     return shlex.join(parts)
+
+
+def chart_flags(config: AnalysisConfig) -> list[str]:
+    defaults = AnalysisConfig()
+    parts = [] if config.charts else ["--no-charts"]
+    if config.export:
+        parts += ["--export", ",".join(config.export)]
+    for field in ("chart_max_points", "contour_pairs", "contour_bins", "chart_top_params"):
+        value = getattr(config, field)
+        if value != getattr(defaults, field):
+            parts += [f"--{field.replace('_', '-')}", str(value)]
+    return parts
 
 
 def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisConfig, progress: Progress) -> Outcome:
@@ -94,6 +109,9 @@ def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisCon
                     findings_document(findings),
                 )
                 (staging / "changes.md").write_text(render("changes.md.j2", c=changes), encoding="utf-8")
+        if config.charts:
+            with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
+                write_charts(chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export)
         staging.rename(study_dir / version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
