@@ -167,6 +167,19 @@ def hostile_params(study: optuna.Study) -> None:
         add(study, params, dists, float(params["a.b"] + (i % 4)))
 
 
+def interacting(study: optuna.Study) -> None:
+    """80 trials with a planted interaction of a log float and an int, and a categorical
+    effect: enough trials for several bins per contour axis (minimize)."""
+    units_dist = IntDistribution(1, 64)
+    for i in range(80):
+        lr = 10 ** (-5 + 4 * ((i * 0.618034) % 1.0))
+        units = 1 + (i * 37) % 64
+        optimizer = ["adam", "sgd", None][i % 3]
+        value = (math.log10(lr) + 3) * (units / 32 - 0.5) + 1.5 * (optimizer == "sgd") + 0.01 * (i % 7)
+        add(study, {"lr": lr, "units": units, "optimizer": optimizer}, {"lr": LR, "units": units_dist, "optimizer": OPT},
+            value)
+
+
 AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
     "simple": (simple, ["maximize"]),
     "all_failed": (all_failed, ["minimize"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import optuna
 import pytest
 import scipy.stats
 
-from generator.analysis.chart_data import chart_set
+from generator.analysis.chart_data import ChartSet, chart_set
 from generator.analysis.chart_data.binning import epsilon_squared
 from generator.analysis.chart_data.ranking import choose_pairs
 from generator.analysis.chart_data.sampling import by_number, by_rank, even_positions
@@ -22,14 +23,23 @@ from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, BATCH, ENC, LR, X, add, sqlite_study
 
 
-def snap(tmp_path: Path, name: str) -> Snapshot:
-    builder, directions = AWKWARD[name]
-    url = sqlite_study(tmp_path / f"{name}.db", name, builder, directions)
-    return snapshot_of(url, name, tmp_path)
+@pytest.fixture(scope="module")
+def snap(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Snapshot]:
+    """The snapshot of an awkward study, built once per module."""
+    cache: dict[str, Snapshot] = {}
+
+    def build(name: str) -> Snapshot:
+        if name not in cache:
+            folder = tmp_path_factory.mktemp(name)
+            cache[name] = snapshot_of(sqlite_study(folder / "s.db", name, *AWKWARD[name]), name, folder)
+        return cache[name]
+
+    return build
 
 
-def charts_of(tmp_path: Path, name: str, **config: object):  # type: ignore[no-untyped-def]
-    return chart_set(snap(tmp_path, name), AnalysisConfig(**config))  # type: ignore[arg-type]
+@pytest.fixture
+def charts_of(snap: Callable[[str], Snapshot]) -> Callable[..., ChartSet]:
+    return lambda name, **config: chart_set(snap(name), AnalysisConfig(**config))
 
 
 # --- thinning rules -------------------------------------------------------------------------
@@ -67,8 +77,8 @@ def test_epsilon_squared_matches_the_anova_f() -> None:
 # --- per-parameter charts ---------------------------------------------------------------------
 
 
-def test_slice_covers_only_the_branch_with_declared_bounds(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "conditional")
+def test_slice_covers_only_the_branch_with_declared_bounds(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("conditional")
     charts = chart_set(snapshot, AnalysisConfig())
     depth = next(s for s in charts.slices if s.param == "depth")
     assert depth.condition == Condition("encoder_type", "cnn")
@@ -79,16 +89,16 @@ def test_slice_covers_only_the_branch_with_declared_bounds(tmp_path: Path) -> No
     assert {p.number for p in depth.points if p.elite} == elites & set(rows["number"])
 
 
-def test_log_params_keep_their_scale(tmp_path: Path) -> None:
-    charts = charts_of(tmp_path, "log_params")
+def test_log_params_keep_their_scale(charts_of: Callable[..., ChartSet]) -> None:
+    charts = charts_of("log_params")
     lr = next(s for s in charts.slices if s.param == "lr")
     units = next(s for s in charts.slices if s.param == "units")
     assert (lr.log, lr.low, lr.high) == (True, 1e-5, 1e-1)
     assert (units.log, units.low, units.high, units.kind) == (True, 1.0, 1024.0, "integer")
 
 
-def test_level_statistics_match_numpy(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "conditional")
+def test_level_statistics_match_numpy(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("conditional")
     levels = next(lv for lv in chart_set(snapshot, AnalysisConfig()).levels if lv.param == "batch_size")
     values = finite_objective_values(snapshot, 0).set_index("number")["value"]
     rows = snapshot.params[snapshot.params["name"] == "batch_size"]
@@ -104,8 +114,8 @@ def test_level_statistics_match_numpy(tmp_path: Path) -> None:
         assert (level.whisker_low, level.whisker_high) == (inside.min(), inside.max())
 
 
-def test_one_level_params_draw_without_a_contour(tmp_path: Path) -> None:
-    charts = charts_of(tmp_path, "one_level")
+def test_one_level_params_draw_without_a_contour(charts_of: Callable[..., ChartSet]) -> None:
+    charts = charts_of("one_level")
     by_param = {lv.param: lv for lv in charts.levels}
     assert [(lv.label, lv.n) for lv in by_param["only"].levels] == [("only", 8)]
     assert [(lv.label, lv.n) for lv in by_param["flag"].levels] == [("true", 8), ("false", 0)]
@@ -114,8 +124,8 @@ def test_one_level_params_draw_without_a_contour(tmp_path: Path) -> None:
     assert charts.contours == (), "no pair varies over two bins on both axes"
 
 
-def test_mixed_type_levels_are_labelled_apart(tmp_path: Path) -> None:
-    charts = charts_of(tmp_path, "hostile_params")
+def test_mixed_type_levels_are_labelled_apart(charts_of: Callable[..., ChartSet]) -> None:
+    charts = charts_of("hostile_params")
     (mixed,) = charts.levels
     assert [lv.label for lv in mixed.levels] == ["1", '"1"', "null", '"a.b[0]"']
     assert [lv.n for lv in mixed.levels] == [3, 3, 3, 3]
@@ -124,8 +134,8 @@ def test_mixed_type_levels_are_labelled_apart(tmp_path: Path) -> None:
 # --- whole-study charts --------------------------------------------------------------------------
 
 
-def test_history_flips_best_for_minimize(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "log_params")
+def test_history_flips_best_for_minimize(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("log_params")
     history = chart_set(snapshot, AnalysisConfig()).history
     values = finite_objective_values(snapshot, 0)
     running = np.minimum.accumulate(values["value"].to_numpy())
@@ -149,8 +159,8 @@ def test_history_by_time_follows_completion_order(tmp_path: Path) -> None:
     assert history.time_unit == "h"
 
 
-def test_ecdf_matches_scipy(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "conditional")
+def test_ecdf_matches_scipy(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("conditional")
     ecdf = chart_set(snapshot, AnalysisConfig()).ecdf
     values = finite_objective_values(snapshot, 0)["value"].to_numpy()
     xs = np.array([p.value for p in ecdf.points])
@@ -160,31 +170,31 @@ def test_ecdf_matches_scipy(tmp_path: Path) -> None:
     assert ecdf.elite_threshold == values[np.isin(finite_objective_values(snapshot, 0)["number"], list(elites))].min()
 
 
-def test_all_pruned_study_has_only_curves_and_timeline(tmp_path: Path) -> None:
-    charts = charts_of(tmp_path, "pruned_only")
+def test_all_pruned_study_has_only_curves_and_timeline(charts_of: Callable[..., ChartSet]) -> None:
+    charts = charts_of("pruned_only")
     assert (charts.slices, charts.levels, charts.contours) == ((), (), ())
     assert (charts.history, charts.parallel, charts.ecdf, charts.importance) == (None, None, None, None)
     assert [c.state for c in charts.learning.curves] == ["PRUNED"] * 4 and charts.learning.n_pruned == 4
     assert [b.state for b in charts.timeline.bars] == ["PRUNED"] * 4
 
 
-def test_running_trials_reach_the_last_event(tmp_path: Path) -> None:
-    timeline = charts_of(tmp_path, "with_running").timeline
+def test_running_trials_reach_the_last_event(charts_of: Callable[..., ChartSet]) -> None:
+    timeline = charts_of("with_running").timeline
     running = [b for b in timeline.bars if b.state == "RUNNING"]
     assert len(running) == 1 and running[0].open_ended
     assert running[0].end == max(b.end for b in timeline.bars)
 
 
-def test_minimize_parallel_puts_the_best_on_top(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "log_params")
+def test_minimize_parallel_puts_the_best_on_top(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("log_params")
     parallel = chart_set(snapshot, AnalysisConfig()).parallel
     best = min(parallel.lines, key=lambda line: line.value)
     assert best.positions[0] == 1.0
     assert [t.value for t in parallel.axes[0].ticks] == [max(line.value for line in parallel.lines), best.value]
 
 
-def test_large_study_curves_are_thinned_with_elites_first(tmp_path: Path) -> None:
-    charts = charts_of(tmp_path, "simple", chart_max_points=100)  # room for 5 curves of 12
+def test_large_study_curves_are_thinned_with_elites_first(charts_of: Callable[..., ChartSet]) -> None:
+    charts = charts_of("simple", chart_max_points=100)  # room for 5 curves of 12
     learning = charts.learning
     assert (learning.sampling.rule, learning.sampling.n_total, learning.sampling.n_shown) == ("elites_and_number_spread", 12, 5)
     assert [c.elite for c in learning.curves[:2]] == [True, True]
@@ -193,8 +203,8 @@ def test_large_study_curves_are_thinned_with_elites_first(tmp_path: Path) -> Non
 # --- which pairs and parameters ------------------------------------------------------------------
 
 
-def test_fallback_pairs_rank_by_binned_effect(tmp_path: Path) -> None:
-    charts = charts_of(tmp_path, "conditional")
+def test_fallback_pairs_rank_by_binned_effect(charts_of: Callable[..., ChartSet]) -> None:
+    charts = charts_of("conditional")
     assert charts.contours and {c.source for c in charts.contours} == {"binned_effect"}
     assert all(c.axis_a.param < c.axis_b.param for c in charts.contours)
     scores = [c.score for c in charts.contours]
@@ -202,8 +212,8 @@ def test_fallback_pairs_rank_by_binned_effect(tmp_path: Path) -> None:
     assert charts.parallel.ranking == "binned_effect"
 
 
-def test_importance_picks_pairs_and_parallel_axes(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "conditional")
+def test_importance_picks_pairs_and_parallel_axes(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("conditional")
     importance = (
         Importance("depth", "fanova", 0.5, 0.4, 0.6),
         Importance("batch_size", "fanova", 0.3, 0.2, 0.4),
@@ -225,8 +235,8 @@ def test_importance_picks_pairs_and_parallel_axes(tmp_path: Path) -> None:
     assert charts.importance.order == ("depth", "batch_size", "encoder_type", "ctx_dropout")
 
 
-def test_interactions_pick_pairs_first(tmp_path: Path) -> None:
-    snapshot = snap(tmp_path, "conditional")
+def test_interactions_pick_pairs_first(snap: Callable[[str], Snapshot]) -> None:
+    snapshot = snap("conditional")
     view = study_view(snapshot, 0, "maximize", 0.25)
     interactions = (
         Interaction("depth", "encoder_type", "fanova2", 0.9, None, None),  # never drawable
@@ -245,13 +255,13 @@ def test_interactions_pick_pairs_first(tmp_path: Path) -> None:
 # --- invariants ------------------------------------------------------------------------------------
 
 
-def test_charts_ignore_failed_trials(tmp_path: Path) -> None:
+def test_charts_ignore_failed_trials(charts_of: Callable[..., ChartSet], tmp_path: Path) -> None:
     def with_failures(study: optuna.Study) -> None:
         AWKWARD["conditional"][0](study)
         add(study, {"encoder_type": "cnn", "batch_size": 8}, {"encoder_type": ENC, "batch_size": BATCH},
             state=optuna.trial.TrialState.FAIL)
 
-    base = charts_of(tmp_path, "conditional")
+    base = charts_of("conditional")
     url = sqlite_study(tmp_path / "f.db", "f", with_failures, ["maximize"])
     failed = chart_set(snapshot_of(url, "f", tmp_path), AnalysisConfig())
     for field in ("slices", "levels", "contours", "parallel", "ecdf"):
@@ -259,7 +269,7 @@ def test_charts_ignore_failed_trials(tmp_path: Path) -> None:
     assert failed.history.points == base.history.points
 
 
-def test_study_order_of_params_does_not_matter(tmp_path: Path) -> None:
+def test_study_order_of_params_does_not_matter(charts_of: Callable[..., ChartSet], tmp_path: Path) -> None:
     """Parameters declared in another order give the same chart data."""
 
     def reordered(study: optuna.Study) -> None:
@@ -269,7 +279,14 @@ def test_study_order_of_params_does_not_matter(tmp_path: Path) -> None:
             add(study, dict(reversed(params.items())), {"lr": LR, "x": X}, 1.0 + 2 * x + 0.01 * i,
                 intermediate={0: x, 1: 2 * x})
 
-    base = charts_of(tmp_path, "simple")
+    base = charts_of("simple")
     url = sqlite_study(tmp_path / "r.db", "r", reordered, ["maximize"])
     other = chart_set(snapshot_of(url, "r", tmp_path), AnalysisConfig())
     assert (other.slices, other.contours, other.parallel) == (base.slices, base.contours, base.parallel)
+
+
+def test_the_analysed_objective_is_the_one_drawn(snap: Callable[[str], Snapshot]) -> None:
+    charts = chart_set(snap("multi_objective"), AnalysisConfig(objective=1))
+    assert charts.direction == "maximize" == charts.history.direction
+    assert [p.value for p in charts.ecdf.points] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # 6 - i
+    assert charts.ecdf.best == 6.0 and charts.history.best_by_number[0].best == 6.0

@@ -9,6 +9,7 @@ import math
 import re
 import struct
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,12 @@ from generator.findings.model import Importance
 from generator.render.charts import chart_files, spec_json
 from generator.render.charts.importance import importance_chart
 from generator.snapshot import content_hash, load_snapshot, write_snapshot
+from tests.conftest import SHARED_STUDIES
 from tests.snapshot_compare import snapshot_of
-from tests.studies import AWKWARD, HOSTILE_PARAMS, huge_record, sqlite_study
+from tests.studies import AWKWARD, HOSTILE_PARAMS, huge_record, interacting, sqlite_study
 
 REPO = Path(__file__).resolve().parent.parent
+Spec = Callable[[str, str], dict[str, Any]]
 VEGA_LITE = core.load_schema()
 
 EXPECTED_CHARTS = {
@@ -63,18 +66,25 @@ EXPECTED_CHARTS = {
 }
 
 
-def specs_of(tmp_path: Path, name: str, tag: str = "a", **config: Any) -> dict[str, str]:
-    builder, directions = AWKWARD[name]
-    url = sqlite_study(tmp_path / f"{name}-{tag}.db", name, builder, directions)
-    folder = tmp_path / tag
-    folder.mkdir(exist_ok=True)
-    snapshot = snapshot_of(url, name, folder)
-    charts = chart_set(snapshot, AnalysisConfig(**config))
-    return {item.stem: spec_json(item.chart) for item in chart_files(charts)}
+@pytest.fixture(scope="module")
+def specs_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, str]]:
+    """Chart specs of an awkward study by file stem; each (study, tag) is built once per module."""
+    cache: dict[tuple[str, str], dict[str, str]] = {}
+
+    def build(name: str, tag: str = "a") -> dict[str, str]:
+        if (name, tag) not in cache:
+            folder = tmp_path_factory.mktemp(f"{name}-{tag}")
+            url = sqlite_study(folder / "s.db", name, *AWKWARD[name])
+            charts = chart_set(snapshot_of(url, name, folder), AnalysisConfig())
+            cache[(name, tag)] = {item.stem: spec_json(item.chart) for item in chart_files(charts)}
+        return cache[(name, tag)]
+
+    return build
 
 
-def spec(tmp_path: Path, name: str, stem: str, **config: Any) -> dict[str, Any]:
-    return json.loads(specs_of(tmp_path, name, **config)[stem])
+@pytest.fixture
+def spec(specs_of: Callable[..., dict[str, str]]) -> Callable[[str, str], dict[str, Any]]:
+    return lambda name, stem: json.loads(specs_of(name)[stem])
 
 
 def datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -98,9 +108,9 @@ def subtitle(spec: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(AWKWARD))
-def test_every_chart_validates_and_is_byte_identical(name: str, tmp_path: Path) -> None:
-    first = specs_of(tmp_path, name, "a")
-    second = specs_of(tmp_path, name, "b")  # the same study built again: a fresh snapshot
+def test_every_chart_validates_and_is_byte_identical(name: str, specs_of: Callable[..., dict[str, str]]) -> None:
+    first = specs_of(name, "a")
+    second = specs_of(name, "b")  # the same study built again: a fresh snapshot
     assert list(first) == EXPECTED_CHARTS[name]
     assert first == second
     for text in first.values():
@@ -113,8 +123,8 @@ def test_every_chart_validates_and_is_byte_identical(name: str, tmp_path: Path) 
 # --- one chart at a time --------------------------------------------------------------------------
 
 
-def test_slice_draws_the_log_axis_declared_bounds_and_elites(tmp_path: Path) -> None:
-    chart = spec(tmp_path, "log_params", "slice_lr")
+def test_slice_draws_the_log_axis_declared_bounds_and_elites(spec: Spec) -> None:
+    chart = spec("log_params", "slice_lr")
     rules, dots = layers(chart)
     x = rules["encoding"]["x"]
     assert (x["scale"]["type"], x["scale"]["domain"], x["title"]) == ("log", [1e-5, 0.1], "lr")
@@ -127,24 +137,24 @@ def test_slice_draws_the_log_axis_declared_bounds_and_elites(tmp_path: Path) -> 
     assert "Log axis" in subtitle(chart)
 
 
-def test_slice_of_a_conditional_param_states_its_branch(tmp_path: Path) -> None:
-    chart = spec(tmp_path, "conditional", "slice_depth")
+def test_slice_of_a_conditional_param_states_its_branch(spec: Spec) -> None:
+    chart = spec("conditional", "slice_depth")
     assert "n = 15 of 20 complete trials, only where encoder_type = cnn" in subtitle(chart)
     assert len(rows_of(chart, layers(chart)[1])) == 15
 
 
-def test_levels_show_n_per_level(tmp_path: Path) -> None:
-    chart = spec(tmp_path, "conditional", "levels_batch_size")
+def test_levels_show_n_per_level(spec: Spec) -> None:
+    chart = spec("conditional", "levels_batch_size")
     x = layers(chart)[0]["encoding"]["x"]
     assert x["scale"]["domain"] == ["8 (n = 6)", "16 (n = 6)", "32 (n = 4)", "64 (n = 4)"]  # (i // 2) % 4 over 20
-    one = spec(tmp_path, "one_level", "levels_flag")
+    one = spec("one_level", "levels_flag")
     assert layers(one)[0]["encoding"]["x"]["scale"]["domain"] == ["true (n = 8)", "false (n = 0)"]
     boxes = rows_of(one, layers(one)[2])
     assert [b["level"] for b in boxes] == ["true (n = 8)"]  # no box for an empty level
 
 
-def test_history_of_a_minimize_study_falls(tmp_path: Path) -> None:
-    chart = spec(tmp_path, "log_params", "history")
+def test_history_of_a_minimize_study_falls(spec: Spec) -> None:
+    chart = spec("log_params", "history")
     (by_number, by_time) = chart["hconcat"]
     best = rows_of(chart, by_number["layer"][1])
     values = [row["value"] for row in best]
@@ -176,36 +186,36 @@ def test_importance_panels_side_by_side_with_intervals() -> None:
     ]
 
 
-def test_contour_colour_keeps_best_bright_in_both_directions(tmp_path: Path) -> None:
-    minimize = spec(tmp_path, "none_categoricals", "contour_flag_vs_optimizer")
-    maximize = spec(tmp_path, "conditional", "contour_batch_size_vs_depth")
+def test_contour_colour_keeps_best_bright_in_both_directions(spec: Spec) -> None:
+    minimize = spec("none_categoricals", "contour_flag_vs_optimizer")
+    maximize = spec("conditional", "contour_batch_size_vs_depth")
     assert layers(minimize)[0]["encoding"]["color"]["scale"] == {"reverse": True, "scheme": "viridis"}
     assert layers(maximize)[0]["encoding"]["color"]["scale"] == {"reverse": False, "scheme": "viridis"}
     heat, dots = layers(maximize)
     assert sum(c["n"] for c in rows_of(maximize, heat)) == 15 == len(rows_of(maximize, dots))
 
 
-def test_learning_curves_mark_pruned_trials(tmp_path: Path) -> None:
-    chart = spec(tmp_path, "pruned_only", "learning_curves")
+def test_learning_curves_mark_pruned_trials(spec: Spec) -> None:
+    chart = spec("pruned_only", "learning_curves")
     faint, pruned = layers(chart)
     assert faint["mark"]["type"] == "line" and pruned["mark"]["shape"] == "cross"
     assert sorted(r["number"] for r in rows_of(chart, pruned)) == [0, 1, 2, 3]
     assert all(r["group"] == "pruned (last reported step)" for r in rows_of(chart, pruned))
 
 
-def test_timeline_and_ecdf(tmp_path: Path) -> None:
-    timeline = spec(tmp_path, "with_running", "timeline")
+def test_timeline_and_ecdf(spec: Spec) -> None:
+    timeline = spec("with_running", "timeline")
     spans = rows_of(timeline, layers(timeline)[0])
     assert sorted({r["state"] for r in spans}) == ["COMPLETE", "FAIL", "PRUNED", "RUNNING"]
     assert "RUNNING trials are drawn up to" in subtitle(timeline)
-    ecdf = spec(tmp_path, "inf_values", "ecdf")
+    ecdf = spec("inf_values", "ecdf")
     curve = rows_of(ecdf, layers(ecdf)[0])
     assert [r["fraction"] for r in curve] == [0.2, 0.4, 0.6, 0.8, 1.0]  # the inf value is left out
     assert "elites at or left of it" in subtitle(ecdf)
 
 
-def test_parallel_names_its_axes_in_data_not_fields(tmp_path: Path) -> None:
-    chart = spec(tmp_path, "hostile_params", "parallel")
+def test_parallel_names_its_axes_in_data_not_fields(spec: Spec) -> None:
+    chart = spec("hostile_params", "parallel")
     names = {row["name"] for data in datasets(chart) for row in data if "name" in row}
     assert names == {"objective", *HOSTILE_PARAMS}
     fold = next(layer for layer in layers(chart) if "transform" in layer)
@@ -267,6 +277,7 @@ def huge_specs(tmp_path: Path, n: int) -> dict[str, str]:
 MAX_SPEC_BYTES = 300_000
 
 
+@pytest.mark.slow
 def test_a_20000_trial_study_gives_small_charts(tmp_path: Path) -> None:
     big = huge_specs(tmp_path, 20_000)
     smaller = huge_specs(tmp_path, 5_000)
@@ -386,6 +397,15 @@ def test_contour_csvs_match_binned_means_from_the_snapshot(name: str, tmp_path: 
     assert assert_csv_matches(version) == sum(s.startswith("contour_") for s in EXPECTED_CHARTS[name])
 
 
+def test_contour_csvs_of_a_larger_study_match(tmp_path: Path) -> None:
+    """80 trials: 6 bins per numeric axis, a log axis, a levels axis with a None level."""
+    url = sqlite_study(tmp_path / "s.db", "i", interacting, ["minimize"])
+    version = generate(url, "i", tmp_path / "out")
+    assert assert_csv_matches(version) == 3
+    table = pd.read_csv(version / "artifacts" / "contour_lr_vs_units.csv")
+    assert table["a_low"].nunique() == 6 and table["b_low"].nunique() == 6
+
+
 def makefile_variable(name: str) -> str:
     match = re.search(rf"^{name}\s*[:?]?=\s*(\S+)", (REPO / "Makefile").read_text(), re.MULTILINE)
     assert match, name
@@ -399,6 +419,7 @@ def example_version(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(str(storage), makefile_variable("EXAMPLE_STUDY"), out, "--export", "png,svg")
 
 
+@pytest.mark.slow
 def test_example_study_exports_png_and_svg_for_every_chart(example_version: Path) -> None:
     specs = sorted((example_version / "artifacts" / "charts").glob("*.vl.json"))
     assert len(specs) >= 8
@@ -415,6 +436,7 @@ def test_example_study_exports_png_and_svg_for_every_chart(example_version: Path
         assert width == pytest.approx(2 * float(root.get("width")), abs=2)
 
 
+@pytest.mark.slow
 def test_example_study_contour_csvs_match(example_version: Path) -> None:
     assert assert_csv_matches(example_version) >= 1
 
@@ -440,3 +462,17 @@ def test_no_charts_and_the_reproduce_command(tmp_path: Path) -> None:
     command = json.loads((version / "findings.json").read_text())["provenance"]["command"]
     assert command.endswith("--export svg --contour-pairs 1")
     assert sorted(p.suffix for p in (version / "artifacts" / "charts").glob("history.*")) == [".json", ".svg"]
+
+
+@pytest.mark.slow
+def test_a_shared_study_exports_every_chart(tmp_path: Path) -> None:
+    path = SHARED_STUDIES / "optuna_dashboard_sample.sqlite3"
+    if not path.is_file():
+        pytest.skip("../shared/studies is absent")
+    version = generate(str(path), "pytorch_simple", tmp_path / "out", "--export", "svg,pdf")
+    charts = version / "artifacts" / "charts"
+    stems = sorted(p.name.removesuffix(".vl.json") for p in charts.glob("*.vl.json"))
+    assert "learning_curves" in stems and "timeline" in stems
+    for stem in stems:
+        assert (charts / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert ET.parse(charts / f"{stem}.svg").getroot().tag.endswith("svg")
