@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from generator import __version__
-from generator.config import CORRECTIONS, RENDERERS, AnalysisConfig, SiteConfig
+from generator.config import CORRECTIONS, EXPORT_FORMATS, RENDERERS, AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.progress import Progress
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--renderer", default=site.renderer, help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)")
     p.add_argument("--print-changes", action="store_true", help="print the study's latest changes as Markdown on stdout (e.g. for a pull-request comment); without --storage, read them from --out without regenerating")
     p.add_argument("--n-bootstrap", type=int, default=d.n_bootstrap, help="bootstrap resamples per effect-size CI; 0 for none (default: %(default)s)")
+    p.add_argument("--no-charts", dest="charts", action="store_false", help="write no chart specs or contour CSVs")
+    p.add_argument("--export", default=",".join(d.export), help=f"also write chart images, comma-separated: {', '.join(EXPORT_FORMATS)} (default: none)")
+    p.add_argument("--chart-max-points", type=int, default=d.chart_max_points, help="most trials a chart draws one by one; larger studies are thinned by a stated rule (default: %(default)s)")
+    p.add_argument("--contour-pairs", type=int, default=d.contour_pairs, help="parameter pairs with a contour chart and CSV (default: %(default)s)")
+    p.add_argument("--contour-bins", type=int, default=d.contour_bins, help="bins per numeric contour axis (default: %(default)s)")
+    p.add_argument("--chart-top-params", type=int, default=d.chart_top_params, help="parameters on the parallel-coordinates chart (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -54,6 +60,20 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
     if args.renderer not in RENDERERS:
         problems.append(f"--renderer must be one of {', '.join(RENDERERS)}, got {args.renderer!r}")
+    export = tuple(f.strip().lower() for f in args.export.split(",") if f.strip())
+    unknown = [f for f in export if f not in EXPORT_FORMATS]
+    if unknown:
+        problems.append(f"--export takes {', '.join(EXPORT_FORMATS)}, got {', '.join(unknown)}")
+    if export and not args.charts:
+        problems.append("--export needs the charts; drop --no-charts")
+    for flag, value, least in (
+        ("--chart-max-points", args.chart_max_points, 100),
+        ("--contour-pairs", args.contour_pairs, 0),
+        ("--contour-bins", args.contour_bins, 2),
+        ("--chart-top-params", args.chart_top_params, 1),
+    ):
+        if value < least:
+            problems.append(f"{flag} must be {least} or more, got {value}")
     if problems:
         raise UserError("; ".join(problems))
     return AnalysisConfig(
@@ -65,6 +85,12 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         baseline=args.baseline,
         seed=args.seed,
         n_bootstrap=args.n_bootstrap,
+        charts=args.charts,
+        export=tuple(dict.fromkeys(export)),
+        chart_max_points=args.chart_max_points,
+        contour_pairs=args.contour_pairs,
+        contour_bins=args.contour_bins,
+        chart_top_params=args.chart_top_params,
     )
 
 

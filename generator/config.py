@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "fdr_by", "sidak", "holm-sidak", "none")
 RENDERERS = ("auto", "builtin", "quarto")
+EXPORT_FORMATS = ("png", "svg", "pdf")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,21 @@ class AnalysisConfig:
     """Added to the snapshot-derived seed of every random procedure (bootstrap, forests)."""
     n_bootstrap: int = 2000
     """Bootstrap resamples behind every effect-size confidence interval (0: no intervals)."""
+    charts: bool = True
+    """Write the Altair (Vega-Lite) chart specs and the contour CSVs."""
+    export: tuple[str, ...] = ()
+    """Static image formats (of EXPORT_FORMATS) written beside every chart spec, e.g. png, svg.
+    Part of the config (and so of the version's identity): asking for images on an unchanged
+    study must produce them, not answer "unchanged"."""
+    chart_max_points: int = 2000
+    """Most trials one chart draws individually; larger studies are thinned by a stated,
+    deterministic rule (the chart's subtitle says which and how many), so specs stay small."""
+    contour_pairs: int = 3
+    """How many parameter pairs get a contour chart and a contour CSV."""
+    contour_bins: int = 10
+    """Bins per numeric axis of a contour (on the log scale for log parameters)."""
+    chart_top_params: int = 8
+    """Parameters on the parallel-coordinates chart (the most important ones)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

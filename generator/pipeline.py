@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.analysis.chart_data import chart_set
 from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.findings.build import build_findings
 from generator.findings.serialize import dumps
 from generator.progress import Progress
 from generator.render.changes import compute_changes, load_configs
+from generator.render.charts import write_charts
 from generator.render.directionality import directionality_tables
 from generator.render.documents import findings_document, findings_json, load_document
 from generator.render.env import render
@@ -48,7 +50,20 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
         value = getattr(config, field)
         if value != getattr(defaults, field):
             parts += [f"--{field.replace('_', '-')}", str(value)]
+    parts += chart_flags(config)
     return shlex.join(parts)
+
+
+def chart_flags(config: AnalysisConfig) -> list[str]:
+    defaults = AnalysisConfig()
+    parts = [] if config.charts else ["--no-charts"]
+    if config.export:
+        parts += ["--export", ",".join(config.export)]
+    for field in ("chart_max_points", "contour_pairs", "contour_bins", "chart_top_params"):
+        value = getattr(config, field)
+        if value != getattr(defaults, field):
+            parts += [f"--{field.replace('_', '-')}", str(value)]
+    return parts
 
 
 def generate(
@@ -99,6 +114,9 @@ def generate(
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
+        if config.charts:
+            with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
+                write_charts(chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export)
         if existing:
             # Last, once every artifact of the version exists: changes compare its configs too.
             with progress.step("Comparing with the previous version"):

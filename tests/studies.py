@@ -17,6 +17,13 @@ import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
+from generator.storage.records import (
+    STUDY_ATTR_COLUMNS,
+    TRIAL_ATTR_COLUMNS,
+    StudyRecord,
+    empty_frame,
+)
+
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 T0 = dt.datetime(2025, 1, 1, 12, 0, 0)
@@ -127,6 +134,53 @@ def with_running(study: optuna.Study) -> None:
     add(study, {"x": 0.3}, {"x": X}, state=TrialState.PRUNED)
 
 
+def log_params(study: optuna.Study) -> None:
+    """Log-scaled float and int parameters (minimize): axes and bins on the log scale."""
+    log_units = IntDistribution(1, 1024, log=True)
+    for i in range(16):
+        lr = 10 ** (-5 + 4 * ((i * 0.618) % 1.0))
+        units = int(2 ** (i % 11))
+        add(study, {"lr": lr, "units": units}, {"lr": LR, "units": log_units}, (math.log10(lr) + 3) ** 2 + 0.1 * (i % 3),
+            intermediate={0: 3.0 - 0.1 * i, 1: 2.0 - 0.1 * i})
+
+
+def one_level(study: optuna.Study) -> None:
+    """A one-choice categorical, a boolean only ever True, and an int range of one value."""
+    only = CategoricalDistribution(["only"])
+    single = IntDistribution(3, 3)
+    for i in range(8):
+        add(study, {"only": "only", "flag": True, "fixed": 3, "x": i / 8},
+            {"only": only, "flag": FLAG, "fixed": single, "x": X}, float(i % 4))
+
+
+HOSTILE_PARAMS = ["a.b", "x[0]", "lr/head 1", "ünï ★", 'q"uote', "back\\slash", "type:Q", "datum.x"]
+
+
+def hostile_params(study: optuna.Study) -> None:
+    """Parameter names that break file names and Vega field access if used unescaped; a
+    categorical whose choices 1 and "1" would print alike."""
+    mixed = CategoricalDistribution([1, "1", None, "a.b[0]"])
+    dists: dict[str, Any] = {name: X for name in HOSTILE_PARAMS[:-1]}
+    dists[HOSTILE_PARAMS[-1]] = mixed
+    for i in range(12):
+        params: dict[str, Any] = {name: ((i + k) * 0.37) % 1.0 for k, name in enumerate(HOSTILE_PARAMS[:-1])}
+        params[HOSTILE_PARAMS[-1]] = mixed.choices[i % 4]
+        add(study, params, dists, float(params["a.b"] + (i % 4)))
+
+
+def interacting(study: optuna.Study) -> None:
+    """80 trials with a planted interaction of a log float and an int, and a categorical
+    effect: enough trials for several bins per contour axis (minimize)."""
+    units_dist = IntDistribution(1, 64)
+    for i in range(80):
+        lr = 10 ** (-5 + 4 * ((i * 0.618034) % 1.0))
+        units = 1 + (i * 37) % 64
+        optimizer = ["adam", "sgd", None][i % 3]
+        value = (math.log10(lr) + 3) * (units / 32 - 0.5) + 1.5 * (optimizer == "sgd") + 0.01 * (i % 7)
+        add(study, {"lr": lr, "units": units, "optimizer": optimizer}, {"lr": LR, "units": units_dist, "optimizer": OPT},
+            value)
+
+
 AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
     "simple": (simple, ["maximize"]),
     "all_failed": (all_failed, ["minimize"]),
@@ -137,6 +191,9 @@ AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
     "inf_values": (inf_values, ["minimize"]),
     "none_categoricals": (none_categoricals, ["minimize"]),
     "with_running": (with_running, ["maximize"]),
+    "log_params": (log_params, ["minimize"]),
+    "one_level": (one_level, ["maximize"]),
+    "hostile_params": (hostile_params, ["maximize"]),
 }
 
 HOSTILE_NAMES = ["team/a b", "<script>alert(1)</script>", 'quote"s', "ünïcödé ★", "..", "a|b"]
@@ -267,3 +324,56 @@ AWKWARD.update(
     no_signal=(no_signal, ["maximize"]),
     all_infinite=(all_infinite, ["minimize"]),
 )
+
+
+def huge_record(n: int, seed: int = 0) -> StudyRecord:
+    """A study of ``n`` trials built directly as a StudyRecord (add_trial would take minutes):
+    mixed states, a log float, an int, an ordinal, a categorical switch with a conditional
+    child, and 10 intermediate values per finished trial."""
+    import numpy as np
+    import pandas as pd
+    from optuna.distributions import distribution_to_json
+
+    rng = np.random.default_rng(seed)
+    numbers = np.arange(n)
+    state = rng.choice(["COMPLETE", "PRUNED", "FAIL", "RUNNING"], size=n, p=[0.7, 0.2, 0.08, 0.02])
+    start = pd.Timestamp(T0) + pd.to_timedelta(numbers * 30, unit="s")
+    complete = start + pd.to_timedelta(rng.integers(20, 600, size=n), unit="s")
+    trials = pd.DataFrame({
+        "number": numbers, "trial_id": numbers + 1, "state": state, "datetime_start": start,
+        "datetime_complete": complete.where(state != "RUNNING"),
+    })
+    lr = 10 ** rng.uniform(-5, -1, size=n)
+    depth = rng.integers(2, 7, size=n)
+    batch = rng.choice([8, 16, 32, 64], size=n)
+    opt = rng.choice(["adam", "sgd"], size=n)
+    momentum = rng.uniform(0.0, 0.99, size=n)
+    value = -((np.log10(lr) + 3) ** 2) + 0.1 * depth - 0.01 * batch / 8 + 0.2 * (opt == "adam") + rng.normal(0, 0.1, n)
+    dists = {"lr": LR, "depth": DEPTH, "batch_size": BATCH, "optimizer": CategoricalDistribution(["adam", "sgd"]),
+             "momentum": FloatDistribution(0.0, 0.99)}
+    columns = {"lr": lr, "depth": depth, "batch_size": batch, "optimizer": opt, "momentum": momentum}
+    frames = []
+    for name, dist in dists.items():
+        present = numbers if name != "momentum" else numbers[opt == "sgd"]
+        raw = columns[name][present]
+        internal = [dist.to_internal_repr(v.item() if hasattr(v, "item") else v) for v in raw]
+        frames.append(pd.DataFrame({"number": present, "name": name, "internal": internal,
+                                    "distribution_json": distribution_to_json(dist)}))
+    done = numbers[state == "COMPLETE"]
+    finished = numbers[np.isin(state, ["COMPLETE", "PRUNED"])]
+    steps = np.tile(np.arange(10), len(finished))
+    owners = np.repeat(finished, 10)
+    intermediate = pd.DataFrame({"number": owners, "step": steps,
+                                 "value": value[owners] * (1 - np.exp(-(steps + 1) / 3))})
+    intermediate = intermediate[~(np.isin(intermediate["number"], numbers[state == "PRUNED"]) & (intermediate["step"] > 4))]
+    return StudyRecord(
+        name="huge",
+        directions=("maximize",),
+        trials=trials,
+        values=pd.DataFrame({"number": done, "objective": 0, "value": value[done]}),
+        params=pd.concat(frames, ignore_index=True).sort_values(["number", "name"]).reset_index(drop=True),
+        intermediate=intermediate.reset_index(drop=True),
+        study_attrs=empty_frame(STUDY_ATTR_COLUMNS),
+        trial_attrs=empty_frame(TRIAL_ATTR_COLUMNS),
+        source={"storage": "memory", "storage_kind": "test"},
+    )

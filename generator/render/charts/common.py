@@ -1,0 +1,122 @@
+"""Pieces every chart builder shares: data frames, colours by group, titles and notes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from generator.analysis.chart_data.model import Sampling
+from generator.findings.model import Condition
+from generator.render.charts.theme import ELITE, OTHER
+from generator.render.charts.wording import say
+from generator.render.env import fmt_num, fmt_value
+
+SIGNIFICANT_DIGITS = 6
+"""Chart data is for the eye: 6 significant digits keep specs small and exact enough."""
+
+
+def sig(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value) and value != 0.0:
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def frame(items: Iterable[Any], **extra: Sequence[Any]) -> pd.DataFrame:
+    """Rows of dataclasses as a frame (floats rounded for display), plus extra columns."""
+    records = [{k: sig(v) for k, v in dataclasses.asdict(item).items()} for item in items]
+    table = pd.DataFrame.from_records(records)
+    for name, column in extra.items():
+        table[name] = list(column)
+    return table
+
+
+def trial_points(items: Sequence[Any], quantile: float) -> pd.DataFrame:
+    """Trials as rows with their group label, elites last (so they are drawn on top); the
+    boolean ``elite`` column is dropped once it has served, to keep specs small."""
+    table = frame(items, group=group_column((item.elite for item in items), quantile))
+    if table.empty:
+        return table
+    table = table.sort_values(["elite", "number"], kind="stable").reset_index(drop=True)
+    return table.drop(columns="elite")
+
+
+def share(quantile: float) -> str:
+    return f"{fmt_num(100 * quantile, 3)}%"
+
+
+def group_labels(quantile: float) -> tuple[str, str]:
+    return say("groups.elite", share=share(quantile)), say("groups.other")
+
+
+def group_column(elite: Iterable[bool], quantile: float) -> list[str]:
+    elite_label, other_label = group_labels(quantile)
+    return [elite_label if e else other_label for e in elite]
+
+
+def group_color(quantile: float, other: str = OTHER) -> alt.Color:
+    elite_label, other_label = group_labels(quantile)
+    return alt.Color(
+        field="group",
+        type="nominal",
+        scale=alt.Scale(domain=[elite_label, other_label], range=[ELITE, other]),
+        legend=alt.Legend(title=None),
+    )
+
+
+def objective_title(direction: str) -> str:
+    return say(f"objective.{direction}")
+
+
+def n_line(n: int, n_complete: int, condition: Condition | None) -> str:
+    if condition is not None:
+        value = condition.value
+        shown = ", ".join(fmt_value(v) for v in value) if isinstance(value, list) else fmt_value(value)
+        return say("n_branch", n=n, n_complete=n_complete, parent=condition.parent, value=shown)
+    if n < n_complete:
+        return say("n_subset", n=n, n_complete=n_complete)
+    return say("n_trials", n=n)
+
+
+def sampling_lines(sampling: Sampling) -> list[str]:
+    if sampling.rule == "all":
+        return []
+    return [say(f"sampling.{sampling.rule}", shown=sampling.n_shown, total=sampling.n_total, best=sampling.n_best)]
+
+
+def title(text: str, subtitle: Sequence[str]) -> alt.Title:
+    return alt.Title(text=text, subtitle=[line for line in subtitle if line])
+
+
+def panel_title(text: str) -> alt.Title:
+    """Title of one panel of a side-by-side chart: smaller than the chart's own."""
+    return alt.Title(text=text, fontSize=13, fontWeight="normal")
+
+
+def jitter(count: int) -> list[float]:
+    """Deterministic spread in [-0.8, 0.8] for strip plots: the golden-ratio sequence fills
+    the interval evenly without randomness, so the same trials land in the same place."""
+    return [round(((i * 0.6180339887498949) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+
+
+def jitter_2d(count: int) -> tuple[list[float], list[float]]:
+    """Two independent spreads in [-0.8, 0.8] (Roberts' R2 sequence), for points jittered on
+    both axes of a cell: one 1-D sequence reused for both would put the points on a line."""
+    g = 1.324717957244746  # the plastic number: R2's generalised golden ratio
+    xs = [round(((0.5 + i / g) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+    ys = [round(((0.5 + i / g**2) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+    return xs, ys
+
+
+def tooltip_number() -> alt.Tooltip:
+    return alt.Tooltip(field="number", type="quantitative", title=say("tooltip.number"))
+
+
+def tooltip_value() -> alt.Tooltip:
+    return alt.Tooltip(field="value", type="quantitative", title=say("tooltip.value"), format=".6g")

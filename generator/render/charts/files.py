@@ -1,0 +1,119 @@
+"""Chart files: ``charts/<kind>[_<param>].vl.json`` and ``contour_<a>_vs_<b>.csv``.
+
+Determinism: Altair names every inline dataset by a hash of its content, and the JSON is
+written with sorted keys, so the same chart data gives byte-identical files. File names come
+from ``param_slug`` (safe for any parameter name); names that would still collide (on a
+case-insensitive file system too) get a hash of the full identity appended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+
+from generator.analysis.chart_data.model import ChartSet, ContourData
+from generator.render.charts.contour import cells_table, contour_chart
+from generator.render.charts.ecdf import ecdf_chart
+from generator.render.charts.export import export_images
+from generator.render.charts.history import history_chart
+from generator.render.charts.importance import importance_chart
+from generator.render.charts.learning import learning_chart
+from generator.render.charts.levels import levels_chart
+from generator.render.charts.parallel import parallel_chart
+from generator.render.charts.slice import slice_chart
+from generator.render.charts.theme import THEME
+from generator.render.charts.timeline import timeline_chart
+from generator.render.tables import to_csv
+from generator.slug import param_slug
+
+KINDS = ("importance", "slice", "levels", "history", "parallel", "contour", "learning_curves", "ecdf", "timeline")
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    stem: str
+    """File name without ``.vl.json``: ``<kind>`` or ``<kind>_<param slug>``."""
+    kind: str
+    params: tuple[str, ...]
+    """The parameter(s) the chart is about (two for a contour)."""
+    chart: alt.TopLevelMixin
+    contour: ContourData | None = None
+
+
+def chart_files(charts: ChartSet) -> list[ChartFile]:
+    """Every chart of a report, in a fixed order, with unique, safe file stems."""
+    q = charts.elite_quantile
+    entries: list[tuple[str, tuple[str, ...], alt.TopLevelMixin, ContourData | None]] = []
+    if charts.importance is not None:
+        entries.append(("importance", (), importance_chart(charts.importance, q), None))
+    entries += [("slice", (s.param,), slice_chart(s, q), None) for s in charts.slices]
+    entries += [("levels", (lv.param,), levels_chart(lv, q), None) for lv in charts.levels]
+    if charts.history is not None:
+        entries.append(("history", (), history_chart(charts.history, q), None))
+    if charts.parallel is not None:
+        entries.append(("parallel", (), parallel_chart(charts.parallel, q), None))
+    entries += [("contour", (c.axis_a.param, c.axis_b.param), contour_chart(c, q), c) for c in charts.contours]
+    if charts.learning is not None:
+        entries.append(("learning_curves", (), learning_chart(charts.learning, q), None))
+    if charts.ecdf is not None:
+        entries.append(("ecdf", (), ecdf_chart(charts.ecdf, q), None))
+    if charts.timeline is not None:
+        entries.append(("timeline", (), timeline_chart(charts.timeline, q), None))
+    stems = _unique_stems([(kind, params) for kind, params, _, _ in entries])
+    return [
+        ChartFile(stem, kind, params, chart, contour)
+        for stem, (kind, params, chart, contour) in zip(stems, entries, strict=True)
+    ]
+
+
+def _stem(kind: str, params: tuple[str, ...]) -> str:
+    return "_".join([kind, "_vs_".join(param_slug(p) for p in params)]) if params else kind
+
+
+def _unique_stems(entries: list[tuple[str, tuple[str, ...]]]) -> list[str]:
+    stems = [_stem(kind, params) for kind, params in entries]
+    clashes = Counter(s.lower() for s in stems)
+    return [
+        f"{stem}-{hashlib.sha256(json.dumps([kind, list(params)]).encode()).hexdigest()[:8]}"
+        if clashes[stem.lower()] > 1
+        else stem
+        for stem, (kind, params) in zip(stems, entries, strict=True)
+    ]
+
+
+def spec_dict(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The validated Vega-Lite spec, under the project theme whatever theme is active.
+
+    Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted."""
+    with alt.theme.enable(THEME), alt.data_transformers.enable("default", max_rows=None):
+        return chart.to_dict(validate=True)
+
+
+def spec_json(chart: alt.TopLevelMixin) -> str:
+    """Sorted keys, compact separators, ASCII only, one trailing newline: byte-stable."""
+    return json.dumps(spec_dict(chart), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False) + "\n"
+
+
+def write_charts(charts: ChartSet, artifacts: Path, export: tuple[str, ...] = ()) -> list[Path]:
+    """Write ``artifacts/charts/*.vl.json`` (plus images in ``export`` formats) and the
+    contour CSVs; returns the paths written, in order."""
+    folder = artifacts / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for item in chart_files(charts):
+        spec = spec_json(item.chart)
+        path = folder / f"{item.stem}.vl.json"
+        path.write_text(spec, encoding="utf-8")
+        written.append(path)
+        written += export_images(spec, folder / item.stem, export)
+        if item.contour is not None:
+            csv = artifacts / f"{item.stem}.csv"
+            csv.write_text(to_csv(cells_table(item.contour)), encoding="utf-8")
+            written.append(csv)
+    return written

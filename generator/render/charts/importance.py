@@ -1,0 +1,40 @@
+"""Importance with 95% intervals: one panel per method (global and top-quantile side by side)."""
+
+from __future__ import annotations
+
+import altair as alt
+
+from generator.analysis.chart_data.model import ImportanceData, ImportancePanel
+from generator.render.charts.common import frame, panel_title, title
+from generator.render.charts.theme import BEST, OTHER, PANEL_WIDTH
+from generator.render.charts.wording import lookup, say
+
+
+def importance_chart(data: ImportanceData, elite_quantile: float) -> alt.TopLevelMixin:
+    panels = [_panel(panel, list(data.order)) for panel in data.panels]
+    return alt.hconcat(*panels, title=title(say("importance.title"), [say("importance.subtitle")]))
+
+
+def _panel(panel: ImportancePanel, order: list[str]) -> alt.LayerChart | alt.FacetChart:
+    bars = frame(panel.bars)
+    y = alt.Y(field="param", type="nominal", sort=order, scale=alt.Scale(domain=order), title=None)
+    x = alt.X(field="importance", type="quantitative", title=say("importance.axis"), scale=alt.Scale(zero=True, nice=True))
+    tooltip = [
+        alt.Tooltip(field="param", type="nominal", title=say("tooltip.param")),
+        alt.Tooltip(field="importance", type="quantitative", title=say("tooltip.importance"), format=".4g"),
+        alt.Tooltip(field="ci_low", type="quantitative", title=say("tooltip.ci_low"), format=".4g"),
+        alt.Tooltip(field="ci_high", type="quantitative", title=say("tooltip.ci_high"), format=".4g"),
+    ]
+    bar = alt.Chart(bars).mark_bar(color=OTHER, opacity=0.85, height={"band": 0.7}).encode(x=x, y=y, tooltip=tooltip)
+    with_ci = bars[bars["ci_low"].notna() & bars["ci_high"].notna()] if "ci_low" in bars else bars.iloc[0:0]
+    layers = [bar]
+    if not with_ci.empty:
+        layers.append(
+            alt.Chart(with_ci)
+            .mark_rule(color=BEST, strokeWidth=1.6)
+            .encode(x=alt.X(field="ci_low", type="quantitative", title=say("importance.axis")), x2=alt.X2(field="ci_high"), y=y, tooltip=tooltip)
+        )
+    methods = lookup("importance.methods") or {}
+    return alt.layer(*layers).properties(
+        width=PANEL_WIDTH, height=alt.Step(22), title=panel_title(str(methods.get(panel.method, panel.method)))
+    )

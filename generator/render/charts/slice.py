@@ -1,0 +1,62 @@
+"""Slice plot: the objective against one numeric parameter, elites highlighted."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import altair as alt
+import pandas as pd
+
+from generator.analysis.chart_data.model import SliceData
+from generator.render.charts.common import (
+    group_color,
+    n_line,
+    objective_title,
+    sampling_lines,
+    title,
+    tooltip_number,
+    tooltip_value,
+    trial_points,
+)
+from generator.render.charts.theme import BOUND
+from generator.render.charts.wording import say
+
+
+def x_scale(log: bool, low: float | None, high: float | None) -> alt.Scale:
+    """The declared range as the domain (padded a little so edge points stay whole)."""
+    kind: Literal["log", "linear"] = "log" if log else "linear"
+    if low is None or high is None:
+        return alt.Scale(type=kind, zero=False, nice=False, padding=12)
+    if low == high:
+        low, high = (low / 2, high * 2) if log else (low - 0.5, high + 0.5)
+    return alt.Scale(type=kind, domain=[low, high], zero=False, nice=False, padding=12)
+
+
+def slice_chart(data: SliceData, elite_quantile: float) -> alt.TopLevelMixin:
+    points = trial_points(data.points, elite_quantile)
+    scale = x_scale(data.log, data.low, data.high)
+    x = alt.X(field="x", type="quantitative", title=data.param, scale=scale)
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, opacity=0.85)
+        .encode(
+            x=x,
+            y=alt.Y(field="value", type="quantitative", title=objective_title(data.direction), scale=alt.Scale(zero=False)),
+            color=group_color(elite_quantile),
+            tooltip=[
+                tooltip_number(),
+                alt.Tooltip(field="x", type="quantitative", title=data.param, format=".6g"),
+                tooltip_value(),
+            ],
+        )
+    )
+    bounds = [b for b in (data.low, data.high) if b is not None]
+    layers: list[alt.Chart] = []
+    if bounds:
+        rules = pd.DataFrame({"x": sorted(set(bounds))})
+        layers.append(alt.Chart(rules).mark_rule(color=BOUND, strokeDash=[5, 4]).encode(x=x))
+    subtitle = [say("slice.subtitle", param=data.param), n_line(data.n, data.n_complete, data.condition)]
+    if data.log:
+        subtitle.append(say("slice.log_note"))
+    subtitle += sampling_lines(data.sampling)
+    return alt.layer(*layers, dots).properties(title=title(say("slice.title", param=data.param), subtitle))
