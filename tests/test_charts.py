@@ -63,6 +63,21 @@ EXPECTED_CHARTS = {
         "contour_a.b_vs_datum.x", "contour_back-slash-1498e0b5_vs_datum.x", "contour_datum.x_vs_lr-head-1-c1920942",
         "ecdf", "timeline",
     ],
+    "seed_shaped": [
+        "slice_batch_size", "slice_ctx_d_model", "slice_ctx_dropout", "slice_ctx_n_head", "slice_depth",
+        "slice_embed_dim", "slice_label_smoothing", "slice_lr", "slice_weight_decay", "slice_width_mult",
+        "levels_batch_size", "levels_ctx_d_model", "levels_ctx_n_head", "levels_demo_agg", "levels_embed_dim",
+        "levels_encoder_type", "levels_use_cosine", "levels_use_scheduler", "history", "parallel",
+        "contour_batch_size_vs_demo_agg", "contour_batch_size_vs_depth", "contour_batch_size_vs_label_smoothing",
+        "ecdf", "timeline",
+    ],
+    "mixed_minimize": [
+        "slice_batch_size", "slice_layers", "slice_lr", "slice_momentum", "levels_batch_size", "levels_optimizer",
+        "levels_use_bn", "history", "parallel", "contour_batch_size_vs_optimizer", "contour_batch_size_vs_layers",
+        "contour_lr_vs_optimizer", "ecdf", "timeline",
+    ],
+    "no_signal": ["slice_fixed", "slice_x", "levels_fixed", "history", "parallel", "ecdf", "timeline"],
+    "all_infinite": ["timeline"],
 }
 
 
