@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--elite-quantile", type=float, default=d.elite_quantile, help="top fraction of complete trials counted as elites (default: %(default)s)")
     p.add_argument("--baseline", type=float, default=d.baseline, help="chance-level objective value (default: from study user attrs)")
     p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
+    p.add_argument("--importance-min-trials", type=int, default=d.importance_min_trials, help="complete trials needed before importance is estimated (default: %(default)s)")
+    p.add_argument("--importance-resamples", type=int, default=d.importance_resamples, help="bootstrap replicates behind importance intervals (default: %(default)s)")
+    p.add_argument("--top-quantile-resamples", type=int, default=d.top_quantile_resamples, help="subsamples behind top-quantile (PED-ANOVA) intervals (default: %(default)s)")
+    p.add_argument("--interaction-params", type=int, default=d.interaction_params, help="pairwise interactions among this many most important parameters (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -46,6 +50,14 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
     if args.objective < 0:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
+    if args.importance_min_trials < 2:
+        problems.append(f"--importance-min-trials must be 2 or more, got {args.importance_min_trials}")
+    if args.importance_resamples < 20:
+        problems.append(f"--importance-resamples must be 20 or more, got {args.importance_resamples}")
+    if args.top_quantile_resamples < 2:
+        problems.append(f"--top-quantile-resamples must be 2 or more, got {args.top_quantile_resamples}")
+    if args.interaction_params < 0:
+        problems.append(f"--interaction-params must be 0 or more, got {args.interaction_params}")
     if problems:
         raise UserError("; ".join(problems))
     return AnalysisConfig(
@@ -56,6 +68,10 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         elite_quantile=args.elite_quantile,
         baseline=args.baseline,
         seed=args.seed,
+        importance_min_trials=args.importance_min_trials,
+        importance_resamples=args.importance_resamples,
+        top_quantile_resamples=args.top_quantile_resamples,
+        interaction_params=args.interaction_params,
     )
 
 

@@ -27,6 +27,14 @@ class AnalysisConfig:
     """Chance-level objective value (e.g. 1/n_classes); read from study user attrs when unset."""
     seed: int = 0
     """Added to the snapshot-derived seed of every random procedure (bootstrap, forests)."""
+    importance_min_trials: int = 5
+    """Complete trials with a finite value needed before any importance is estimated."""
+    importance_resamples: int = 400
+    """Multiplier-bootstrap replicates behind the variance-decomposition importance intervals."""
+    top_quantile_resamples: int = 30
+    """Subsamples behind the top-quantile (PED-ANOVA) importance intervals; each reruns Optuna's evaluator."""
+    interaction_params: int = 5
+    """Pairwise interaction strength is assessed among this many most important parameters."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

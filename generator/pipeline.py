@@ -19,6 +19,7 @@ from generator.progress import Progress
 from generator.render.changes import compute_changes
 from generator.render.documents import findings_document, findings_json, load_document
 from generator.render.env import render
+from generator.render.importance_tables import importances_table
 from generator.render.tables import to_csv, trials_table
 from generator.site import build_site
 from generator.slug import study_slug
@@ -40,7 +41,19 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
     """The command line that regenerates this report (secrets never included)."""
     parts = ["generate-report", "--study", study, "--storage", storage_display]
     defaults = AnalysisConfig()
-    for field in ("objective", "alpha", "suggestive_alpha", "correction", "elite_quantile", "baseline", "seed"):
+    for field in (
+        "objective",
+        "alpha",
+        "suggestive_alpha",
+        "correction",
+        "elite_quantile",
+        "baseline",
+        "seed",
+        "importance_min_trials",
+        "importance_resamples",
+        "top_quantile_resamples",
+        "interaction_params",
+    ):
         value = getattr(config, field)
         if value != getattr(defaults, field):
             parts += [f"--{field.replace('_', '-')}", str(value)]
@@ -85,6 +98,7 @@ def generate(storage: str, study: str | None, out_dir: Path, config: AnalysisCon
             artifacts = staging / "artifacts"
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
+            (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
             if existing:
                 previous = existing[-1]
                 changes = compute_changes(

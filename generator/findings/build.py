@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from generator.analysis.importance import analyse_importance
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
 from generator.errors import UserError
@@ -50,6 +51,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         command=command,
     )
     warnings = study_warnings(counts, summary, len(snapshot.directions))
+    importance = analyse_importance(snapshot, config)
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,
         study=study,
@@ -60,6 +62,9 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             correction=config.correction,
             elite_quantile=config.elite_quantile,
         ),
-        warnings=sort_findings(warnings),
+        importance=importance.importance,
+        interactions=importance.interactions,
+        importance_methods=importance.methods,
+        warnings=sort_findings([*warnings, *importance.warnings]),
         provenance=provenance,
     )
