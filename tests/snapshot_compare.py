@@ -88,6 +88,7 @@ def snapshot_of_study(study: optuna.Study, tmp: Path) -> Snapshot:
     from generator.storage.journal import record_from_optuna
 
     record = record_from_optuna(study._storage, study._study_id, study.study_name, schema_version="in-memory")
+    record.source.update(storage_kind="memory", storage="memory")
     path = tmp / f"mem-{abs(hash(study.study_name)) % 10**8}-{len(record.trials)}.duckdb"
     if path.exists():
         path.unlink()

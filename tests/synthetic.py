@@ -103,14 +103,26 @@ DEPTH = IntDistribution(2, 9)
 LR = FloatDistribution(1e-5, 1e-1, log=True)
 
 
-def conditional_depth_study(n: int, rng: np.random.Generator) -> optuna.Study:
-    """``depth`` exists only when ``encoder_type == cnn`` and drives the objective there;
-    ``ctx_heads`` exists only for ``context``; ``lr`` (log) matters everywhere.
+def conditional_depth_truth() -> dict[str, float]:
+    """Normalized first-order importances of ``conditional_depth_study`` under the declared
+    measure, with the conditional ``depth`` weighted by P(cnn) = 1/2 (see ``_fanova``):
+    V_lr = 0.02² Var(u²), u ~ U[-2, 2]; V_depth = ½ 0.03² Var(depth), depth ~ U{2..9};
+    V_encoder = ¼ 0.02² (the branch means differ by 0.02); V_ctx_heads = 0."""
+    v_lr = 0.02**2 * (16 / 5 - (4 / 3) ** 2)
+    v_depth = 0.5 * 0.03**2 * (8**2 - 1) / 12
+    v_encoder = 0.25 * 0.02**2
+    total = v_lr + v_depth + v_encoder
+    return {"ctx_heads": 0.0, "depth": v_depth / total, "encoder_type": v_encoder / total, "lr": v_lr / total}
 
-    Maximize; value = 0.25 + 0.03 * (depth - 5.5) [cnn] + 0.02 * [cnn]
-    - 0.02 * (log10 lr + 3)^2 + noise(0.005).
+
+def conditional_depth_study(n: int, rng: np.random.Generator, name: str = "conditional_depth") -> optuna.Study:
+    """``depth`` exists only when ``encoder_type == cnn`` and drives the objective there;
+    ``ctx_heads`` exists only for ``context`` and does nothing; ``lr`` (log) matters everywhere.
+
+    Maximize; value = 0.25 + [cnn] * (0.02 + 0.03 * (depth - 5.5)) - 0.02 * (log10 lr + 3)^2
+    + noise(0.005). Importances: ``conditional_depth_truth``.
     """
-    study = optuna.create_study(direction="maximize")
+    study = optuna.create_study(direction="maximize", study_name=name)
     trials = []
     for _ in range(n):
         encoder = "cnn" if rng.random() < 0.5 else "context"

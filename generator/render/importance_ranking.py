@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.findings.model import Condition, Directionality, Findings, Importance, ImportanceMethod
+from generator.findings.model import (
+    Condition,
+    Directionality,
+    Findings,
+    Importance,
+    ImportanceMethod,
+)
 
 GLOBAL_METHOD = "fanova"
 TOP_QUANTILE_METHOD = "ped_anova"

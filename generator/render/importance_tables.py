@@ -1,4 +1,8 @@
-"""``artifacts/importances.csv``: every importance of every method, one row each."""
+"""``artifacts/importances.csv``: every importance of every method, one row each.
+
+``condition_value`` is JSON (``"cnn"``, ``[2, 3]``, ``true``), so a category named ``true`` and the
+boolean stay distinct.
+"""
 
 from __future__ import annotations
 

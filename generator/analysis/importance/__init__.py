@@ -24,7 +24,12 @@ from generator.analysis.importance._base import (
     common_skip_reason,
     prepare_input,
 )
-from generator.analysis.importance._fanova import PAIR_METHOD, PAIR_MIN_TRIALS, FanovaEvaluator, FanovaResult
+from generator.analysis.importance._fanova import (
+    PAIR_METHOD,
+    PAIR_MIN_TRIALS,
+    FanovaEvaluator,
+    FanovaResult,
+)
 from generator.analysis.importance._ped_anova import METHOD as PED_METHOD
 from generator.analysis.importance._ped_anova import MIN_TOP_TRIALS, PedAnovaEvaluator
 from generator.config import AnalysisConfig

@@ -33,6 +33,7 @@ parameter with no effect reach zero (``benchmarks/importance.py`` measures cover
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,13 @@ from generator.analysis.importance._base import (
     MethodResult,
     common_skip_reason,
 )
-from generator.analysis.importance._design import Basis, Branches, coarse_basis, knots_for, main_basis
+from generator.analysis.importance._design import (
+    Basis,
+    Branches,
+    coarse_basis,
+    knots_for,
+    main_basis,
+)
 from generator.analysis.importance._intervals import normalized_shares, reflected_interval
 from generator.analysis.importance._linear import (
     Component,
@@ -60,7 +67,8 @@ from generator.findings.model import Importance, ImportanceMethod, Interaction
 METHOD = "fanova"
 PAIR_METHOD = "fanova_pairwise"
 PAIR_MIN_TRIALS = 20
-"""Below this many trials a 25-cell pairwise term has too few trials per cell to mean anything."""
+"""Fewer trials with both parameters present leave a 25-cell pairwise term about one trial
+per cell: such a pair is not assessed."""
 NO_PAIRS = "no_pairs"
 PAIR_RESAMPLES = 200
 """Replicates behind pair intervals: pairs only choose which contours to draw."""
@@ -137,15 +145,13 @@ def fit_main_effects(data: ImportanceInput) -> MainEffects:
     """Build the centered main-effect design and fit it (ridge, penalty by GCV)."""
     names = tuple(sorted(data.params))
     n_knots = knots_for(data.n, len(names))
-    bases = {name: main_basis(data.params[name], n_knots) for name in names}
+    # A parameter with one observed value has no estimable effect: no columns, importance 0.
+    bases = {name: main_basis(data.params[name], n_knots) if data.params[name].varies else None for name in names}
     branches = Branches(data)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
+    entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     active_columns: list[np.ndarray] = []
     means: list[tuple[slice, np.ndarray]] = []
     components: list[Component] = []
-    nuisance: dict[bytes, np.ndarray] = {}
     width = 0
     for name in names:
         basis = bases[name]
@@ -153,37 +159,42 @@ def fit_main_effects(data: ImportanceInput) -> MainEffects:
             continue
         r, c, v, active = basis.entries(data.params[name])
         columns = slice(width, width + basis.size)
-        rows.append(r)
-        cols.append(c + width)
-        vals.append(v)
+        entries.append((r, c + width, v))
         active_columns.append(active)
         means.append((columns, basis.mean))
         components.append(Component(name, columns, basis.cov, branches.probability([name]), basis.mean))
         width += basis.size
-        parent = branches.parent_of(name)
-        parent_basis = bases.get(parent) if parent is not None else None
-        spans_branch = parent_basis is not None and parent_basis.levels is not None
-        if not active.all() and not spans_branch:
-            # Nothing else in the design can express "this trial is in that branch": give the
-            # branch's mean shift its own column, so it is not forced into the effect's shape.
-            nuisance.setdefault(active.tobytes(), active)
-    for mask in nuisance.values():
-        rows.append(np.flatnonzero(mask))
-        cols.append(np.full(int(mask.sum()), width))
-        vals.append(np.ones(int(mask.sum())))
+    for mask in _branch_indicators(data, bases, branches):
+        entries.append((np.flatnonzero(mask), np.full(int(mask.sum()), width), np.ones(int(mask.sum()))))
         width += 1
-    n = data.n
-    basis_matrix = sp.csr_matrix(
-        (np.concatenate(vals) if vals else np.zeros(0), (np.concatenate(rows) if rows else np.zeros(0, int), np.concatenate(cols) if cols else np.zeros(0, int))),
-        shape=(n, width),
-    )
-    presence = sp.csr_matrix(np.column_stack(active_columns).astype(float) if active_columns else np.zeros((n, 0)))
+    rows, cols, vals = (np.concatenate([e[k] for e in entries]) if entries else np.zeros(0) for k in range(3))
+    basis_matrix = sp.csr_matrix((vals, (rows.astype(np.int64), cols.astype(np.int64))), shape=(data.n, width))
+    presence = sp.csr_matrix(np.column_stack(active_columns).astype(float) if active_columns else np.zeros((data.n, 0)))
     mean_matrix = np.zeros((len(means), width))
     for i, (columns, mean) in enumerate(means):
         mean_matrix[i, columns] = mean
     design = Design(basis_matrix, presence, mean_matrix, tuple(components))
-    fit = ridge_gcv(design, data.values)
-    return MainEffects(names, bases, design, fit)
+    return MainEffects(names, bases, design, ridge_gcv(design, data.values))
+
+
+def _branch_indicators(data: ImportanceInput, bases: dict[str, Basis | None], branches: Branches) -> list[np.ndarray]:
+    """Presence columns for branches no parent's levels can express.
+
+    A conditional effect is centered within its branch, so the branch's mean shift must be
+    fitted by something else: a categorical parent's indicator columns do it (depth's branch
+    is encoder_type == cnn). A parameter missing without such a parent (a search space that
+    changed between sweep stages) gets its presence pattern as one unreported column, shared
+    by parameters that come and go together, or the shift would be forced into its effect.
+    """
+    masks: dict[bytes, np.ndarray] = {}
+    for name, param in sorted(data.params.items()):
+        if param.present.all():
+            continue
+        parent = branches.parent_of(name)
+        parent_basis = bases.get(parent) if parent is not None else None
+        if parent_basis is None or parent_basis.levels is None:
+            masks.setdefault(param.present.tobytes(), param.present)
+    return list(masks.values())
 
 
 def pair_strengths(
@@ -202,7 +213,8 @@ def pair_strengths(
     variance over the surrogate's total (main effects plus every assessed pair), a
     second-order Sobol index; bias-corrected and with a basic bootstrap interval like the
     main effects. Pairs that are never present together, or where one parameter is the
-    other's parent (the child's effect is already within the parent's branch), are skipped.
+    other's parent (the child's effect is already within the parent's branch), or that share
+    fewer than ``PAIR_MIN_TRIALS`` trials, are skipped.
     """
 
     def summary(skipped: str | None) -> ImportanceMethod:
@@ -213,8 +225,10 @@ def pair_strengths(
 
     if data.n < PAIR_MIN_TRIALS:
         return MethodResult(summary("too_few_trials"), ()), ()
-    ranked = sorted((i for i in importances if i.importance > 0), key=lambda i: (-i.importance, i.param))
-    chosen = sorted(i.param for i in ranked[:top] if main.bases.get(i.param) is not None)
+    # Zero-importance parameters stay candidates: a parameter that acts only through an
+    # interaction (Ishigami's x3) has no main effect, and is exactly what this stage is for.
+    ranked = sorted((i for i in importances if main.bases.get(i.param) is not None), key=lambda i: (-i.importance, i.param))
+    chosen = sorted(i.param for i in ranked[:top])
     branches = Branches(data)
     terms: list[tuple[str, str, float, np.ndarray, np.ndarray]] = []
     for k, a in enumerate(chosen):
@@ -222,7 +236,8 @@ def pair_strengths(
             if a in branches.ancestors(b) or b in branches.ancestors(a):
                 continue
             weight = branches.probability([a, b])
-            if weight <= 0:
+            together = int((data.params[a].present & data.params[b].present).sum())
+            if weight <= 0 or together < PAIR_MIN_TRIALS:
                 continue
             design, component = _pair_design(data, a, b, main.bases, weight)
             fit = ridge_gcv(design, main.fit.residuals)
@@ -235,6 +250,8 @@ def pair_strengths(
     center = 2 * estimate - replicated.mean(axis=1)
     low, high = reflected_interval(center, replicated)
     total = float(main_variances.sum() + np.clip(center, 0.0, None).sum())
+    if total <= 0:  # the surrogate is flat after bias correction: no variance to share out
+        total = math.inf
     interactions = [
         Interaction(a, b, PAIR_METHOD, max(float(c), 0.0) / total, max(float(lo), 0.0) / total, max(float(hi), 0.0) / total)
         for (a, b, *_), c, lo, hi in zip(terms, center, low, high, strict=True)

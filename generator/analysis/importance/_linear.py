@@ -18,6 +18,10 @@ import scipy.sparse as sp
 
 _PENALTIES = 10.0 ** np.linspace(-7, 3, 41)
 """Candidate penalties, relative to the design's mean eigenvalue."""
+_MAX_DF_SHARE = 0.5
+"""At most half the trials' worth of degrees of freedom: GCV alone lets 12 trials be
+interpolated (its error estimate goes to 0/0), which would leave the bootstrap no residual
+noise and give intervals of zero width."""
 _ROW_CHUNK = 4096
 _RESAMPLE_CHUNK = 100
 
@@ -116,13 +120,13 @@ def ridge_gcv(design: Design, y: np.ndarray) -> RidgeFit:
     for penalty in _PENALTIES * scale:
         shrunk = projected / (eigenvalues + penalty)
         df = float((eigenvalues / (eigenvalues + penalty)).sum())
-        if df >= design.n - 0.5:
+        if df > _MAX_DF_SHARE * design.n:
             continue
         rss = total - 2 * float(shrunk @ projected) + float(shrunk @ (eigenvalues * shrunk))
         gcv = design.n * max(rss, 0.0) / (design.n - df) ** 2
         if best is None or gcv < best[0]:
             best = (gcv, float(penalty), df)
-    if best is None:  # more columns than trials at every penalty: take the strongest
+    if best is None:  # too flexible at every penalty: take the strongest
         penalty = float(_PENALTIES[-1] * scale)
         best = (total / design.n, penalty, float((eigenvalues / (eigenvalues + penalty)).sum()))
     gcv, penalty, df = best

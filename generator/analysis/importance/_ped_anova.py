@@ -67,7 +67,9 @@ class PedAnovaEvaluator(ImportanceEvaluator):
             reason = TOO_FEW_TRIALS
         if reason is not None:
             return self.skipped(data, reason, self.quantile)
-        names = sorted(data.params)
+        # A parameter with one observed value explains nothing; PED-ANOVA would still give it
+        # a small divergence (its prior weighs the few top trials more than all trials).
+        names = sorted(name for name, param in data.params.items() if param.varies)
         rng = data.rng(METHOD)
         rows = np.arange(data.n)
         if data.n > MAX_TRIALS:
@@ -89,9 +91,10 @@ class PedAnovaEvaluator(ImportanceEvaluator):
             values = [(float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)]
         else:  # no parameter separates the top trials from the rest
             values = [(0.0, None, None)] * len(names)
+        by_name = dict(zip(names, values, strict=True))
         importances = tuple(
-            Importance(name, METHOD, *value, condition=data.params[name].spec.condition, n=data.params[name].n_present)
-            for name, value in zip(names, values, strict=True)
+            Importance(name, METHOD, *by_name.get(name, (0.0, 0.0, 0.0)), condition=param.spec.condition, n=param.n_present)
+            for name, param in sorted(data.params.items())
         )
         summary = ImportanceMethod(
             method=METHOD,
