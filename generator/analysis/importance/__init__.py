@@ -24,6 +24,7 @@ from generator.analysis.importance._base import (
     common_skip_reason,
     prepare_input,
 )
+from generator.analysis.importance._fanova import METHOD as FANOVA_METHOD
 from generator.analysis.importance._fanova import (
     PAIR_METHOD,
     PAIR_MIN_TRIALS,
@@ -72,28 +73,27 @@ def analyse_importance(snapshot: Snapshot, config: AnalysisConfig) -> Importance
 
 def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[Finding, ...]:
     """One info finding per reason something was not computed (the sentences are in
-    ``templates/messages.yaml``): one for the whole section when no method could run,
-    otherwise one per method that could not."""
-    reason = common_skip_reason(data)
-    if reason is not None:
+    ``templates/messages.yaml``): one for the whole section when the global method could not
+    run (the others then could not either), otherwise one per method that could not."""
+    by_method = {m.method: m for m in methods}
+    overall = by_method[FANOVA_METHOD].skipped
+    if overall is not None:
         minimum = max(2, data.config.importance_min_trials)
-        return (Finding(f"importance_{reason}", "info", (), {"n": data.n, "minimum": minimum}),)
+        return (Finding(f"importance_{overall}", "info", (), {"n": data.n, "minimum": minimum}),)
     found = []
-    for method in methods:
-        if method.skipped is None:
-            continue
-        if method.method == PAIR_METHOD:
-            values = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
-            found.append(Finding(f"interactions_{method.skipped}", "info", (), values))
-        elif method.method == PED_METHOD and method.quantile is not None:
-            minimum = math.ceil(MIN_TOP_TRIALS / method.quantile - 1e-9)
-            values = {
-                "n": data.n,
-                "minimum": minimum,
-                "top_trials": MIN_TOP_TRIALS,
-                "quantile_percent": round(100 * method.quantile, 6),
-            }
-            found.append(Finding(f"top_quantile_{method.skipped}", "info", (), values))
+    pairs = by_method[PAIR_METHOD]
+    if pairs.skipped is not None:
+        values = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
+        found.append(Finding(f"interactions_{pairs.skipped}", "info", (), values))
+    top = by_method[PED_METHOD]
+    if top.skipped is not None and top.quantile is not None:
+        values = {
+            "n": data.n,
+            "minimum": math.ceil(MIN_TOP_TRIALS / top.quantile - 1e-9),
+            "top_trials": MIN_TOP_TRIALS,
+            "quantile_percent": round(100 * top.quantile, 6),
+        }
+        found.append(Finding(f"top_quantile_{top.skipped}", "info", (), values))
     return tuple(found)
 
 

@@ -23,12 +23,14 @@ from generator.config import AnalysisConfig
 from generator.findings.model import Importance, ImportanceMethod
 from generator.snapshot import Snapshot
 
-# Reason codes for a method that computed nothing; each has a sentence in messages.yaml
-# (as ``importance_<code>``) so no empty list is ever left unexplained.
+# Reason codes for a method that computed nothing (``ImportanceMethod.skipped``). Each becomes
+# a warning whose sentence is in templates/messages.yaml (``importance_<code>`` for the whole
+# section, ``interactions_<code>``, ``top_quantile_<code>``): no empty list goes unexplained.
 TOO_FEW_TRIALS = "too_few_trials"
 NO_PARAMETERS = "no_parameters"
 NO_VARYING_PARAMETERS = "no_varying_parameters"
 CONSTANT_OBJECTIVE = "constant_objective"
+NO_SIGNAL = "no_signal"
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from generator.analysis.importance._base import ImportanceInput, ParamData, choi
 from generator.analysis.params import ParamSpec, scale
 
 MAX_KNOTS = 16
-"""Knots of a continuous main effect: piecewise-linear on 15 intervals follows sin(2x) over a
-full period to ~1% of its variance (Ishigami's x2), more only adds noise at HPO sample sizes."""
+"""Knots of a continuous main effect: piecewise-linear on 15 intervals keeps 99.9% of the
+variance of sin(2x) over [-pi, pi] (Ishigami's x2); more only adds noise at HPO sample sizes."""
 MIN_KNOTS = 3
 PAIR_KNOTS = 6
 """Knots per axis of a pairwise (tensor) term: 25 cells are enough to rank pairs."""

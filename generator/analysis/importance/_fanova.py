@@ -41,6 +41,8 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from generator.analysis.importance._base import (
+    NO_SIGNAL,
+    NO_VARYING_PARAMETERS,
     ImportanceEvaluator,
     ImportanceInput,
     MethodResult,
@@ -107,14 +109,14 @@ class FanovaEvaluator(ImportanceEvaluator):
     def _evaluate(self, data: ImportanceInput) -> FanovaResult:
         reason = common_skip_reason(data)
         if reason is not None:
-            skipped = self.skipped(data, reason)
-            pairs = MethodResult(ImportanceMethod(PAIR_METHOD, "variance_fraction", data.n, None, 0, None, reason), ())
-            return FanovaResult(skipped.summary, (), pairs, ())
+            return self._nothing(data, reason)
         main = fit_main_effects(data)
         components = main.design.components
+        estimate = np.array([c.variance(main.fit.coef) for c in components])
+        if not components or not estimate.sum() > 0:
+            return self._nothing(data, NO_VARYING_PARAMETERS if not components else NO_SIGNAL)
         signs = rademacher(data.rng(METHOD), data.n, self.resamples)
         replicates = multiplier_bootstrap(main.design, main.fit, signs)
-        estimate = np.array([c.variance(main.fit.coef) for c in components])
         replicated = np.array([c.variance(replicates) for c in components])
         point, low, high = normalized_shares(estimate, replicated, bias_correct=True)
         position = {c.name: i for i, c in enumerate(components)}
@@ -139,6 +141,12 @@ class FanovaEvaluator(ImportanceEvaluator):
             data, main, corrected, tuple(importances), self.interaction_params, signs[:, :PAIR_RESAMPLES]
         )
         return FanovaResult(summary, tuple(importances), pairs, interactions)
+
+
+    def _nothing(self, data: ImportanceInput, reason: str) -> FanovaResult:
+        skipped = self.skipped(data, reason)
+        pairs = MethodResult(ImportanceMethod(PAIR_METHOD, "variance_fraction", data.n, None, 0, None, reason), ())
+        return FanovaResult(skipped.summary, (), pairs, ())
 
 
 def fit_main_effects(data: ImportanceInput) -> MainEffects:

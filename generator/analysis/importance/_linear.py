@@ -152,14 +152,16 @@ def rademacher(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
 
 
 def multiplier_bootstrap(design: Design, fit: RidgeFit, signs: np.ndarray) -> np.ndarray:
-    """Coefficient replicates (width x resamples) of the wild (multiplier) bootstrap.
+    """Coefficient replicates (width x resamples) of the multiplier bootstrap.
 
-    Each replicate multiplies every trial's residual by a random sign (a column of ``signs``)
-    and refits; for a linear smoother that is ``coef + A⁻¹ Xᵀ(ξ ∘ r)``, so no refit is
-    needed. Residuals are divided by ``1 - leverage`` (the jackknife / HC3 correction),
-    without which a fit with nearly as many coefficients as trials would understate its own
-    noise. Sharing ``signs`` between the main effects and the pairs makes the replicates one
-    joint bootstrap of all components.
+    The fit solves ``A c = Xᵀy``; a replicate perturbs that estimating equation with each
+    trial's residual times a random sign (a column of ``signs``): ``c* = c + A⁻¹ Xᵀ(ξ ∘ r)``.
+    Its covariance is the heteroskedasticity-robust sandwich ``A⁻¹ Xᵀ diag(r²) X A⁻¹``, so
+    trials with large residuals (interactions the main effects miss) count as they should,
+    and no refit is needed: a thousand replicates cost one sparse product. Residuals are
+    divided by ``1 - leverage`` (the jackknife / HC3 correction), without which a fit with
+    nearly as many coefficients as trials would understate its own noise. Sharing ``signs``
+    between the main effects and the pairs makes the replicates one joint bootstrap.
     """
     adjusted = fit.residuals / np.clip(1.0 - leverages(design, fit), 0.05, None)
     out = np.empty((design.width, signs.shape[1]))
