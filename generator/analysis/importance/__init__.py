@@ -83,11 +83,11 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
     found = []
     pairs = by_method[PAIR_METHOD]
     if pairs.skipped is not None:
-        values = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
-        found.append(Finding(f"interactions_{pairs.skipped}", "info", (), values))
+        counts = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
+        found.append(Finding(f"interactions_{pairs.skipped}", "info", (), counts))
     top = by_method[PED_METHOD]
     if top.skipped is not None and top.quantile is not None:
-        values = {
+        values: dict[str, int | float] = {
             "n": data.n,
             "minimum": math.ceil(MIN_TOP_TRIALS / top.quantile - 1e-9),
             "top_trials": MIN_TOP_TRIALS,

@@ -8,10 +8,11 @@ parameter is the variance of its main effect, ``Var(h_i)``: the numerator of its
 Sobol index, and values are normalized to sum to 1 over parameters (fANOVA's convention).
 
 Why not a random forest, as Optuna's fANOVA uses? Measured on Ishigami (1,000 trials): a
-200-tree forest's main effects are off by 0.06 (it smooths ``7 sin²(x2)`` into its
-neighbours), Optuna's fANOVA by 0.067, while fitting the main effects directly is within
-0.02; and a forest cannot be bootstrapped cheaply, whereas a linear smoother's bootstrap is
-one matrix product (``_linear.multiplier_bootstrap``). Interactions do not leak into the main
+200-tree scikit-learn forest's normalized main effects are off by 0.06 (it flattens
+``7 sin²(x2)``), Optuna's fANOVA by 0.06-0.07, while fitting the main effects directly is off
+by 0.018 on average over 200 random studies, with no bias; and a forest cannot be
+bootstrapped cheaply, whereas a linear smoother's bootstrap is one matrix product
+(``_linear.multiplier_bootstrap``). Interactions do not leak into the main
 effects: with the components centered they are orthogonal to them, and they are measured
 separately for the top parameters (:func:`pair_strengths`).
 
@@ -238,7 +239,7 @@ def pair_strengths(
     ranked = sorted((i for i in importances if main.bases.get(i.param) is not None), key=lambda i: (-i.importance, i.param))
     chosen = sorted(i.param for i in ranked[:top])
     branches = Branches(data)
-    terms: list[tuple[str, str, float, np.ndarray, np.ndarray]] = []
+    terms: list[tuple[str, str, float, np.ndarray]] = []
     for k, a in enumerate(chosen):
         for b in chosen[k + 1 :]:
             if a in branches.ancestors(b) or b in branches.ancestors(a):
@@ -250,7 +251,7 @@ def pair_strengths(
             design, component = _pair_design(data, a, b, main.bases, weight)
             fit = ridge_gcv(design, main.fit.residuals)
             replicates = multiplier_bootstrap(design, fit, signs)
-            terms.append((a, b, float(component.variance(fit.coef)), component.variance(replicates), fit.coef))
+            terms.append((a, b, float(component.variance(fit.coef)), component.variance(replicates)))
     if not terms:
         return MethodResult(summary(NO_PAIRS), ()), ()
     estimate = np.array([t[2] for t in terms])

@@ -93,7 +93,9 @@ class Design:
 
 
 def _dense(matrix: sp.spmatrix | np.ndarray) -> np.ndarray:
-    return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+    if isinstance(matrix, np.ndarray):
+        return matrix
+    return np.asarray(matrix.toarray())
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,9 @@ class PedAnovaEvaluator(ImportanceEvaluator):
         if full.sum() > 0:
             spread = math.sqrt(m / (len(rows) - m))
             point, low, high = normalized_shares(full, replicates, bias_correct=False, spread=spread, normal=True)
-            values = [(float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)]
+            values: list[tuple[float, float | None, float | None]] = [
+                (float(p), float(lo), float(hi)) for p, lo, hi in zip(point, low, high, strict=True)
+            ]
         else:  # no parameter separates the top trials from the rest
             values = [(0.0, None, None)] * len(names)
         by_name = dict(zip(names, values, strict=True))
