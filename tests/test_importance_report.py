@@ -148,3 +148,23 @@ def test_crypto_xgb_ranges_change_and_params_come_and_go(tmp_path: Path) -> None
     assert max(fanova.values(), key=lambda i: i.importance).param == "min_child_weight"
     ped = [i for i in analysis.importance if i.method == "ped_anova"]
     assert len(ped) == 6 and sum(i.importance for i in ped) == pytest.approx(1.0)
+
+
+def test_every_skip_reason_has_a_sentence() -> None:
+    from generator.render.env import message_for
+
+    values = {"n": 3, "minimum": 20, "top": 5, "top_trials": 5, "quantile_percent": 25.0}
+    reasons = ["too_few_trials", "no_parameters", "no_varying_parameters", "constant_objective", "no_signal"]
+    codes = [f"importance_{r}" for r in reasons] + ["interactions_too_few_trials", "interactions_no_pairs", "top_quantile_too_few_trials"]
+    for code in codes:
+        assert "{" not in message_for(code, values), code
+    schema = json.loads(schema_path().read_text())
+    assert set(reasons) | {"no_pairs"} <= set(schema["properties"]["importance_methods"]["items"]["properties"]["skipped"]["enum"])
+
+
+def test_no_assessable_pair_is_stated(tmp_path: Path) -> None:
+    study = conditional_depth_study(60, np.random.default_rng(1), name="cond")
+    analysis = analyse_importance(snapshot_of_study(study, tmp_path), AnalysisConfig(interaction_params=1, top_quantile_resamples=4))
+    assert analysis.interactions == ()
+    assert {m.method: m.skipped for m in analysis.methods}["fanova_pairwise"] == "no_pairs"
+    assert [w.code for w in analysis.warnings] == ["interactions_no_pairs"]
