@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--contour-pairs", type=int, default=d.contour_pairs, help="parameter pairs with a contour chart and CSV (default: %(default)s)")
     p.add_argument("--contour-bins", type=int, default=d.contour_bins, help="bins per numeric contour axis (default: %(default)s)")
     p.add_argument("--chart-top-params", type=int, default=d.chart_top_params, help="parameters on the parallel-coordinates chart (default: %(default)s)")
+    p.add_argument("--importance-min-trials", type=int, default=d.importance_min_trials, help="complete trials needed before importance is estimated (default: %(default)s)")
+    p.add_argument("--importance-resamples", type=int, default=d.importance_resamples, help="bootstrap replicates behind importance intervals (default: %(default)s)")
+    p.add_argument("--top-quantile-resamples", type=int, default=d.top_quantile_resamples, help="subsamples behind top-quantile (PED-ANOVA) intervals (default: %(default)s)")
+    p.add_argument("--interaction-params", type=int, default=d.interaction_params, help="pairwise interactions among this many most important parameters (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -74,6 +78,14 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
     ):
         if value < least:
             problems.append(f"{flag} must be {least} or more, got {value}")
+    if args.importance_min_trials < 2:
+        problems.append(f"--importance-min-trials must be 2 or more, got {args.importance_min_trials}")
+    if args.importance_resamples < 20:
+        problems.append(f"--importance-resamples must be 20 or more, got {args.importance_resamples}")
+    if args.top_quantile_resamples < 2:
+        problems.append(f"--top-quantile-resamples must be 2 or more, got {args.top_quantile_resamples}")
+    if args.interaction_params < 0:
+        problems.append(f"--interaction-params must be 0 or more, got {args.interaction_params}")
     if problems:
         raise UserError("; ".join(problems))
     return AnalysisConfig(
@@ -91,6 +103,10 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         contour_pairs=args.contour_pairs,
         contour_bins=args.contour_bins,
         chart_top_params=args.chart_top_params,
+        importance_min_trials=args.importance_min_trials,
+        importance_resamples=args.importance_resamples,
+        top_quantile_resamples=args.top_quantile_resamples,
+        interaction_params=args.interaction_params,
     )
 
 

@@ -46,6 +46,14 @@ class AnalysisConfig:
     """Bins per numeric axis of a contour (on the log scale for log parameters)."""
     chart_top_params: int = 8
     """Parameters on the parallel-coordinates chart (the most important ones)."""
+    importance_min_trials: int = 5
+    """Complete trials with a finite value needed before any importance is estimated."""
+    importance_resamples: int = 400
+    """Multiplier-bootstrap replicates behind the variance-decomposition importance intervals."""
+    top_quantile_resamples: int = 30
+    """Subsamples behind the top-quantile (PED-ANOVA) importance intervals; each reruns Optuna's evaluator."""
+    interaction_params: int = 5
+    """Pairwise interaction strength is assessed among this many most important parameters."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

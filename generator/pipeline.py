@@ -25,6 +25,7 @@ from generator.render.directionality import directionality_tables
 from generator.render.documents import findings_document, findings_json, load_document
 from generator.render.env import render
 from generator.render.headlines import headline
+from generator.render.importance_tables import importances_table
 from generator.render.tables import to_csv, trials_table
 from generator.site import build_site, preflight
 from generator.slug import study_slug
@@ -46,7 +47,20 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
     """The command line that regenerates this report (secrets never included)."""
     parts = ["generate-report", "--study", study, "--storage", storage_display]
     defaults = AnalysisConfig()
-    for field in ("objective", "alpha", "suggestive_alpha", "correction", "elite_quantile", "baseline", "seed", "n_bootstrap"):
+    for field in (
+        "objective",
+        "alpha",
+        "suggestive_alpha",
+        "correction",
+        "elite_quantile",
+        "baseline",
+        "seed",
+        "n_bootstrap",
+        "importance_min_trials",
+        "importance_resamples",
+        "top_quantile_resamples",
+        "interaction_params",
+    ):
         value = getattr(config, field)
         if value != getattr(defaults, field):
             parts += [f"--{field.replace('_', '-')}", str(value)]
@@ -114,6 +128,7 @@ def generate(
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
+            (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
         if config.charts:
             with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
                 write_charts(chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export)

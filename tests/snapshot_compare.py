@@ -81,3 +81,16 @@ def assert_snapshot_matches(snapshot: Snapshot, storage: optuna.storages.BaseSto
         if kind == "user"
     }
     assert study_user == storage.get_study_user_attrs(study_id)
+
+
+def snapshot_of_study(study: optuna.Study, tmp: Path) -> Snapshot:
+    """Snapshot an in-memory Optuna study (no storage file), through the same record and writer."""
+    from generator.storage.journal import record_from_optuna
+
+    record = record_from_optuna(study._storage, study._study_id, study.study_name, schema_version="in-memory")
+    record.source.update(storage_kind="memory", storage="memory")
+    path = tmp / f"mem-{abs(hash(study.study_name)) % 10**8}-{len(record.trials)}.duckdb"
+    if path.exists():
+        path.unlink()
+    write_snapshot(record, path, {"input_hash": content_hash(record)})
+    return load_snapshot(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from generator.analysis.importance import analyse_importance
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
 from generator.errors import UserError
@@ -51,7 +52,12 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         command=command,
     )
     statistics = build_statistics(snapshot, config, direction, summary, user_attrs)
-    warnings = study_warnings(counts, summary, len(snapshot.directions)) + list(statistics.warnings)
+    importance = analyse_importance(snapshot, config)
+    warnings = [
+        *study_warnings(counts, summary, len(snapshot.directions)),
+        *statistics.warnings,
+        *importance.warnings,
+    ]
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,
         study=study,
@@ -67,6 +73,9 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         elites=statistics.elites,
         significance=statistics.significance,
         executive_summary=statistics.executive_summary,
+        importance=importance.importance,
+        interactions=importance.interactions,
+        importance_methods=importance.methods,
         warnings=sort_findings(warnings),
         provenance=provenance,
     )

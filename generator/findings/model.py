@@ -147,11 +147,38 @@ class Directionality:
 
 @dataclass(frozen=True)
 class Importance:
+    """One parameter's importance under one method (see ``ImportanceMethod`` for its scale)."""
+
     param: str
     method: str
     importance: float
     ci_low: float | None
     ci_high: float | None
+    condition: Condition | None = None
+    """The branch the parameter exists in; its importance is measured within that branch."""
+    n: int | None = None
+    """Analysed trials in which the parameter exists."""
+
+
+@dataclass(frozen=True)
+class ImportanceMethod:
+    """How one importance method was run, or why it was not."""
+
+    method: str
+    scale: str
+    """``normalized`` (values sum to 1 over parameters) or ``variance_fraction``."""
+    n: int
+    """Complete trials with a finite value that the method saw."""
+    quantile: float | None
+    """The top fraction of trials whose importance is measured (top-quantile methods)."""
+    resamples: int
+    """Replicates behind the 95% intervals (0: no intervals)."""
+    interval: str | None
+    """How the intervals were obtained: ``multiplier_bootstrap`` or ``subsampling``."""
+    skipped: str | None
+    """Why no values were computed (a reason code), or None when they were."""
+    fit_r2: float | None = None
+    """Share of the objective's variance the surrogate explains (generalized cross-validation)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +259,7 @@ class Findings:
     directionality: tuple[Directionality, ...] = ()
     importance: tuple[Importance, ...] = ()
     interactions: tuple[Interaction, ...] = ()
+    importance_methods: tuple[ImportanceMethod, ...] = ()
     boundary_hits: tuple[BoundaryHit, ...] = ()
     elites: EliteAnalysis | None = None
     significance: Significance | None = None

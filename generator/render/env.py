@@ -15,6 +15,7 @@ import jinja2
 import yaml
 
 from generator.paths import templates_dir
+from generator.render.importance_ranking import importance_method, importance_ranking
 
 
 def fmt_num(value: Any, digits: int = 4) -> str:
@@ -152,6 +153,8 @@ def environment(html: bool) -> jinja2.Environment:
         signed=signed,
     )
     env.globals["message_for"] = message_for
+    env.globals["importance_ranking"] = importance_ranking
+    env.globals["importance_method"] = importance_method
     return env
 
 

@@ -1,0 +1,112 @@
+"""Parameter importance: which parameters the objective's variance depends on.
+
+Every method implements :class:`ImportanceEvaluator` (one ``evaluate`` over one prepared
+:class:`ImportanceInput`) and passes the shared contract tests. Two methods run on every
+study, side by side in the report:
+
+- ``fanova``: variance decomposition of a functional-ANOVA surrogate over the declared search
+  space, conditional parameters within their branch, with 95% bootstrap intervals, plus the
+  pairwise interaction strength of the top parameters (``fanova_pairwise``).
+- ``ped_anova``: Optuna's PED-ANOVA on the top ``elite_quantile`` of trials: what matters for
+  reaching the elite, with subsampling intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from generator.analysis.importance._base import (
+    ImportanceEvaluator,
+    ImportanceInput,
+    MethodResult,
+    ParamData,
+    common_skip_reason,
+    prepare_input,
+)
+from generator.analysis.importance._fanova import METHOD as FANOVA_METHOD
+from generator.analysis.importance._fanova import (
+    PAIR_METHOD,
+    PAIR_MIN_TRIALS,
+    FanovaEvaluator,
+    FanovaResult,
+)
+from generator.analysis.importance._ped_anova import METHOD as PED_METHOD
+from generator.analysis.importance._ped_anova import MIN_TOP_TRIALS, PedAnovaEvaluator
+from generator.config import AnalysisConfig
+from generator.findings.model import Finding, Importance, ImportanceMethod, Interaction
+from generator.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class ImportanceAnalysis:
+    importance: tuple[Importance, ...]
+    interactions: tuple[Interaction, ...]
+    methods: tuple[ImportanceMethod, ...]
+    warnings: tuple[Finding, ...]
+
+
+def evaluators(config: AnalysisConfig) -> tuple[ImportanceEvaluator, ...]:
+    """The importance methods a report runs, configured from ``config``."""
+    return (
+        FanovaEvaluator(resamples=config.importance_resamples, interaction_params=config.interaction_params),
+        PedAnovaEvaluator(quantile=config.elite_quantile, resamples=config.top_quantile_resamples),
+    )
+
+
+def analyse_importance(snapshot: Snapshot, config: AnalysisConfig) -> ImportanceAnalysis:
+    """Every method's importances, the top pairs' interaction strengths, and a warning for
+    each method that could compute nothing (never a silent empty list)."""
+    data = prepare_input(snapshot, config)
+    importance: list[Importance] = []
+    interactions: tuple[Interaction, ...] = ()
+    methods: list[ImportanceMethod] = []
+    for evaluator in evaluators(config):
+        result = evaluator.evaluate(data)
+        importance.extend(result.importances)
+        methods.append(result.summary)
+        if isinstance(result, FanovaResult):
+            methods.append(result.pairs.summary)
+            interactions = result.interactions
+    return ImportanceAnalysis(tuple(importance), interactions, tuple(methods), _warnings(data, methods))
+
+
+def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[Finding, ...]:
+    """One info finding per reason something was not computed (the sentences are in
+    ``templates/messages.yaml``): one for the whole section when the global method could not
+    run (the others then could not either), otherwise one per method that could not."""
+    by_method = {m.method: m for m in methods}
+    overall = by_method[FANOVA_METHOD].skipped
+    if overall is not None:
+        minimum = max(2, data.config.importance_min_trials)
+        return (Finding(f"importance_{overall}", "info", (), {"n": data.n, "minimum": minimum}),)
+    found = []
+    pairs = by_method[PAIR_METHOD]
+    if pairs.skipped is not None:
+        counts = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
+        found.append(Finding(f"interactions_{pairs.skipped}", "info", (), counts))
+    top = by_method[PED_METHOD]
+    if top.skipped is not None and top.quantile is not None:
+        values: dict[str, int | float] = {
+            "n": data.n,
+            "minimum": math.ceil(MIN_TOP_TRIALS / top.quantile - 1e-9),
+            "top_trials": MIN_TOP_TRIALS,
+            "quantile_percent": round(100 * top.quantile, 6),
+        }
+        found.append(Finding(f"top_quantile_{top.skipped}", "info", (), values))
+    return tuple(found)
+
+
+__all__ = [
+    "FanovaEvaluator",
+    "ImportanceAnalysis",
+    "ImportanceEvaluator",
+    "ImportanceInput",
+    "MethodResult",
+    "ParamData",
+    "PedAnovaEvaluator",
+    "analyse_importance",
+    "common_skip_reason",
+    "evaluators",
+    "prepare_input",
+]

@@ -1,0 +1,50 @@
+"""The report's parameter ranking: importance joined with directionality evidence.
+
+This is the one place the importance analysis (issue 4) meets the directionality tests
+(issue 3): one row per parameter, ordered by global importance, carrying the same
+parameter's top-quantile importance and, when directionality was computed, its test.
+Nothing is recomputed; ``templates/findings/_importance_ranking.md.j2`` renders the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.findings.model import (
+    Condition,
+    Directionality,
+    Findings,
+    Importance,
+    ImportanceMethod,
+)
+
+GLOBAL_METHOD = "fanova"
+TOP_QUANTILE_METHOD = "ped_anova"
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    param: str
+    condition: Condition | None
+    n: int | None
+    importance: Importance
+    top_quantile: Importance | None
+    direction: Directionality | None
+
+
+def importance_ranking(findings: Findings) -> tuple[RankingRow, ...]:
+    """Parameters by global importance (ties by name), joined by name with the top-quantile
+    importance and the directionality result (either may be absent)."""
+    top = {i.param: i for i in findings.importance if i.method == TOP_QUANTILE_METHOD}
+    direction = {d.param: d for d in findings.directionality}
+    ordered = sorted((i for i in findings.importance if i.method == GLOBAL_METHOD), key=lambda i: (-i.importance, i.param))
+    return tuple(
+        RankingRow(rank, i.param, i.condition, i.n, i, top.get(i.param), direction.get(i.param))
+        for rank, i in enumerate(ordered, start=1)
+    )
+
+
+def importance_method(findings: Findings, method: str) -> ImportanceMethod | None:
+    """How ``method`` ran (or why it did not), for the section's method notes."""
+    return next((m for m in findings.importance_methods if m.method == method), None)
