@@ -377,3 +377,28 @@ def huge_record(n: int, seed: int = 0) -> StudyRecord:
         trial_attrs=empty_frame(TRIAL_ATTR_COLUMNS),
         source={"storage": "memory", "storage_kind": "test"},
     )
+
+
+def constant_objective(study: optuna.Study) -> None:
+    """Parameters vary, the objective never does: nothing can explain it."""
+    for i in range(8):
+        add(study, {"x": (i * 0.37) % 1.0, "flag": bool(i % 2)}, {"x": X, "flag": FLAG}, 0.5)
+
+
+def no_params(study: optuna.Study) -> None:
+    """Trials that suggested nothing (a fixed baseline re-run several times)."""
+    for i in range(6):
+        add(study, {}, {}, 1.0 + 0.1 * i)
+
+
+def single_valued(study: optuna.Study) -> None:
+    """Every parameter took one value: nothing varies, so nothing can be ranked."""
+    for i in range(7):
+        add(study, {"batch": 16, "opt": "adam"}, {"batch": BATCH, "opt": OPT}, 0.2 + 0.03 * i)
+
+
+AWKWARD.update(
+    constant_objective=(constant_objective, ["minimize"]),
+    no_params=(no_params, ["maximize"]),
+    single_valued=(single_valued, ["maximize"]),
+)

@@ -246,10 +246,13 @@ def test_interactions_pick_pairs_first(snap: Callable[[str], Snapshot]) -> None:
         Interaction("batch_size", "depth", "other_method", 0.99, None, None),
     )
     pairs = choose_pairs(view, (), interactions, 3, 10)
-    assert [(p.param_a, p.param_b, p.source, p.score) for p in pairs] == [
+    assert [(p.param_a, p.param_b, p.source, p.score) for p in pairs[:2]] == [
         ("batch_size", "depth", "interactions", 0.4),
         ("batch_size", "ctx_dropout", "interactions", 0.2),
     ]
+    # Two drawable interaction pairs for three slots: the fallback fills the third.
+    assert len(pairs) == 3 and pairs[2].source == "binned_effect"
+    assert (pairs[2].param_a, pairs[2].param_b) not in {("batch_size", "depth"), ("batch_size", "ctx_dropout")}
 
 
 # --- invariants ------------------------------------------------------------------------------------

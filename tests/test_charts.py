@@ -78,6 +78,9 @@ EXPECTED_CHARTS = {
     ],
     "no_signal": ["slice_fixed", "slice_x", "levels_fixed", "history", "parallel", "ecdf", "timeline"],
     "all_infinite": ["timeline"],
+    "constant_objective": ["slice_x", "levels_flag", "history", "parallel", "ecdf", "timeline"],
+    "no_params": ["history", "ecdf", "timeline"],
+    "single_valued": ["slice_batch", "levels_batch", "levels_opt", "history", "parallel", "ecdf", "timeline"],
 }
 
 
@@ -331,7 +334,10 @@ def test_chart_files_are_byte_identical_across_runs(tmp_path: Path) -> None:
     with alt.theme.enable("dark"):  # a theme someone else enabled must not leak into our specs
         second = generate(url, "c", tmp_path / "two")
     assert digest(first / "artifacts") == digest(second / "artifacts")
-    assert len(list((first / "artifacts" / "charts").glob("*.vl.json"))) == len(EXPECTED_CHARTS["conditional"])
+    # The pipeline also has the importance analysis, hence the importance chart.
+    names = sorted(p.name.removesuffix(".vl.json") for p in (first / "artifacts" / "charts").glob("*.vl.json"))
+    assert "importance" in names
+    assert len(names) == len(EXPECTED_CHARTS["conditional"]) + 1
 
 
 def recompute_contour(snapshot_path: Path, param_a: str, param_b: str, max_bins: int = 10) -> list[tuple]:

@@ -108,7 +108,7 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
     document, markdown, version = seed_report
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## Study summary", "## Executive summary", "## Parameter effects", "## Boolean and categorical parameters",
+        "## Study summary", "## Executive summary", "## Parameter importance", "## Parameter effects", "## Boolean and categorical parameters",
         "## Elite analysis", "## Boundary hits", "## Statistical significance assessment", "## Warnings",
         "## Reproducibility",
     ]

@@ -29,5 +29,14 @@ def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) ->
             assert fields <= set(w.values), (w.code, fields - set(w.values))
             assert " None" not in message_for(w.code, w.values).replace("None of", ""), w.code
             seen.setdefault(w.code, set()).add(name)
-    assert set(messages) == set(seen), f"never raised: {sorted(set(messages) - set(seen))}"
+    # Raised only by conditions the awkward studies cannot hold, each proven where named:
+    elsewhere = {
+        # needs an importance run that assesses no pair of its top parameters
+        "interactions_no_pairs": "tests/test_importance_report.py::test_no_assessable_pair_is_stated",
+        # defensive: a fitted surrogate whose main effects have exactly zero variance while
+        # parameters vary and the objective does not stay constant (floating point makes it
+        # practically unreachable); its sentence is checked in test_every_skip_reason_has_a_sentence
+        "importance_no_signal": "tests/test_importance_report.py::test_every_skip_reason_has_a_sentence",
+    }
+    assert set(messages) - set(elsewhere) == set(seen), f"never raised: {sorted(set(messages) - set(seen) - set(elsewhere))}"
     assert "no_significant_effect" in seen and "single_value_param" in seen

@@ -66,6 +66,10 @@ def _param_hits(ps: ParamSample) -> list[BoundaryHit]:
     bounds = declared_range(spec)
     if bounds is None or ps.x is None:
         return []
+    if ps.n and float(np.ptp(ps.y)) == 0.0:
+        # Every trial scored the same: "elite" and "best" are tie-breaks by trial number,
+        # so where they sit says nothing about the objective.
+        return []
     low, high = bounds
     s_low, s_high = float(_scale(spec, low, low)), float(_scale(spec, high, low))
     position = (_scale(spec, ps.x, low) - s_low) / (s_high - s_low)

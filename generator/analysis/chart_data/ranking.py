@@ -88,49 +88,48 @@ def choose_pairs(
 ) -> list[PairChoice]:
     """Up to ``n_pairs`` drawable pairs (``param_a < param_b``), strongest first.
 
-    Tried in order, the first that yields any drawable pair wins:
+    Sources, in order, each filling what the one before left open:
     1. ``interactions`` of the first method listed, by strength;
     2. pairs of the most important parameters, by summed importance;
     3. the fallback: pairs among the parameters with the largest binned effect, by the joint
        binned effect of the pair.
+    The importance analysis often assesses few pairs (it needs enough trials holding both), so
+    later sources complete the set rather than leaving the reader with one contour.
     A pair is drawable when at least ``MIN_PAIR_TRIALS`` trials hold both parameters and
     each parameter falls in at least two bins among them.
     """
     if n_pairs <= 0:
         return []
     joint = _Joint(view, bins)
+    chosen: list[PairChoice] = []
     if interactions:
         method = interactions[0].method
         rows = sorted(
             (i for i in interactions if i.method == method),
             key=lambda i: (-i.strength, *sorted((i.param_a, i.param_b))),
         )
-        chosen = _first_drawable(
-            joint, ((i.param_a, i.param_b, "interactions", i.strength) for i in rows), n_pairs
-        )
-        if chosen:
-            return chosen
+        chosen = _first_drawable(joint, ((i.param_a, i.param_b, "interactions", i.strength) for i in rows), n_pairs)
     primary = primary_method(importance)
-    if primary is not None:
+    if primary is not None and len(chosen) < n_pairs:
         weight = {i.param: i.importance for i in importance if i.method == primary and i.param in view.specs}
         candidates = [p for p in importance_order(importance) if p in weight]
         pairs = sorted(
             ((a, b, "importance", weight[a] + weight[b]) for a, b in combinations(candidates, 2)),
             key=lambda t: (-t[3], *sorted(t[:2])),
         )
-        chosen = _first_drawable(joint, pairs, n_pairs)
-        if chosen:
-            return chosen
-    scores = binned_effects(view, bins)
-    top = sorted(scores, key=lambda p: (-scores[p], p))[: max(4, n_pairs + 1)]
-    scored = []
-    for a, b in combinations(sorted(top), 2):
-        both = joint.frame(a, b)
-        if both is not None:
-            effect = joint.effect(both) * len(both) / len(view.values)
-            if effect > 0:
-                scored.append((a, b, "binned_effect", effect))
-    return _first_drawable(joint, sorted(scored, key=lambda t: (-t[3], t[0], t[1])), n_pairs)
+        chosen = _first_drawable(joint, pairs, n_pairs, chosen)
+    if len(chosen) < n_pairs:
+        scores = binned_effects(view, bins)
+        top = sorted(scores, key=lambda p: (-scores[p], p))[: max(4, n_pairs + 1)]
+        scored = []
+        for a, b in combinations(sorted(top), 2):
+            both = joint.frame(a, b)
+            if both is not None:
+                effect = joint.effect(both) * len(both) / len(view.values)
+                if effect > 0:
+                    scored.append((a, b, "binned_effect", effect))
+        chosen = _first_drawable(joint, sorted(scored, key=lambda t: (-t[3], t[0], t[1])), n_pairs, chosen)
+    return chosen
 
 
 class _Joint:
@@ -158,9 +157,16 @@ class _Joint:
         return epsilon_squared(cells, both["value"].to_numpy(dtype=float))
 
 
-def _first_drawable(joint: _Joint, pairs: Iterable[tuple[str, str, str, float]], n_pairs: int) -> list[PairChoice]:
-    chosen: list[PairChoice] = []
-    seen: set[tuple[str, str]] = set()
+def _first_drawable(
+    joint: _Joint,
+    pairs: Iterable[tuple[str, str, str, float]],
+    n_pairs: int,
+    already: list[PairChoice] | None = None,
+) -> list[PairChoice]:
+    chosen: list[PairChoice] = list(already or [])
+    if len(chosen) >= n_pairs:
+        return chosen
+    seen: set[tuple[str, str]] = {(c.param_a, c.param_b) for c in chosen}
     for a, b, source, score in pairs:
         first, second = sorted((a, b))
         if (first, second) in seen or joint.frame(first, second) is None:
