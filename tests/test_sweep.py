@@ -271,3 +271,22 @@ def test_bench_reports_throughput_and_packing(tmp_path: Path) -> None:
     assert m["trials_per_hour"] == pytest.approx(3600 / m["trial_seconds"])
     packed = record["packed"]
     assert packed["trials"] == 2 and packed["speedup"] == pytest.approx(packed["sequential_seconds"] / packed["packed_seconds"])
+
+
+@pytest.mark.slow
+def test_gpu_check_script_runs_end_to_end(tmp_path: Path) -> None:
+    """The GPU check at smoke-test size: without CUDA it must say so and still run every step."""
+    env = {**os.environ, "GPU_CHECK_SIZE": "tiny", "PYTHON": sys.executable}
+    run = subprocess.run([str(REPO / "benchmarks" / "gpu_check.sh"), str(tmp_path / "check")],
+                         capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr
+    summary = (tmp_path / "check" / "summary.txt").read_text()
+    if not torch.cuda.is_available():
+        assert "NO CUDA DEVICE" in summary and "CPU number" in summary
+    for step in ("bench", "packed", "sweep", "report"):
+        assert f"step {step}: ok" in summary, summary
+    assert json.loads((tmp_path / "check" / "packed.json").read_text())["packed"]["trials"] == 2
+    study = optuna.load_study(study_name="gpu_check_sweep", storage=f"sqlite:///{tmp_path / 'check' / 'gpu_check.db'}")
+    assert len(study.trials) == 3 and all(t.state.is_finished() for t in study.trials)
+    assert list((tmp_path / "check" / "report").glob("gpu_check_sweep/*/findings.json"))
+    assert (tmp_path / "check" / "site" / "index.html").is_file()

@@ -24,7 +24,6 @@ import argparse
 import dataclasses
 import json
 import multiprocessing
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -154,7 +153,21 @@ def main(argv: list[str] | None = None) -> int:
         print(header)
         print(f"trial = {args.epochs} epochs x {train_size} training samples + a validation pass per epoch (default task)")
         print(f"{'config':<18} {'variant':<16} {'params':>10} {'samples/s':>11} {'trial s':>8} {'trials/hour':>12} {'val_acc':>8}")
-        rows = []
+        rows: list[Measurement] = []
+        packed = None
+
+        def save() -> None:  # after every measurement: a run stopped by a time limit keeps what it measured
+            if args.json:
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                record = {
+                    "device": header,
+                    "epochs": args.epochs,
+                    "train_size": train_size,
+                    "measurements": [dataclasses.asdict(r) for r in rows],
+                    "packed": packed,
+                }
+                args.json.write_text(json.dumps(record, indent=2) + "\n")
+
         for preset in configs:
             for variant in variants:
                 if variant.endswith(("-cl", "-cl-compile")) and PRESETS[preset]["encoder_type"] != "cnn":
@@ -162,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 m = measure(preset, variant, args.epochs, train_size, str(device))
                 rows.append(m)
                 print(f"{m.config:<18} {m.variant:<16} {m.n_params:>10,} {m.samples_per_s:>11,.0f} {m.trial_seconds:>8.1f} {m.trials_per_hour:>12,.0f} {m.val_acc:>8.3f}", flush=True)
-        packed = None
+                save()
         if args.packed > 1:
             packed = packed_vs_sequential(configs[0], variants[0], args.packed, args.epochs, train_size, str(device), args.threads)
             print(
@@ -171,17 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"all at once {packed['packed_seconds']:.1f}s = {packed['packed_trials_per_hour']:,.0f} trials/hour "
                 f"(x{packed['speedup']:.2f})"
             )
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            record = {
-                "device": header,
-                "epochs": args.epochs,
-                "train_size": train_size,
-                "measurements": [dataclasses.asdict(r) for r in rows],
-                "packed": packed,
-                "median_samples_per_s": statistics.median(r.samples_per_s for r in rows) if rows else None,
-            }
-            args.json.write_text(json.dumps(record, indent=2) + "\n")
+            save()
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -56,11 +56,12 @@ def spread(values: list[float]) -> dict[str, float | int]:
 
 
 def validate_champion(
-    study: optuna.Study, epochs: int, seeds: list[int], patience: int, device: str, log: Any = print
+    study: optuna.Study, epochs: int, seeds: list[int], patience: int, device: str, log: Any = None
 ) -> dict[str, Any]:
     """Retrain the best trial's config per seed; return the record described in the module doc."""
     from trainer.train import train
 
+    log = log or (lambda line: print(line, flush=True))
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
         raise UserError(f"study {study.study_name!r} has no complete trial to validate; run the sweep first")
@@ -70,6 +71,7 @@ def validate_champion(
     params = dict(best.user_attrs["config"])
     params.update(epochs=epochs, early_stop_patience=patience, device=device, eval_test=True, compile=params.get("compile", False))
     runs, confusion = [], [[0] * N_CLASSES for _ in range(N_CLASSES)]
+    log(f"trial {best.number} (val_acc {best.value:.4f}): {epochs} epochs x seeds {seeds}")
     used_device = device
     for seed in seeds:
         cfg = config_from_params({**params, "seed": seed}, where=f"trial {best.number} config")
@@ -91,7 +93,7 @@ def validate_champion(
             }
         )
         log(
-            f"seed {seed}: val_acc={result.best_val_acc:.4f} (epoch {result.best_epoch + 1}/{result.epochs_run}) "
+            f"  seed {seed}: val_acc={result.best_val_acc:.4f} (epoch {result.best_epoch + 1}/{result.epochs_run}) "
             f"test_acc={result.test.accuracy:.4f} ({result.seconds:.1f}s)"
         )
     return {
@@ -135,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=5, help="number of seeds, 1..N (default: %(default)s)")
     p.add_argument("--patience", type=int, default=20, help="early-stopping patience in epochs, 0 = off (default: %(default)s)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default: %(default)s)")
-    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: %(default)s; see train-sweep --threads)")
     p.add_argument("--out", type=Path, help="also write the record to this JSON file")
     p.add_argument("--no-store", action="store_true", help="do not write the study user attribute")
     return p
@@ -147,10 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.epochs < 1 or args.seeds < 1:
             raise UserError("--epochs and --seeds must be at least 1")
-        if args.threads:
-            import torch
+        import torch
 
-            torch.set_num_threads(args.threads)
+        torch.set_num_threads(args.threads)
         storage = make_storage(storage_url(args.storage))
         try:
             study = optuna.load_study(study_name=args.study, storage=storage)

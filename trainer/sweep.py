@@ -232,7 +232,7 @@ def run_trial(trial: optuna.Trial, sweep: SweepConfig, base: TrainConfig, overri
             # A pruned trial keeps its evidence too: how far it got and how each class fared.
             trial.set_user_attr("epochs_run", report.epoch + 1)
             trial.set_user_attr("per_class_acc", dict(zip(TRANSFORMS, best["per_class"], strict=True)))
-            raise optuna.TrialPruned(f"pruned at epoch {report.epoch} (val_acc {report.val_acc:.3f})")
+            raise optuna.TrialPruned(f"after {report.epoch + 1} epochs (val_acc {report.val_acc:.4f})")
 
     result = train(cfg, on_eval=on_eval, on_start=on_start)
     trial.set_user_attr("epochs_run", result.epochs_run)
