@@ -325,17 +325,18 @@ def parse_sweep_config(data: Any, source: str = "sweep config") -> SweepConfig:
         raise UserError(f"invalid sweep config {source}: expected a mapping of keys, got {type(data).__name__}")
     _unknown_keys(data, TOP_KEYS, "", problems)
 
-    study_name = data.get("study_name")
+    # Any: the YAML may hold anything; the checks below decide.
+    study_name: Any = data.get("study_name")
     if "study_name" not in data:
         problems.append("study_name: required")
     elif not isinstance(study_name, str) or not study_name.strip():
         problems.append(f"study_name: must be a non-empty string, got {study_name!r}")
-    n_trials = data.get("n_trials")
+    n_trials: Any = data.get("n_trials")
     if "n_trials" not in data:
         problems.append("n_trials: required")
     elif not _is_integer(n_trials) or n_trials < 1:
         problems.append(f"n_trials: must be an integer >= 1, got {n_trials!r}")
-    direction = data.get("direction")
+    direction: Any = data.get("direction")
     if "direction" not in data:
         problems.append("direction: required")
     elif direction not in DIRECTIONS:
@@ -447,7 +448,7 @@ def _parse_numeric(raw: Mapping, kind: str, key: str, problems: list[str]) -> tu
     before = len(problems)
     want = _to_int if kind == "int" else _to_float
     noun = "an integer" if kind == "int" else "a finite number"
-    bounds = {}
+    bounds: dict[str, Any] = {}
     for side in ("low", "high"):
         if side not in raw:
             problems.append(f"{key}.{side}: required for type {kind}")
@@ -458,7 +459,7 @@ def _parse_numeric(raw: Mapping, kind: str, key: str, problems: list[str]) -> tu
     log = raw.get("log", False)
     if not isinstance(log, bool):
         problems.append(f"{key}.log: must be true or false, got {log!r}")
-    step = raw.get("step")
+    step: Any = raw.get("step")
     if step is not None:
         step = want(step)
         if step is None or step <= 0:
@@ -491,7 +492,8 @@ def _parse_condition(raw: Any, key: str, problems: list[str]) -> Condition | Non
         problems.append(f"{key}: must be a mapping {{param: NAME, value: VALUE or [VALUES]}}, got {raw!r}")
         return None
     _unknown_keys(raw, CONDITION_KEYS, f"{key}.", problems)
-    param, value = raw.get("param"), raw.get("value")
+    param: Any = raw.get("param")
+    value: Any = raw.get("value")
     ok = True
     if not isinstance(param, str) or not param:
         problems.append(f"{key}.param: must name another parameter, got {param!r}")
@@ -507,7 +509,7 @@ def _parse_condition(raw: Any, key: str, problems: list[str]) -> Condition | Non
 
 
 def _parse_dropped(section: Mapping, entries: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for name, raw in section.items():
         key = f"dropped.{name}"
         if name in entries:

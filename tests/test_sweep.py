@@ -174,6 +174,8 @@ def test_every_point_of_the_shipped_spaces_is_a_valid_run(path: Path) -> None:
         (TINY_SWEEP.replace("lr:", "optimizer: {type: categorical, choices: [adam]}\n  lr:"), [], "param_ranges.optimizer: unknown knob"),
         (TINY_SWEEP.replace("epochs: 3", "epochs: 3, dpeth: 4"), [], "fixed.dpeth: unknown knob"),
         (TINY_SWEEP, ["--set", "lr=0.1"], "--set lr: lr is tuned in param_ranges"),
+        (TINY_SWEEP, ["--set", "epoch=1"], "--set epoch: unknown knob"),
+        (TINY_SWEEP.replace("fixed: {", "fixed: {dropout: {value: 0.1, condition: {param: encoder_type, value: cnn}}, "), [], "fixed.dropout: unknown knob"),
         (TINY_SWEEP, ["--set", "epochs"], "--set expects KNOB=VALUE"),
         (TINY_SWEEP.replace("n_trials: 3", "n_trials: 0"), [], "n_trials: must be an integer >= 1"),
     ],
@@ -200,7 +202,7 @@ def test_two_worker_processes_share_one_postgresql_study(tmp_path: Path, postgre
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env),
     ]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outputs, strict=True):
+    for p, (_out, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err
     study = optuna.load_study(study_name="shared", storage=postgres_url)
     trials = study.get_trials()

@@ -70,7 +70,8 @@ def validate_champion(
         raise UserError(f"trial {best.number} has no 'config' user attribute: the study was not produced by train-sweep")
     params = dict(best.user_attrs["config"])
     params.update(epochs=epochs, early_stop_patience=patience, device=device, eval_test=True, compile=params.get("compile", False))
-    runs, confusion = [], [[0] * N_CLASSES for _ in range(N_CLASSES)]
+    runs: list[dict[str, Any]] = []
+    confusion = [[0] * N_CLASSES for _ in range(N_CLASSES)]
     log(f"trial {best.number} (val_acc {best.value:.4f}): {epochs} epochs x seeds {seeds}")
     used_device = device
     for seed in seeds:

@@ -84,7 +84,7 @@ class TrainConfig:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if dataclasses.is_dataclass(value):
+            if isinstance(value, TaskConfig | ModelConfig):
                 out.update(dataclasses.asdict(value))
             else:
                 out[f.name] = value

@@ -134,7 +134,7 @@ class DemoClassifier(nn.Module):
         flat_in, flat_out = inputs.reshape(n * k, h, w), outputs.reshape(n * k, h, w)
         if self.cfg.encoder_type == "cnn":
             x = torch.cat([F.one_hot(flat_in, self.n_colours), F.one_hot(flat_out, self.n_colours)], dim=-1)
-            x = x.permute(0, 3, 1, 2).to(self.head[0].weight.dtype)
+            x = x.permute(0, 3, 1, 2).to(self.prototypes.dtype)
             if self.channels_last:  # NHWC, matching weights converted by model.to(channels_last)
                 x = x.contiguous(memory_format=torch.channels_last)
             demos = self.encoder(x)

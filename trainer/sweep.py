@@ -124,6 +124,8 @@ def check_sweep(sweep: SweepConfig, overrides: Mapping[str, Any]) -> TrainConfig
     (with the overrides) must make a valid config. Returns the trial-independent base."""
     names = knob_names()
     problems = [f"param_ranges.{n}: unknown knob" for n in sweep.param_ranges if n not in names]
+    problems += [f"fixed.{n}: unknown knob" for n in sweep.fixed if n not in names]
+    problems += [f"--set {n}: unknown knob" for n in overrides if n not in names]
     problems += [f"--set {n}: {n} is tuned in param_ranges; it cannot be fixed" for n in overrides if n in sweep.param_ranges]
     if problems:
         raise UserError("; ".join(problems) + f" (known knobs: {', '.join(sorted(names))})")
@@ -138,7 +140,8 @@ def open_study(settings: SweepSettings, sweep: SweepConfig, base: TrainConfig) -
     pruner = make_pruner(settings, base.epochs)
     try:
         study = optuna.create_study(
-            study_name=settings.study_name, storage=storage, sampler=sampler, pruner=pruner, direction=sweep.direction
+            study_name=settings.study_name, storage=storage, sampler=sampler, pruner=pruner,
+            direction=optuna.study.StudyDirection[sweep.direction.upper()],
         )
         created = True
     except optuna.exceptions.DuplicatedStudyError:

@@ -140,7 +140,7 @@ def _train(
         cfg.channels_last == "auto" and device.type == "cuda" and cfg.model.encoder_type == "cnn"
     )
     if channels_last:
-        model = model.to(memory_format=torch.channels_last)
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # missing from torch's stubs
         model.channels_last = True
     forward = torch.compile(model) if cfg.compile else model
 
