@@ -5,10 +5,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXAMPLE_STUDY   := visual_classifier_synthetic_v1
-EXAMPLE_STORAGE := examples/synthetic_seed_study.db
+EXAMPLE_STUDY   := visual_classifier_cnn_vs_context_cpu_v1
+EXAMPLE_STORAGE := examples/visual_classifier_cpu_sweep.db
+EXAMPLE_CONFIG  := configs/hpo/example_cpu_sweep.yaml
 
-.PHONY: setup report test services browser lint clean
+.PHONY: setup report test services browser lint clean example-study gpu-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,15 @@ setup: $(STAMP)
 
 report: setup
 	$(BIN)/generate-report --study $(EXAMPLE_STUDY) --storage $(EXAMPLE_STORAGE) --out .
+
+# Re-run the example sweep from scratch (real training on the CPU; minutes, see the README).
+example-study: setup
+	rm -f $(EXAMPLE_STORAGE)
+	$(BIN)/train-sweep --config $(EXAMPLE_CONFIG) --storage $(EXAMPLE_STORAGE) --seed 0
+
+# Throughput, packed trials, a short sweep and its report: < 10 min on one H100; CPU-sized without CUDA.
+gpu-check: setup
+	benchmarks/gpu_check.sh
 
 services:
 	scripts/ensure-services.sh
