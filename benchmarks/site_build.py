@@ -18,8 +18,8 @@ from generator.cli import main
 from generator.site import build_site
 
 REPO = Path(__file__).resolve().parent.parent
-STUDY = "visual_classifier_synthetic_v1"
-STORAGE = REPO / "examples" / "synthetic_seed_study.db"
+STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
+STORAGE = REPO / "examples" / "visual_classifier_cpu_sweep.db"
 
 
 def timed(label: str, action) -> float:

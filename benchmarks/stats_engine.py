@@ -28,7 +28,7 @@ from generator.storage import list_studies, locate, read_study  # noqa: E402
 def storages() -> list[Path]:
     shared = REPO.parent / "shared" / "studies"
     files = sorted(p for p in shared.rglob("*") if p.is_file() and p.suffix != ".md") if shared.is_dir() else []
-    return [REPO / "examples" / "synthetic_seed_study.db", *files]
+    return [REPO / "examples" / "visual_classifier_cpu_sweep.db", *files]
 
 
 def main() -> None:

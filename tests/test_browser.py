@@ -149,7 +149,9 @@ def test_the_site_works_over_http_under_a_sub_path(browser, built: BuiltSite, se
 def test_the_example_study_report_draws_from_disk(browser, tmp_path: Path) -> None:
     """The README's `make report`: the bundled example study, opened from site/index.html."""
     out = tmp_path / "out"
-    run(str(REPO / "examples" / "synthetic_seed_study.db"), "visual_classifier_synthetic_v1", out)
+    from tests.test_charts import makefile_variable
+
+    run(str(REPO / makefile_variable("EXAMPLE_STORAGE")), makefile_variable("EXAMPLE_STUDY"), out)
     assert check_links(out / "site") == []
     home = visit(browser, (out / "site" / "index.html").as_uri())
     assert_clean([home])
