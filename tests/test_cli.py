@@ -104,3 +104,19 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: ") and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_report_prints_one_line_and_nothing_on_stderr(tmp_path: Path) -> None:
+    """Piped, a run says what it wrote on stdout and nothing else: no library log lines."""
+    from tests.studies import AWKWARD
+
+    url = sqlite_study(tmp_path / "s.db", "s", AWKWARD["seed_shaped"][0], ["maximize"])
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--storage", url, "--study", "s", "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert len(result.stdout.splitlines()) == 1 and result.stdout.startswith("wrote report/s/")

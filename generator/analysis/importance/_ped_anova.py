@@ -120,7 +120,14 @@ class PedAnovaEvaluator(ImportanceEvaluator):
 
 def _study(data: ImportanceInput, names: list[str], rows: np.ndarray) -> optuna.Study:
     """An in-memory study of the analysed trials ``rows``, numbered in that (canonical) order."""
-    study = optuna.create_study(direction="minimize")
+    # Optuna logs "A new study created in memory" at INFO on every call; that line is noise in
+    # the user's terminal (and in logs of CI runs), so silence it for this call only.
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.create_study(direction="minimize")
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     study.add_trials([_trial(data, names, int(i)) for i in rows])
     return study
 
