@@ -7,7 +7,9 @@ t-approximation gives p = 0 and would rank a five-trial estimate above every 20-
 
 Effect-size intervals are bootstrap intervals (scipy.stats.bootstrap, BCa, falling back to the
 percentile interval of the same resamples where BCa is degenerate), drawn from a generator the
-caller seeds from the data itself (see ``resampling.py``).
+caller seeds from the data itself (see ``resampling.py``). From ``rank_bootstrap.LARGE_N``
+observations on, the percentile interval of ``rank_bootstrap`` is used instead: BCa's jackknife
+is O(n^2) in time and memory there, and its corrections no longer matter.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+
+from generator.analysis import rank_bootstrap
 
 EXACT_PERMUTATIONS = 50_000
 """Use an exact permutation p when the distinct permutations are at most this many
@@ -135,7 +139,10 @@ def spearman_test(x: np.ndarray, y: np.ndarray, n_resamples: int, rng: np.random
         p, p_method = exact_spearman_p(x, y), "exact permutation"
     else:
         p, p_method = float(stats.spearmanr(x, y).pvalue), "t approximation"
-    ci = bootstrap_interval((x, y), spearman_rho, True, n_resamples, rng)
+    if len(x) >= rank_bootstrap.LARGE_N and n_resamples > 0:
+        ci: Interval | None = Interval(*rank_bootstrap.spearman_interval(x, y, n_resamples, rng), "percentile")
+    else:
+        ci = bootstrap_interval((x, y), spearman_rho, True, n_resamples, rng)
     return Correlation(rho, p, p_method, ci)
 
 
@@ -165,7 +172,10 @@ def two_sample_test(a: np.ndarray, b: np.ndarray, n_resamples: int, rng: np.rand
     """Mann-Whitney U with rank-biserial effect (bootstrap CI) and the mean difference (Welch CI)."""
     u, p, p_method = mann_whitney(a, b)
     effect = 2.0 * u / (len(a) * len(b)) - 1.0
-    ci = bootstrap_interval((a, b), rank_biserial, False, n_resamples, rng)
+    if len(a) + len(b) >= rank_bootstrap.LARGE_N and n_resamples > 0:
+        ci: Interval | None = Interval(*rank_bootstrap.rank_biserial_interval(a, b, n_resamples, rng), "percentile")
+    else:
+        ci = bootstrap_interval((a, b), rank_biserial, False, n_resamples, rng)
     mean_ci = None
     if len(a) > 1 and len(b) > 1 and (np.ptp(a) > 0 or np.ptp(b) > 0):
         interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(CONFIDENCE)
@@ -195,5 +205,8 @@ def kruskal_test(groups: Sequence[np.ndarray], n_resamples: int, rng: np.random.
     else:
         p, p_method = float(stats.kruskal(*groups).pvalue), "chi-squared approximation"
     n = sum(len(g) for g in groups)
-    ci = bootstrap_interval(groups, epsilon_squared, False, n_resamples, rng)
+    if n >= rank_bootstrap.LARGE_N and n_resamples > 0:
+        ci: Interval | None = Interval(*rank_bootstrap.epsilon_squared_interval(groups, n_resamples, rng), "percentile")
+    else:
+        ci = bootstrap_interval(groups, epsilon_squared, False, n_resamples, rng)
     return KSample(h, p, p_method, h / (n - 1), ci)

@@ -1,0 +1,72 @@
+"""The linear-time rank bootstrap used for large samples equals scipy on the same resamples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from generator.analysis import rank_bootstrap as rb
+from generator.analysis.rank_tests import kruskal_test, spearman_test, two_sample_test
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261127)
+
+
+def test_spearman_of_each_resample_equals_scipy(rng: np.random.Generator) -> None:
+    n = 250
+    x = np.round(rng.uniform(size=n) * 8)  # heavy ties, like an integer parameter
+    y = x + rng.normal(size=n)
+    indices = rng.integers(0, n, size=(7, n))
+    expected = [stats.spearmanr(x[i], y[i]).statistic for i in indices]
+    np.testing.assert_allclose(rb.spearman_from_indices(x, y, indices), expected, rtol=0, atol=1e-12)
+
+
+def test_rank_biserial_of_each_resample_equals_scipy(rng: np.random.Generator) -> None:
+    a, b = np.round(rng.normal(size=120), 1), np.round(rng.normal(0.4, size=90), 1)
+    idx_a, idx_b = rng.integers(0, 120, size=(7, 120)), rng.integers(0, 90, size=(7, 90))
+    expected = [2 * stats.mannwhitneyu(a[i], b[j]).statistic / (120 * 90) - 1 for i, j in zip(idx_a, idx_b, strict=True)]
+    np.testing.assert_allclose(rb.rank_biserial_from_indices(a, b, idx_a, idx_b), expected, rtol=0, atol=1e-12)
+
+
+def test_epsilon_squared_of_each_resample_equals_scipy(rng: np.random.Generator) -> None:
+    groups = [np.round(rng.normal(0.2 * k, size=m), 1) for k, m in enumerate((60, 45, 80))]
+    indices = [rng.integers(0, len(g), size=(7, len(g))) for g in groups]
+    total = sum(len(g) for g in groups)
+    expected = [
+        stats.kruskal(*[g[idx[row]] for g, idx in zip(groups, indices, strict=True)]).statistic / (total - 1)
+        for row in range(7)
+    ]
+    np.testing.assert_allclose(rb.epsilon_squared_from_indices(groups, indices), expected, rtol=0, atol=1e-12)
+
+
+def test_interval_is_the_percentile_interval_of_scipy_statistics(rng: np.random.Generator) -> None:
+    """Same generator state, same draws: the interval equals np.percentile of scipy's rhos."""
+    n = 400
+    x = rng.uniform(size=n)
+    y = x + rng.normal(size=n)
+    state = rng.bit_generator.state
+    low, high = rb.spearman_interval(x, y, 256, rng)
+    rng.bit_generator.state = state
+    rhos = np.concatenate([
+        [stats.spearmanr(x[i], y[i]).statistic for i in rng.integers(0, n, size=(min(rb.BATCH, 256 - s), n))]
+        for s in range(0, 256, rb.BATCH)
+    ])
+    assert (low, high) == pytest.approx(tuple(np.percentile(rhos, [2.5, 97.5])), abs=1e-12)
+
+
+def test_large_samples_switch_to_the_percentile_interval(rng: np.random.Generator) -> None:
+    n = rb.LARGE_N
+    x = rng.uniform(size=n)
+    y = 0.3 * x + rng.normal(size=n)
+    result = spearman_test(x, y, 500, rng)
+    assert result.ci is not None and result.ci.method == "percentile"
+    assert result.ci.low < result.rho < result.ci.high
+    small = spearman_test(x[:200], y[:200], 500, rng)
+    assert small.ci is not None and small.ci.method in ("BCa", "percentile")
+    two = two_sample_test(y[x > 0.5], y[x <= 0.5], 500, rng)
+    assert two.ci is not None and two.ci.method == "percentile" and two.ci.low < two.rank_biserial < two.ci.high
+    k = kruskal_test([y[x < 0.3], y[(x >= 0.3) & (x < 0.6)], y[x >= 0.6]], 500, rng)
+    assert k.ci is not None and k.ci.method == "percentile" and k.ci.low <= k.epsilon_squared <= k.ci.high
