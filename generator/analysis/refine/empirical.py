@@ -11,7 +11,7 @@ import json
 
 from generator.analysis.boundary import declared_bounds
 from generator.analysis.params import ParamSpec
-from generator.analysis.refine.evidence import DISCRETE, NUMERIC
+from generator.analysis.refine.evidence import DISCRETE, NUMERIC, RANGED
 from generator.analysis.sample import ParamSample
 from generator.findings.next_sweep import EmpiricalRange, LevelCount
 
@@ -58,7 +58,7 @@ def empirical_range(spec: ParamSpec, sample: ParamSample | None) -> EmpiricalRan
         log=spec.log,
         declared_low=low,
         declared_high=high,
-        declared_step=spec.step if spec.kind in ("continuous", "integer") else None,
+        declared_step=(int(spec.step or 1) if spec.kind == "integer" else spec.step) if spec.kind in RANGED else None,
         declared_choices=spec.choices if spec.kind in DISCRETE else (),
         observed_min=observed_min,
         observed_max=observed_max,
