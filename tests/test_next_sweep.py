@@ -28,7 +28,7 @@ NOT_ENOUGH = "not enough evidence"
 
 def findings_for(builder: Callable[[optuna.Study], None], tmp_path: Path, direction: str = "maximize",
                  **config: Any) -> Findings:
-    study = optuna.create_study(study_name="s", direction=direction)
+    study = optuna.create_study(study_name="s", direction=direction)  # type: ignore[arg-type]
     builder(study)
     tmp_path.mkdir(parents=True, exist_ok=True)
     settings = AnalysisConfig(n_bootstrap=200, importance_resamples=50, top_quantile_resamples=4, **config)

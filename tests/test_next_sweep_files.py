@@ -134,7 +134,7 @@ def test_the_report_section_sits_before_warnings_and_links_the_files(seed_runs: 
 @pytest.mark.parametrize("name", sorted(AWKWARD))
 def test_every_awkward_study_gets_loadable_configs(name: str, tmp_path: Path) -> None:
     builder, directions = AWKWARD[name]
-    study = optuna.create_study(study_name=name, directions=directions)
+    study = optuna.create_study(study_name=name, directions=directions)  # type: ignore[arg-type]
     builder(study)
     snapshot = snapshot_of_study(study, tmp_path)
     settings = AnalysisConfig(n_bootstrap=100, importance_resamples=40, top_quantile_resamples=3)
@@ -149,3 +149,28 @@ def test_every_awkward_study_gets_loadable_configs(name: str, tmp_path: Path) ->
         assert config.direction == directions[0]
     empirical: Any = yaml.safe_load(files[EMPIRICAL_FILE])
     assert set(empirical["params"]) == set(snapshot.params["name"].unique())
+
+
+def test_next_sweep_flags_are_checked_and_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = sqlite_study(tmp_path / "s.db", "seed", seed_shaped, ["maximize"])
+    base = ["--storage", url, "--study", "seed", "--out", str(tmp_path / "out"), "--quiet", "--no-charts"]
+    code = main([*base, "--refine-fix-tier", "weak", "--gain-cv-folds", "1", "--refine-padding", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    for fragment in ("--refine-fix-tier must be one of strong, suggestive, got 'weak'",
+                     "--gain-cv-folds must be 2 or more", "--refine-padding must be between 0 and 1"):
+        assert fragment in err
+    assert not (tmp_path / "out" / "report").exists()
+    assert main([*base, "--refine-padding", "0", "--gain-min-r2", "0.9"]) == 0
+    version = version_dir(tmp_path / "out", "seed")
+    assert "--refine-padding 0.0 --gain-min-r2 0.9" in (version / "findings.md").read_text()
+    aggressive = yaml.safe_load((version / "artifacts" / AGGRESSIVE_FILE).read_text())
+    ranges = yaml.safe_load((version / "artifacts" / EMPIRICAL_FILE).read_text())["params"]
+    # No padding: the narrowed range is the elites' own, rounded outward to three digits.
+    wd = aggressive["param_ranges"]["weight_decay"]
+    elites = ranges["weight_decay"]["elites"]
+    assert wd["low"] <= elites["min"] and wd["low"] == pytest.approx(elites["min"], rel=1e-2)
+    assert wd["high"] >= elites["max"] and wd["high"] == pytest.approx(elites["max"], rel=1e-2)
+    # R^2 0.54 is below the bar of 0.9: no number is printed.
+    markdown = (version / "findings.md").read_text().split("### Expected gain (model estimate)")[1]
+    assert "Not trustworthy" in markdown and "Predicted mean" not in markdown.split("## Warnings")[0]
