@@ -4,7 +4,10 @@ sweep-config loader, never samples outside its space; and the report section tha
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +41,16 @@ def version_dir(out: Path, study: str) -> Path:
 
 @pytest.fixture(scope="module")
 def seed_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The seed-shaped study reported twice, into two output folders."""
+    """The seed-shaped study reported twice, into two output folders: here, and in a separate
+    process with another hash seed (set iteration order must not leak into any file)."""
     tmp = tmp_path_factory.mktemp("seed_files")
     url = sqlite_study(tmp / "s.db", "seed", seed_shaped, ["maximize"])
-    versions = []
-    for out in ("a", "b"):
-        assert main(["--storage", url, "--study", "seed", "--out", str(tmp / out), "--quiet", "--no-charts"]) == 0
-        versions.append(version_dir(tmp / out, "seed"))
-    return versions[0], versions[1]
+    args = ["--storage", url, "--study", "seed", "--quiet", "--no-charts"]
+    assert main([*args, "--out", str(tmp / "a")]) == 0
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "generator", *args, "--out", str(tmp / "b")], check=True, env=env,
+                   cwd=Path(__file__).resolve().parent.parent, capture_output=True)
+    return version_dir(tmp / "a", "seed"), version_dir(tmp / "b", "seed")
 
 
 def test_files_load_with_safe_load_and_are_byte_identical_across_runs(seed_runs: tuple[Path, Path]) -> None:

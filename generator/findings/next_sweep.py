@@ -158,7 +158,7 @@ class ExpectedGain:
     samples: int
     resamples: int
     interval: str | None
-    """multiplier_bootstrap (95%, percentile) over the surrogate's coefficients and intercept."""
+    """multiplier_bootstrap: 95% basic intervals over replicates of the surrogate's coefficients and intercept."""
     top_fraction: float
     estimates: tuple[SpaceEstimate, ...]
 

@@ -44,14 +44,15 @@ class ParamEvidence:
     def n_branch_elites(self) -> int:
         return int(self.sample.elite.sum()) if self.sample is not None else 0
 
-    def supports(self, tier: str, weakest: str) -> bool:
-        """Whether ``tier`` is at least ``weakest`` (strong, or suggestive)."""
-        return tier == STRONG or (weakest == SUGGESTIVE and tier == SUGGESTIVE)
-
     @property
     def testable(self) -> bool:
         """A primary test ran and its tier can justify something (never not enough evidence)."""
         return self.tier not in (NOT_ENOUGH, NOT_TESTED)
+
+
+def at_least(tier: str, weakest: str) -> bool:
+    """Whether ``tier`` is at least ``weakest`` (strong, or suggestive)."""
+    return tier == STRONG or (weakest == SUGGESTIVE and tier == SUGGESTIVE)
 
 
 def gather(

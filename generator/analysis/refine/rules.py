@@ -18,7 +18,7 @@ from generator.analysis.boundary import suggest_bound
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
 from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
 from generator.analysis.refine.entries import fixed, with_step
-from generator.analysis.refine.evidence import RANGED, ParamEvidence, same_value
+from generator.analysis.refine.evidence import RANGED, ParamEvidence, at_least, same_value
 from generator.analysis.refine.numbers import (
     float_bound,
     integer_bound,
@@ -90,10 +90,10 @@ def dominant_level(ev: ParamEvidence, config: AnalysisConfig) -> Step | None:
         return None
     values = {"level": plain(top.level), "n_elite": top.n_elite, "n_elites": top.n_branch_elites,
               "elite_share": top.elite_share}
-    if ev.supports(top.tier, config.refine_fix_tier):
+    if at_least(top.tier, config.refine_fix_tier):
         return Step("fix_level", {**values, "test": "fisher_exact", "n": top.n_branch, "p": top.p, "q": top.q,
                                   "tier": top.tier})
-    if ev.supports(d.tier, config.refine_fix_tier) and same_value(best_level(ev), top.level):
+    if at_least(d.tier, config.refine_fix_tier) and same_value(best_level(ev), top.level):
         return Step("fix_level", {**values, "test": d.test, "n": d.n, "p": d.p, "q": d.q, "tier": d.tier})
     return None
 
@@ -108,7 +108,7 @@ def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig)
     spec = ev.spec
     if entry.action != TUNE or spec.kind not in RANGED or d is None or d.test != SPEARMAN or not d.effect:
         return entry
-    if not ev.testable or not ev.supports(d.tier, config.refine_fix_tier):
+    if not ev.testable or not at_least(d.tier, config.refine_fix_tier):
         return entry
     side = "high" if d.effect > 0 else "low"
     assert spec.low is not None and spec.high is not None

@@ -97,6 +97,7 @@ def _into_old_space(spec: ParamSpec, present: np.ndarray, values: list[object]) 
     outside = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(present)
     if spec.kind in ("continuous", "integer"):
+        # The surrogate's basis reads numbers only: no keys needed.
         assert spec.low is not None and spec.high is not None
         raw = np.array([float(values[i]) for i in rows])  # type: ignore[arg-type]
         mapped = np.clip(raw, spec.low, spec.high)
@@ -105,21 +106,26 @@ def _into_old_space(spec: ParamSpec, present: np.ndarray, values: list[object]) 
             mapped = np.clip(spec.low + step * np.round((mapped - spec.low) / step), spec.low, spec.high)
         numeric[rows] = mapped
         outside[rows] = ~np.isclose(mapped, raw, rtol=1e-12, atol=0.0)
-        for i, v in zip(rows, mapped, strict=True):
-            keys[i] = level_key(int(v) if spec.kind == "integer" else float(v))
     elif spec.kind == "ordinal":
-        old = [c for c in spec.choices]
+        old = list(spec.choices)
         numbers = np.array([float(c) for c in old])
-        for i in rows:
-            value = float(values[i])  # type: ignore[arg-type]
-            j = int(np.argmin(np.abs(numbers - value)))
-            numeric[i] = numbers[j]
-            keys[i] = level_key(old[j])
-            outside[i] = numbers[j] != value
+        raw = np.array([float(values[i]) for i in rows])  # type: ignore[arg-type]
+        nearest = np.argmin(np.abs(raw[:, None] - numbers[None, :]), axis=1) if len(rows) else np.zeros(0, dtype=int)
+        numeric[rows] = numbers[nearest]
+        old_keys = np.array([level_key(c) for c in old], dtype=object)
+        keys[rows] = old_keys[nearest]
+        outside[rows] = numbers[nearest] != raw
     else:
         declared = {level_key(c) for c in spec.choices}
+        cache: dict[tuple[type, object], str] = {}
         for i in rows:
-            k = level_key(values[i])
+            value = values[i]
+            try:
+                k = cache[(type(value), value)]
+            except KeyError:
+                k = cache[(type(value), value)] = level_key(value)
+            except TypeError:  # a list-valued choice of an old study: not hashable
+                k = level_key(value)
             if k in declared:
                 keys[i] = k
             else:
