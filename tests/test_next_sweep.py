@@ -14,14 +14,14 @@ from typing import Any
 
 import optuna
 import pytest
-from optuna.distributions import FloatDistribution, IntDistribution
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from generator.config import AnalysisConfig
 from generator.findings.build import build_findings
 from generator.findings.model import Findings
 from generator.findings.next_sweep import DROP, FIX, TUNE, RefinedParam, RefinedSpace
 from tests.snapshot_compare import snapshot_of_study
-from tests.studies import conditional, mixed_minimize, monotone, seed_shaped, with_sweep_config
+from tests.studies import add, conditional, mixed_minimize, monotone, seed_shaped, with_sweep_config
 
 NOT_ENOUGH = "not enough evidence"
 
@@ -226,3 +226,38 @@ def test_carried_knobs_come_from_the_recorded_sweep_config(tmp_path: Path) -> No
     # The study's own parameter x is not a knob; conditional and non-scalar entries are not carried.
     assert knobs == {"epochs": 3, "note": "plain", "train_size": 512}
     assert {p.name for p in f.next_sweep.conservative.params if p.kind == "knob"} == set(knobs)
+
+
+def three_optimizers(study: optuna.Study) -> None:
+    """18 trials (maximize): adam and sgd share the elites, rmsprop never gets there; the
+    differences are too small for 18 trials to call significant."""
+    dist = CategoricalDistribution(["adam", "sgd", "rmsprop"])
+    base = {"adam": 0.50, "sgd": 0.49, "rmsprop": 0.45}
+    for i in range(18):
+        opt = ["adam", "sgd", "rmsprop"][i % 3]
+        add(study, {"opt": opt}, {"opt": dist}, base[opt] + 0.02 * ((i * 7) % 5))
+
+
+def test_aggressive_keeps_the_categories_the_elites_use(tmp_path: Path) -> None:
+    f = findings_for(three_optimizers, tmp_path)
+    assert f.next_sweep is not None and f.elites is not None
+    d = next(d for d in f.directionality if d.param == "opt")
+    elite_levels = {lv.level for lv in f.elites.levels if lv.param == "opt" and lv.n_elite}
+    assert d.tier == NOT_ENOUGH and elite_levels == {"adam", "sgd"}
+    opt = entries(f.next_sweep.aggressive)["opt"]
+    assert opt.action == TUNE and opt.choices == ("adam", "sgd")
+    step = opt.steps[-1]
+    assert step.rule == "keep_elite_levels" and step.values["removed"] == ["rmsprop"]
+    assert step.values["n_elites"] == 5 and step.values["n"] == 18
+    assert entries(f.next_sweep.conservative)["opt"].choices == ("adam", "sgd", "rmsprop")
+
+
+def test_no_narrowing_below_the_minimum_number_of_elites(tmp_path: Path) -> None:
+    f = findings_for(seed_shaped, tmp_path, refine_min_elites=6)
+    assert f.next_sweep is not None
+    wd = entries(f.next_sweep.aggressive)["weight_decay"]
+    assert (wd.low, wd.high) == (1e-7, 0.05)
+    assert wd.steps[-1].rule == "too_few_elites" and wd.steps[-1].values == {"n_elites": 5, "minimum": 6}
+    # Widening does not depend on it: depth still gets its higher bound, from the declared low.
+    depth = entries(f.next_sweep.aggressive)["depth"]
+    assert (depth.low, depth.high) == (2, 8)

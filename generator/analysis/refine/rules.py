@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from generator.analysis.boundary import suggest_bound
+from generator.analysis.boundary import MIN_ELITES_TO_CROWD, suggest_bound
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
 from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
 from generator.analysis.refine.entries import fixed, with_step
@@ -32,8 +32,6 @@ from generator.config import AnalysisConfig
 from generator.findings.model import BoundaryHit
 from generator.findings.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
 
-MIN_ELITES_IN_ZONE = 2
-"""One elite alone never crowds a bound (as in the boundary analysis)."""
 
 
 # --- evidence that applies to every decision ---------------------------------------------------
@@ -245,7 +243,7 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
     least ``refine_expand_share`` of the elites, two or more, sit at it; ``best_trial``
     (conservative only) when the best trial sits there and the parameter's trend (its rho)
     points that way."""
-    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_IN_ZONE:
+    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD:
         return "crowded"
     if strategy == AGGRESSIVE:
         return None
