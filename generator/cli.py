@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from generator import __version__
-from generator.config import CORRECTIONS, EXPORT_FORMATS, RENDERERS, AnalysisConfig, SiteConfig
+from generator.config import CORRECTIONS, EXPORT_FORMATS, FIX_TIERS, RENDERERS, AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.progress import Progress
 
@@ -43,6 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--importance-resamples", type=int, default=d.importance_resamples, help="bootstrap replicates behind importance intervals (default: %(default)s)")
     p.add_argument("--top-quantile-resamples", type=int, default=d.top_quantile_resamples, help="subsamples behind top-quantile (PED-ANOVA) intervals (default: %(default)s)")
     p.add_argument("--interaction-params", type=int, default=d.interaction_params, help="pairwise interactions among this many most important parameters (default: %(default)s)")
+    p.add_argument("--refine-fix-share", type=float, default=d.refine_fix_share, help="aggressive next sweep: share of a branch's elites a level needs before it is fixed (default: %(default)s)")
+    p.add_argument("--refine-fix-tier", default=d.refine_fix_tier, help=f"weakest test tier that may fix a parameter in a next-sweep config: {', '.join(FIX_TIERS)} (default: %(default)s)")
+    p.add_argument("--refine-padding", type=float, default=d.refine_padding, help="aggressive next sweep: elite range padded by this fraction of the declared width, on the parameter's scale (default: %(default)s)")
+    p.add_argument("--refine-min-elites", type=int, default=d.refine_min_elites, help="elites a branch needs before the aggressive config narrows a range or choices (default: %(default)s)")
+    p.add_argument("--refine-expand-share", type=float, default=d.refine_expand_share, help="share of elites in a bound's outer tenth that widens it (default: %(default)s)")
+    p.add_argument("--refine-max-decades", type=float, default=d.refine_max_decades, help="most decades a log parameter's bound is widened by (default: %(default)s)")
+    p.add_argument("--refine-min-trials", type=int, default=d.refine_min_trials, help="fewest trials a next-sweep config asks for (default: %(default)s)")
+    p.add_argument("--gain-samples", type=int, default=d.gain_samples, help="configurations sampled per space for the expected gain (default: %(default)s)")
+    p.add_argument("--gain-cv-folds", type=int, default=d.gain_cv_folds, help="cross-validation folds of the expected-gain surrogate (default: %(default)s)")
+    p.add_argument("--gain-min-r2", type=float, default=d.gain_min_r2, help="cross-validated R^2 below which no expected gain is given (default: %(default)s)")
+    p.add_argument("--gain-resamples", type=int, default=d.gain_resamples, help="bootstrap replicates behind the expected-gain intervals (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -86,6 +97,7 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--top-quantile-resamples must be 2 or more, got {args.top_quantile_resamples}")
     if args.interaction_params < 0:
         problems.append(f"--interaction-params must be 0 or more, got {args.interaction_params}")
+    problems += _refine_problems(args)
     if problems:
         raise UserError("; ".join(problems))
     return AnalysisConfig(
@@ -107,7 +119,45 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         importance_resamples=args.importance_resamples,
         top_quantile_resamples=args.top_quantile_resamples,
         interaction_params=args.interaction_params,
+        refine_fix_share=args.refine_fix_share,
+        refine_fix_tier=args.refine_fix_tier,
+        refine_padding=args.refine_padding,
+        refine_min_elites=args.refine_min_elites,
+        refine_expand_share=args.refine_expand_share,
+        refine_max_decades=args.refine_max_decades,
+        refine_min_trials=args.refine_min_trials,
+        gain_samples=args.gain_samples,
+        gain_cv_folds=args.gain_cv_folds,
+        gain_min_r2=args.gain_min_r2,
+        gain_resamples=args.gain_resamples,
     )
+
+
+def _refine_problems(args: argparse.Namespace) -> list[str]:
+    """The next-sweep flags' ranges."""
+    problems = []
+    if not 0 < args.refine_fix_share <= 1:
+        problems.append(f"--refine-fix-share must be in (0, 1], got {args.refine_fix_share}")
+    if args.refine_fix_tier not in FIX_TIERS:
+        problems.append(f"--refine-fix-tier must be one of {', '.join(FIX_TIERS)}, got {args.refine_fix_tier!r}")
+    if not 0 <= args.refine_padding <= 1:
+        problems.append(f"--refine-padding must be between 0 and 1, got {args.refine_padding}")
+    if not 0 < args.refine_expand_share <= 1:
+        problems.append(f"--refine-expand-share must be in (0, 1], got {args.refine_expand_share}")
+    if not args.refine_max_decades > 0:
+        problems.append(f"--refine-max-decades must be above 0, got {args.refine_max_decades}")
+    for flag, value, least in (
+        ("--refine-min-elites", args.refine_min_elites, 1),
+        ("--refine-min-trials", args.refine_min_trials, 1),
+        ("--gain-samples", args.gain_samples, 10),
+        ("--gain-cv-folds", args.gain_cv_folds, 2),
+        ("--gain-resamples", args.gain_resamples, 20),
+    ):
+        if value < least:
+            problems.append(f"{flag} must be {least} or more, got {value}")
+    if not args.gain_min_r2 <= 1:
+        problems.append(f"--gain-min-r2 must be at most 1, got {args.gain_min_r2}")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "fdr_by", "sidak", "holm-sidak", "none")
 RENDERERS = ("auto", "builtin", "quarto")
 EXPORT_FORMATS = ("png", "svg", "pdf")
+FIX_TIERS = ("strong", "suggestive")
+"""Evidence tiers that may justify fixing a parameter in a next-sweep config (never "not enough evidence")."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,34 @@ class AnalysisConfig:
     """Subsamples behind the top-quantile (PED-ANOVA) importance intervals; each reruns Optuna's evaluator."""
     interaction_params: int = 5
     """Pairwise interaction strength is assessed among this many most important parameters."""
+    refine_fix_share: float = 0.8
+    """Aggressive next sweep: a level is fixed only when at least this share of its branch's
+    elites use it, and a test supports it (see refine_fix_tier)."""
+    refine_fix_tier: str = "strong"
+    """Weakest tier (of FIX_TIERS) of the test that must support fixing a parameter, in both
+    next-sweep configs; a parameter with "not enough evidence" is never fixed."""
+    refine_padding: float = 0.1
+    """Aggressive next sweep: a numeric range is narrowed to the elites' range padded on each
+    side by this fraction of the declared width, on the parameter's own scale (log for log)."""
+    refine_min_elites: int = 3
+    """Fewest elites a parameter's branch needs before the aggressive config narrows its range
+    or its choices to where the elites are."""
+    refine_expand_share: float = 0.5
+    """Aggressive next sweep: a bound is widened when at least this share of the branch's
+    elites (two or more) sit in its outer tenth. The conservative config also widens a bound
+    where only the best trial sits, if the parameter's trend points that way."""
+    refine_max_decades: float = 1.0
+    """A widened bound of a log parameter moves at most this many decades (factors of 10)."""
+    refine_min_trials: int = 10
+    """Fewest trials a next-sweep config asks for, whatever its size."""
+    gain_samples: int = 2000
+    """Configurations sampled from each space (old and refined) for the expected gain."""
+    gain_cv_folds: int = 5
+    """Folds of the cross-validation that measures the expected-gain surrogate's fit."""
+    gain_min_r2: float = 0.5
+    """Cross-validated R^2 the surrogate needs before the report gives expected-gain numbers."""
+    gain_resamples: int = 400
+    """Bootstrap replicates behind the expected-gain intervals."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -26,6 +26,7 @@ from generator.render.documents import findings_document, findings_json, load_do
 from generator.render.env import render
 from generator.render.headlines import headline
 from generator.render.importance_tables import importances_table
+from generator.render.next_sweep import next_sweep_files
 from generator.render.tables import to_csv, trials_table
 from generator.site import build_site, preflight
 from generator.slug import study_slug
@@ -60,6 +61,17 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
         "importance_resamples",
         "top_quantile_resamples",
         "interaction_params",
+        "refine_fix_share",
+        "refine_fix_tier",
+        "refine_padding",
+        "refine_min_elites",
+        "refine_expand_share",
+        "refine_max_decades",
+        "refine_min_trials",
+        "gain_samples",
+        "gain_cv_folds",
+        "gain_min_r2",
+        "gain_resamples",
     ):
         value = getattr(config, field)
         if value != getattr(defaults, field):
@@ -129,6 +141,8 @@ def generate(
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
             (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
+            for name, text in next_sweep_files(findings).items():
+                (artifacts / name).write_text(text, encoding="utf-8")
         if config.charts:
             with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
                 write_charts(chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export)

@@ -109,7 +109,8 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Study summary", "## Executive summary", "## Parameter importance", "## Parameter effects", "## Boolean and categorical parameters",
-        "## Elite analysis", "## Boundary hits", "## Statistical significance assessment", "## Warnings",
+        "## Elite analysis", "## Boundary hits", "## Statistical significance assessment", "## Recommended next sweep",
+        "## Warnings",
         "## Reproducibility",
     ]
     artifacts = version / "artifacts"

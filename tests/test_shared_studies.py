@@ -12,12 +12,13 @@ import pytest
 from generator.cli import main
 from generator.paths import schema_path
 from generator.storage import list_studies, locate
+from generator.sweep_config import load_sweep_config
 from tests.conftest import shared_storage_files
 
 FILES = shared_storage_files()
 STATISTICS_SECTIONS = (
     "## Executive summary", "## Parameter effects", "## Boolean and categorical parameters", "## Elite analysis",
-    "## Boundary hits", "## Statistical significance assessment", "## Warnings",
+    "## Boundary hits", "## Statistical significance assessment", "## Recommended next sweep", "## Warnings",
 )
 
 
@@ -48,3 +49,7 @@ def test_every_shared_study_reports(path: Path, tmp_path: Path) -> None:
         assert analysed <= set(document["study"]["params"])
         for name in ("continuous", "boolean", "categorical_detail", "categorical_summary"):
             assert (findings.parent / "artifacts" / f"directionality_{name}.csv").is_file()
+        assert (findings.parent / "artifacts" / "empirical_ranges.yaml").is_file()
+        for strategy in ("aggressive", "conservative"):
+            config = load_sweep_config(findings.parent / "artifacts" / f"refined_search_space_{strategy}.yaml")
+            assert config.direction == document["study"]["direction"], findings

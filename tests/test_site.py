@@ -100,7 +100,9 @@ def test_version_page_offers_the_next_sweep_and_downloads(built: BuiltSite) -> N
     assert "<h2>Reproducibility</h2>" in html and "generate-report --study s --storage" in html
     first_html = (built.site / "report" / "s" / built.versions[0].name / "index.html").read_text()
     assert "No charts were written for this version." in first_html
-    assert "No next-sweep config was written for this version." in first_html
+    # The generator's own next-sweep files, shown and offered on every version's page.
+    for name in ("refined_search_space_conservative.yaml", "empirical_ranges.yaml"):
+        assert f'<a href="artifacts/{name}">' in first_html
 
 
 def test_versions_link_to_their_neighbours(built: BuiltSite) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from generator.analysis.importance import analyse_importance
+from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
 from generator.errors import UserError
@@ -53,6 +54,10 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
     )
     statistics = build_statistics(snapshot, config, direction, summary, user_attrs)
     importance = analyse_importance(snapshot, config)
+    recommended = next_sweep(
+        snapshot, config, direction, counts, user_attrs,
+        statistics.directionality, statistics.elites, statistics.boundary_hits,
+    )
     warnings = [
         *study_warnings(counts, summary, len(snapshot.directions)),
         *statistics.warnings,
@@ -78,4 +83,5 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         importance_methods=importance.methods,
         warnings=sort_findings(warnings),
         provenance=provenance,
+        next_sweep=recommended,
     )

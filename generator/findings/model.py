@@ -18,6 +18,7 @@ from generator.findings.effects import (
     Power,
     Significance,
 )
+from generator.findings.next_sweep import NextSweep
 
 JSONScalar = str | int | float | bool | None
 
@@ -266,4 +267,6 @@ class Findings:
     executive_summary: tuple[Highlight, ...] = ()
     warnings: tuple[Finding, ...] = ()
     provenance: Provenance | None = None
+    next_sweep: NextSweep | None = None
+    """The recommended next sweep (refined spaces, empirical ranges, expected gain)."""
     extra: dict[str, Any] = field(default_factory=dict)

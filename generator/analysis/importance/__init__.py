@@ -30,7 +30,11 @@ from generator.analysis.importance._fanova import (
     PAIR_MIN_TRIALS,
     FanovaEvaluator,
     FanovaResult,
+    MainEffects,
+    fit_main_effects,
+    predict_main_effects,
 )
+from generator.analysis.importance._linear import multiplier_bootstrap, rademacher
 from generator.analysis.importance._ped_anova import METHOD as PED_METHOD
 from generator.analysis.importance._ped_anova import MIN_TOP_TRIALS, PedAnovaEvaluator
 from generator.config import AnalysisConfig
@@ -102,11 +106,16 @@ __all__ = [
     "ImportanceAnalysis",
     "ImportanceEvaluator",
     "ImportanceInput",
+    "MainEffects",
     "MethodResult",
     "ParamData",
     "PedAnovaEvaluator",
     "analyse_importance",
     "common_skip_reason",
     "evaluators",
+    "fit_main_effects",
+    "multiplier_bootstrap",
+    "predict_main_effects",
     "prepare_input",
+    "rademacher",
 ]

@@ -35,6 +35,7 @@ parameter with no effect reach zero (``benchmarks/importance.py`` measures cover
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,7 @@ from generator.analysis.importance._base import (
     ImportanceEvaluator,
     ImportanceInput,
     MethodResult,
+    ParamData,
     common_skip_reason,
 )
 from generator.analysis.importance._design import (
@@ -85,6 +87,10 @@ class MainEffects:
     bases: dict[str, Basis | None]
     design: Design
     fit: RidgeFit
+    indicators: tuple[str, ...] = ()
+    """Parameters whose presence pattern is a column of the design (see ``_branch_indicators``)."""
+    intercept: float = 0.0
+    """Mean objective of the fitted trials: the surrogate's constant."""
 
 
 @dataclass(frozen=True)
@@ -157,53 +163,92 @@ def fit_main_effects(data: ImportanceInput) -> MainEffects:
     # A parameter with one observed value has no estimable effect: no columns, importance 0.
     bases = {name: main_basis(data.params[name], n_knots) if data.params[name].varies else None for name in names}
     branches = Branches(data)
+    indicators = _branch_indicators(data, bases, branches)
+    basis_matrix, presence, mean_matrix, blocks = _main_matrices(data.params, data.n, names, bases, indicators)
+    components = tuple(
+        Component(name, columns, basis.cov, branches.probability([name]), basis.mean) for name, columns, basis in blocks
+    )
+    design = Design(basis_matrix, presence, mean_matrix, components)
+    return MainEffects(names, bases, design, ridge_gcv(design, data.values), indicators, float(data.values.mean()))
+
+
+def predict_main_effects(main: MainEffects, params: Mapping[str, ParamData], n: int, coef: np.ndarray | None = None) -> np.ndarray:
+    """The fitted surrogate at ``n`` new points (``params`` as in :class:`ImportanceInput`; a
+    name missing from it is absent everywhere). With ``coef`` of shape (width, R), one column
+    of predictions per coefficient replicate.
+
+    The surrogate cannot extrapolate: a number outside the declared range is predicted as at
+    the nearest bound, and a value with no basis column (a category or an integer that was
+    never declared) counts as absent, so callers should map such values into the declared space.
+    """
+    basis_matrix, presence, mean_matrix, _ = _main_matrices(params, n, main.names, main.bases, main.indicators)
+    coef = main.fit.coef if coef is None else coef
+    centered = basis_matrix @ coef - presence @ (mean_matrix @ coef)
+    return main.intercept + centered - main.design.column_means @ coef
+
+
+def _main_matrices(
+    params: Mapping[str, ParamData],
+    n: int,
+    names: tuple[str, ...],
+    bases: dict[str, Basis | None],
+    indicators: tuple[str, ...],
+) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, list[tuple[str, slice, Basis]]]:
+    """Uncentered basis, per-component presence and declared means of ``n`` points: the
+    pieces of :class:`Design` (the fit's rows, or new points to predict)."""
     entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     active_columns: list[np.ndarray] = []
     means: list[tuple[slice, np.ndarray]] = []
-    components: list[Component] = []
+    blocks: list[tuple[str, slice, Basis]] = []
     width = 0
     for name in names:
         basis = bases[name]
         if basis is None:
             continue
-        r, c, v, active = basis.entries(data.params[name])
+        param = params.get(name)
+        if param is None:
+            r, c, v, active = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(n, dtype=bool)
+        else:
+            r, c, v, active = basis.entries(param)
         columns = slice(width, width + basis.size)
         entries.append((r, c + width, v))
         active_columns.append(active)
         means.append((columns, basis.mean))
-        components.append(Component(name, columns, basis.cov, branches.probability([name]), basis.mean))
+        blocks.append((name, columns, basis))
         width += basis.size
-    for mask in _branch_indicators(data, bases, branches):
+    for name in indicators:
+        param = params.get(name)
+        mask = param.present if param is not None else np.zeros(n, dtype=bool)
         entries.append((np.flatnonzero(mask), np.full(int(mask.sum()), width), np.ones(int(mask.sum()))))
         width += 1
     rows, cols, vals = (np.concatenate([e[k] for e in entries]) if entries else np.zeros(0) for k in range(3))
-    basis_matrix = sp.csr_matrix((vals, (rows.astype(np.int64), cols.astype(np.int64))), shape=(data.n, width))
-    presence = sp.csr_matrix(np.column_stack(active_columns).astype(float) if active_columns else np.zeros((data.n, 0)))
+    basis_matrix = sp.csr_matrix((vals, (rows.astype(np.int64), cols.astype(np.int64))), shape=(n, width))
+    presence = sp.csr_matrix(np.column_stack(active_columns).astype(float) if active_columns else np.zeros((n, 0)))
     mean_matrix = np.zeros((len(means), width))
     for i, (columns, mean) in enumerate(means):
         mean_matrix[i, columns] = mean
-    design = Design(basis_matrix, presence, mean_matrix, tuple(components))
-    return MainEffects(names, bases, design, ridge_gcv(design, data.values))
+    return basis_matrix, presence, mean_matrix, blocks
 
 
-def _branch_indicators(data: ImportanceInput, bases: dict[str, Basis | None], branches: Branches) -> list[np.ndarray]:
-    """Presence columns for branches no parent's levels can express.
+def _branch_indicators(data: ImportanceInput, bases: dict[str, Basis | None], branches: Branches) -> tuple[str, ...]:
+    """Parameters whose presence is a column of its own: branches no parent's levels can express.
 
     A conditional effect is centered within its branch, so the branch's mean shift must be
     fitted by something else: a categorical parent's indicator columns do it (depth's branch
     is encoder_type == cnn). A parameter missing without such a parent (a search space that
     changed between sweep stages) gets its presence pattern as one unreported column, shared
-    by parameters that come and go together, or the shift would be forced into its effect.
+    by parameters that come and go together (the first of them by name stands for the
+    pattern), or the shift would be forced into its effect.
     """
-    masks: dict[bytes, np.ndarray] = {}
+    patterns: dict[bytes, str] = {}
     for name, param in sorted(data.params.items()):
         if param.present.all():
             continue
         parent = branches.parent_of(name)
         parent_basis = bases.get(parent) if parent is not None else None
         if parent_basis is None or parent_basis.levels is None:
-            masks.setdefault(param.present.tobytes(), param.present)
-    return list(masks.values())
+            patterns.setdefault(param.present.tobytes(), name)
+    return tuple(patterns.values())
 
 
 def pair_strengths(

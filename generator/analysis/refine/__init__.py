@@ -1,0 +1,71 @@
+"""The recommended next sweep: empirical ranges, an aggressive and a conservative refined
+space, and the expected gain of each, from the statistics already computed.
+
+Pure analysis: typed results (``generator/findings/next_sweep.py``), no YAML and no wording;
+``generator/render/next_sweep.py`` turns them into sweep-config YAML through
+``generator.sweep_config`` and ``templates/next_sweep.yaml`` words each rule.
+
+- ``empirical.py``: per parameter, observed and elite min/max, declared bounds, levels seen.
+- ``rules.py``: one small function per refinement rule, thresholds from ``AnalysisConfig``.
+- ``strategies.py``: the two configs composed from the rules; branches, carried knobs, budget.
+- ``sampling.py`` and ``gain.py``: the surrogate's estimate of what each space would score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generator.analysis.importance import prepare_input
+from generator.analysis.params import param_specs
+from generator.analysis.refine.empirical import empirical_ranges
+from generator.analysis.refine.entries import declared_entry
+from generator.analysis.refine.evidence import gather
+from generator.analysis.refine.gain import expected_gain
+from generator.analysis.refine.strategies import carried_knobs, refined_space
+from generator.analysis.sample import study_sample
+from generator.config import AnalysisConfig
+from generator.findings.effects import EliteAnalysis
+from generator.findings.model import BoundaryHit, Directionality, TrialCounts
+from generator.findings.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, NextSweep
+from generator.snapshot import Snapshot
+
+
+def next_sweep(
+    snapshot: Snapshot,
+    config: AnalysisConfig,
+    direction: str,
+    counts: TrialCounts,
+    user_attrs: Mapping[str, Any],
+    directionality: Iterable[Directionality],
+    elites: EliteAnalysis | None,
+    boundary_hits: Iterable[BoundaryHit],
+) -> NextSweep:
+    """Both refined spaces of the study, its empirical ranges and the expected gains."""
+    sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
+    specs = param_specs(snapshot)
+    evidence = gather(specs, sample.params, sample.sign, tuple(directionality), elites, tuple(boundary_hits))
+    knobs = carried_knobs(user_attrs, specs)
+    spaces = {
+        strategy: refined_space(strategy, snapshot.study_name, direction, counts.total, evidence, knobs, config)
+        for strategy in (AGGRESSIVE, CONSERVATIVE)
+    }
+    declared = tuple(declared_entry(spec) for _, spec in sorted(specs.items()))
+    gain = expected_gain(
+        prepare_input(snapshot, config),
+        specs,
+        {DECLARED: declared, AGGRESSIVE: spaces[AGGRESSIVE].params, CONSERVATIVE: spaces[CONSERVATIVE].params},
+        config,
+    )
+    return NextSweep(
+        n_complete=sample.n,
+        n_elites=sample.n_elites,
+        elite_quantile=config.elite_quantile,
+        empirical_ranges=empirical_ranges(specs, sample.params),
+        aggressive=spaces[AGGRESSIVE],
+        conservative=spaces[CONSERVATIVE],
+        expected_gain=gain,
+    )
+
+
+__all__ = ["next_sweep"]

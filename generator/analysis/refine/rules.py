@@ -1,0 +1,303 @@
+"""The refinement rules: each a small function from an entry and its evidence to a new entry.
+
+Every rule either returns the entry unchanged or returns a copy with one more
+:class:`~generator.findings.next_sweep.Step` naming the rule and the numbers it used (the
+sentence for each rule code is in ``templates/next_sweep.yaml``). Thresholds come from
+:class:`~generator.config.AnalysisConfig` (``refine_*``), never from constants here.
+
+Policy shared by every rule: a parameter whose primary test is "not enough evidence" (or
+that could not be tested) is never fixed, by either config.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from generator.analysis.boundary import MIN_ELITES_TO_CROWD, suggest_bound
+from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
+from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
+from generator.analysis.refine.entries import fixed, with_step
+from generator.analysis.refine.evidence import RANGED, ParamEvidence, at_least, same_value
+from generator.analysis.refine.numbers import (
+    float_bound,
+    integer_bound,
+    integer_outward,
+    off_scale,
+    on_scale,
+    plain,
+    round_outward,
+)
+from generator.config import AnalysisConfig
+from generator.findings.model import BoundaryHit
+from generator.findings.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
+
+
+
+# --- evidence that applies to every decision ---------------------------------------------------
+
+
+def evidence_step(ev: ParamEvidence) -> Step | None:
+    """Why the parameter must not be fixed: no complete trial has it, it could not be tested,
+    or its test is not enough evidence. None when its tier is strong or suggestive."""
+    d = ev.test
+    if d is None:
+        return Step("no_complete_trials", {})
+    if d.tier == NOT_TESTED:
+        return Step("not_tested", {"why": d.untested_reason, "n": d.n})
+    if d.tier == NOT_ENOUGH:
+        return Step("not_enough_evidence", {"test": d.test, "n": d.n, "p": d.p, "q": d.q})
+    return None
+
+
+def kept_step(ev: ParamEvidence) -> Step:
+    """The reason of an entry no rule changed, when its test found something."""
+    d = ev.test
+    assert d is not None
+    return Step("kept", {"test": d.test, "n": d.n, "p": d.p, "q": d.q, "tier": d.tier})
+
+
+# --- fixing ---------------------------------------------------------------------------------------
+
+
+def best_level(ev: ParamEvidence) -> Any:
+    """The level the primary test says is best, or None when it says nothing about levels."""
+    d = ev.test
+    if d is None or not d.effect:
+        return None
+    if d.test == MANN_WHITNEY:
+        return d.level_a if d.effect > 0 else d.level_b
+    if d.test == SPEARMAN and d.levels:  # ordinal: the extreme the trend points to
+        numbers = [level.level for level in d.levels]
+        return max(numbers, key=float) if d.effect > 0 else min(numbers, key=float)
+    if d.test == KRUSKAL and d.levels:
+        return max(d.levels, key=lambda level: ev.sign * level.mean).level
+    return None
+
+
+def dominant_level(ev: ParamEvidence, config: AnalysisConfig) -> Step | None:
+    """A level the elites settled on: at least ``refine_fix_share`` of the branch's elites use
+    it, and the level's enrichment test, or the primary test naming it the best level,
+    reaches ``refine_fix_tier``. None when either is missing, or the primary test is not
+    enough evidence (never fixed)."""
+    d = ev.test
+    if d is None or not ev.levels or not ev.testable:
+        return None
+    top = max(ev.levels, key=lambda level: level.elite_share)  # first of equals, in level order
+    if top.elite_share < config.refine_fix_share:
+        return None
+    values = {"level": plain(top.level), "n_elite": top.n_elite, "n_elites": top.n_branch_elites,
+              "elite_share": top.elite_share}
+    if at_least(top.tier, config.refine_fix_tier):
+        return Step("fix_level", {**values, "test": "fisher_exact", "n": top.n_branch, "p": top.p, "q": top.q,
+                                  "tier": top.tier})
+    if at_least(d.tier, config.refine_fix_tier) and same_value(best_level(ev), top.level):
+        return Step("fix_level", {**values, "test": d.test, "n": d.n, "p": d.p, "q": d.q, "tier": d.tier})
+    return None
+
+
+def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
+    """Aggressive: fix a number to the bound its strong monotone trend points at, when that
+    bound cannot move (a floor of 0, a fraction's ceiling of 1): label_smoothing -> 0.0.
+
+    "Monotone" is what a Spearman test measures; a bound that can move is widened instead
+    (:func:`expand_bounds`)."""
+    d = ev.test
+    spec = ev.spec
+    if entry.action != TUNE or spec.kind not in RANGED or d is None or d.test != SPEARMAN or not d.effect:
+        return entry
+    if not ev.testable or not at_least(d.tier, config.refine_fix_tier):
+        return entry
+    side = "high" if d.effect > 0 else "low"
+    assert spec.low is not None and spec.high is not None
+    if suggest_bound(spec, side, spec.low, spec.high) is not None:
+        return entry
+    bound = spec.high if side == "high" else spec.low
+    value = int(bound) if spec.kind == "integer" else float(bound)
+    return fixed(entry, value, Step("fix_to_bound", {"side": side, "bound": value, "test": d.test, "n": d.n,
+                                                     "effect": d.effect, "p": d.p, "q": d.q, "tier": d.tier}))
+
+
+# --- levels -----------------------------------------------------------------------------------------
+
+
+def drop_worse_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
+    """Both configs: remove a level of a boolean or categorical that is significantly worse
+    than the best one (primary test strong, i.e. q < alpha; with three or more levels also its
+    Holm-corrected post-hoc test against the best level). One level left: fixed to it."""
+    d = ev.test
+    if entry.action != TUNE or ev.spec.kind not in ("boolean", "categorical") or d is None or d.tier != STRONG:
+        return entry
+    drops: list[Step] = []
+    if d.test == MANN_WHITNEY and d.effect:
+        worse, better = (d.level_b, d.level_a) if d.effect > 0 else (d.level_a, d.level_b)
+        drops.append(Step("drop_worse_level", {"level": worse, "better": better, "test": d.test, "n": d.n,
+                                               "p": d.p, "q": d.q, "effect": d.effect}))
+    elif d.test == KRUSKAL:
+        best = best_level(ev)
+        for pair in d.posthoc:
+            if pair.q >= config.alpha or not pair.effect:
+                continue
+            if same_value(pair.level_a, best) and pair.effect > 0:
+                worse = pair.level_b
+            elif same_value(pair.level_b, best) and pair.effect < 0:
+                worse = pair.level_a
+            else:
+                continue
+            drops.append(Step("drop_worse_level", {"level": worse, "better": best, "test": "mann-whitney-u post hoc",
+                                                   "n": pair.n_a + pair.n_b, "p": pair.p, "q": pair.q,
+                                                   "effect": pair.effect if same_value(pair.level_a, best) else -pair.effect,
+                                                   "omnibus_q": d.q}))
+    if not drops:
+        return entry
+    removed = [s.values["level"] for s in drops]
+    kept = tuple(c for c in entry.choices if not any(same_value(c, r) for r in removed))
+    for step in drops:
+        entry = with_step(entry, step)
+    if len(kept) == 1:
+        return fixed(entry, kept[0], Step("only_level_left", {"level": kept[0]}))
+    return with_step(entry, Step("levels_kept", {"levels": list(kept)}), choices=kept) if kept else entry
+
+
+def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
+    """Aggressive: keep the levels the elites use (an ordinal: every level between the lowest
+    and highest elite level). Needs ``refine_min_elites`` elites in the branch. At least two
+    levels stay, since one would fix the parameter without a test to back it: a categorical
+    keeps its best other level (by mean), an ordinal its neighbours."""
+    if entry.action != TUNE or entry.dist != "categorical" or ev.sample is None or ev.test is None:
+        return entry
+    n_elites = ev.n_branch_elites
+    if n_elites < config.refine_min_elites:
+        return with_step(entry, Step("too_few_elites", {"n_elites": n_elites, "minimum": config.refine_min_elites}))
+    counts = {(type(c), c): 0 for c in entry.choices}
+    for level in ev.levels:
+        for c in entry.choices:
+            if same_value(c, level.level):
+                counts[(type(c), c)] = level.n_elite
+    elite_levels = [c for c in entry.choices if counts[(type(c), c)] > 0]
+    if not elite_levels:
+        return entry
+    values: dict[str, Any] = {"n_elites": n_elites, "n": ev.test.n}
+    if ev.spec.kind == "ordinal":
+        low, high = min(elite_levels, key=float), max(elite_levels, key=float)
+        kept = [c for c in entry.choices if float(low) <= float(c) <= float(high)]
+        if len(kept) == 1:
+            i = list(entry.choices).index(kept[0])
+            kept = list(entry.choices[max(0, i - 1) : i + 2])
+            values["neighbours"] = True
+    else:
+        kept = list(elite_levels)
+        if len(kept) == 1:
+            others = [level for level in (ev.test.levels or ()) if not same_value(level.level, kept[0])
+                      and any(same_value(level.level, c) for c in entry.choices)]
+            if others:
+                runner_up = max(others, key=lambda level: ev.sign * level.mean).level
+                kept = [c for c in entry.choices if same_value(c, kept[0]) or same_value(c, runner_up)]
+                values["runner_up"] = runner_up
+    if len(kept) == len(entry.choices):
+        return entry
+    removed = [c for c in entry.choices if not any(same_value(c, k) for k in kept)]
+    return with_step(entry, Step("keep_elite_levels", {**values, "kept": kept, "removed": removed}), choices=tuple(kept))
+
+
+# --- numeric ranges ---------------------------------------------------------------------------------
+
+
+def narrow_to_elites(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
+    """Aggressive: narrow a continuous or integer range to the elites' range, padded on each side
+    by ``refine_padding`` of the declared width on the parameter's own scale (log10 for log
+    parameters), never beyond the declared bounds (widening is :func:`expand_bounds`' job).
+    Needs ``refine_min_elites`` elites in the branch."""
+    spec, er = ev.spec, ev.elite_range
+    if entry.action != TUNE or spec.kind not in RANGED or er is None:
+        return entry
+    if er.n_elite < config.refine_min_elites or er.elite_min is None or er.elite_max is None:
+        return with_step(entry, Step("too_few_elites", {"n_elites": er.n_elite, "minimum": config.refine_min_elites}))
+    assert entry.low is not None and entry.high is not None
+    s_low, s_high = on_scale(spec, entry.low), on_scale(spec, entry.high)
+    pad = config.refine_padding * (s_high - s_low)
+    low = off_scale(spec, max(s_low, on_scale(spec, er.elite_min) - pad))
+    high = off_scale(spec, min(s_high, on_scale(spec, er.elite_max) + pad))
+    new_low: float | int
+    new_high: float | int
+    if spec.kind == "integer":
+        grid = int(entry.step or 1)
+        new_low = integer_bound(low, "low", int(entry.low), grid)
+        new_high = integer_bound(high, "high", int(entry.low), grid)
+        if new_low >= new_high:  # one value would fix it untested: keep a neighbour each side
+            new_low, new_high = max(int(entry.low), new_low - grid), min(int(entry.high), new_high + grid)
+    else:
+        new_low = max(float(entry.low), float_bound(spec, low, "low"))
+        new_high = min(float(entry.high), float_bound(spec, high, "high"))
+    if (new_low, new_high) == (entry.low, entry.high):
+        return with_step(entry, Step("elites_span_range", {"elite_min": er.elite_min, "elite_max": er.elite_max,
+                                                           "n_elites": er.n_elite}))
+    reason = Step("narrow_to_elites", {"elite_min": er.elite_min, "elite_max": er.elite_max, "n_elites": er.n_elite,
+                                       "n": er.n, "padding": config.refine_padding, "low": new_low, "high": new_high,
+                                       "log": spec.log})
+    return with_step(entry, reason, low=new_low, high=new_high)
+
+
+def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisConfig) -> str | None:
+    """Why a config widens the bound of ``hit``, or None: ``crowded`` (both configs) when at
+    least ``refine_expand_share`` of the elites, two or more, sit at it; ``best_trial``
+    (conservative only) when the best trial sits there and the parameter's trend (its rho)
+    points that way."""
+    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD:
+        return "crowded"
+    if strategy == AGGRESSIVE:
+        return None
+    d = ev.test
+    trend = d is not None and d.effect_measure == "rho" and d.effect is not None and d.effect != 0 and (
+        (d.effect > 0) == (hit.side == "high")
+    )
+    return "best_trial" if hit.best_in_zone and trend else None
+
+
+def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config: AnalysisConfig) -> RefinedParam:
+    """Both configs: move a bound the elites hit (see :func:`widens`) to the boundary analysis'
+    suggested bound: half the declared width beyond it on the parameter's scale, at most
+    ``refine_max_decades`` decades for a log parameter, integers staying integers, never below 0
+    for a range that starts at 0, and an ordinal gains the next level (8/16/32 -> 4). A bound
+    the analysis will not move (a floor of 0, a fraction's 1) is kept, and the reason says so."""
+    spec = ev.spec
+    for side in ("low", "high"):
+        hit = ev.hits.get(side)
+        why = widens(hit, ev, strategy, config) if hit is not None and entry.action == TUNE else None
+        if hit is None or why is None:
+            continue
+        values = {"side": side, "why": why, "n_elites_in_zone": hit.n_elites_in_zone, "n_elites": hit.n_elites,
+                  "elite_share": hit.elite_share, "best_in_zone": hit.best_in_zone, "p": hit.p_enrichment,
+                  "bound": hit.declared_low if side == "low" else hit.declared_high}
+        target = hit.suggested_bound
+        if target is None:
+            entry = with_step(entry, Step("bound_kept", values))
+            continue
+        capped = False
+        if spec.log and spec.kind != "ordinal":
+            factor = 10.0**config.refine_max_decades
+            limit = hit.declared_high * factor if side == "high" else hit.declared_low / factor
+            if (side == "high" and target > limit) or (side == "low" and target < limit):
+                target, capped = limit, True
+        if spec.kind == "ordinal":
+            integers = all(isinstance(c, int) and not isinstance(c, bool) for c in entry.choices)
+            level = int(round(target)) if integers else float(target)
+            if any(same_value(level, c) for c in entry.choices):
+                continue
+            choices = tuple(sorted((*entry.choices, level), key=float))
+            entry = with_step(entry, Step("add_level", {**values, "level": level}), choices=choices)
+            continue
+        if spec.kind == "integer":
+            step = int(entry.step or 1)
+            origin = int(entry.low if entry.low is not None else 0)
+            new: float | int = integer_outward(target, side, origin, step) if not capped else integer_bound(target, side, origin, step)
+            if spec.log:
+                new = max(1, int(new))
+        else:
+            new = float_bound(spec, round_outward(target, side), side) if not spec.step else float_bound(spec, target, side)
+        old = entry.low if side == "low" else entry.high
+        if old is None or (side == "low" and new >= old) or (side == "high" and new <= old) or not math.isfinite(new):
+            continue
+        step_values = {**values, "new": new, "capped": capped, "max_decades": config.refine_max_decades}
+        entry = with_step(entry, Step("expand_bound", step_values), **({"low": new} if side == "low" else {"high": new}))
+    return entry
