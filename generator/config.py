@@ -73,7 +73,8 @@ class AnalysisConfig:
     elites (two or more) sit in its outer tenth. The conservative config also widens a bound
     where only the best trial sits, if the parameter's trend points that way."""
     refine_max_decades: float = 1.0
-    """A widened bound of a log parameter moves at most this many decades (factors of 10)."""
+    """A widened bound of a log parameter moves at most this many decades (factors of 10), in the
+    boundary table's suggestion and in both next-sweep configs."""
     refine_min_trials: int = 10
     """Fewest trials a next-sweep config asks for, whatever its size."""
     gain_samples: int = 2000

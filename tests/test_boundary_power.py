@@ -39,7 +39,7 @@ def test_log_params_use_the_log_scale_for_the_outer_tenth() -> None:
     (hit,) = boundary_hits(one_param(s, x, elite, best=0))
     assert (hit.side, hit.n_elites_in_zone, hit.n_elites, hit.crowded) == ("low", 2, 3, True)
     assert hit.zone_edge == pytest.approx(10**-4.6)
-    assert hit.suggested_bound == pytest.approx(1e-5 / 100)  # half the four decades further down
+    assert hit.suggested_bound == pytest.approx(1e-5 / 10)  # half the four decades, capped at one decade
     _, p = stats.fisher_exact([[2, 1], [0, 7]], alternative="greater")
     assert hit.p_enrichment == pytest.approx(p)
     # On a linear scale the same values would all sit in the outer tenth [1e-5, 0.01]: no contrast.
@@ -70,6 +70,9 @@ def test_best_trial_alone_is_reported_but_not_crowded() -> None:
         (spec("ordinal", None, None, choices=(0.1, 0.2, 0.3)), "high", pytest.approx(0.4)),
         (spec("ordinal", None, None, choices=(1, 2, 3)), "low", None),
         (spec("integer", 16, 256, log=True), "high", 1024.0),
+        # half of five decades would be 2.5 decades (0.1 -> 31.6): capped at one decade
+        (spec("continuous", 1e-6, 0.1, log=True), "high", pytest.approx(1.0)),
+        (spec("continuous", 1e-6, 0.1, log=True), "low", pytest.approx(1e-7)),
     ],
 )
 def test_suggested_bounds(s: ParamSpec, side: str, expected) -> None:

@@ -24,16 +24,18 @@ BOUNDARY_ELITE_SHARE = 0.5
 would put in a tenth of the range."""
 MIN_ELITES_TO_CROWD = 2
 """One elite alone cannot crowd; a lone best trial at the edge is reported as such."""
+MAX_LOG_DECADES = 1.0
+"""Default cap, in decades, on how far a log parameter's suggested bound moves (``--refine-max-decades``)."""
 EXPANSION = 0.5
 """Suggested widening: half the declared width, on the parameter's scale, beyond the bound hit."""
 _EPS = 1e-9
 
 
-def boundary_hits(sample: StudySample) -> tuple[BoundaryHit, ...]:
+def boundary_hits(sample: StudySample, max_decades: float = MAX_LOG_DECADES) -> tuple[BoundaryHit, ...]:
     hits: list[BoundaryHit] = []
     for ps in sample.params.values():
         if ps.spec.numeric:
-            hits.extend(_param_hits(ps))
+            hits.extend(_param_hits(ps, max_decades))
     return tuple(sorted(hits, key=lambda h: (h.param, h.side)))
 
 
@@ -61,7 +63,7 @@ def _unscale(spec: ParamSpec, value: float, low: float) -> float:
     return float(10**value) if spec.log and low > 0 else float(value)
 
 
-def _param_hits(ps: ParamSample) -> list[BoundaryHit]:
+def _param_hits(ps: ParamSample, max_decades: float) -> list[BoundaryHit]:
     spec = ps.spec
     bounds = declared_range(spec)
     if bounds is None or ps.x is None:
@@ -94,15 +96,20 @@ def _param_hits(ps: ParamSample) -> list[BoundaryHit]:
                 declared_low=low, declared_high=high, zone_edge=_unscale(spec, edge, low),
                 n_elites=n_elites, n_elites_in_zone=n_in, share_in_zone=float(in_zone.mean()),
                 best_in_zone=best_in_zone, best_value=float(best_values[0]) if len(best_values) else None,
-                crowded=crowded, p_enrichment=float(p), suggested_bound=suggest_bound(spec, side, low, high),
+                crowded=crowded, p_enrichment=float(p), suggested_bound=suggest_bound(spec, side, low, high, max_decades),
                 condition=spec.condition,
             )
         )
     return hits
 
 
-def suggest_bound(spec: ParamSpec, side: str, low: float, high: float) -> float | None:
+def suggest_bound(
+    spec: ParamSpec, side: str, low: float, high: float, max_decades: float = MAX_LOG_DECADES
+) -> float | None:
     """The bound to try next on ``side``; None when it cannot sensibly move.
+
+    A log parameter moves by half its declared width in decades, but at most ``max_decades``:
+    half of a 1e-6..0.1 weight-decay range would otherwise suggest 31.6.
 
     Bounds never cross zero: a range that starts at 0 (dropout, weight decay) is not widened
     below it, and a positive lower bound is halved instead of going to or below 0. A float
@@ -113,7 +120,7 @@ def suggest_bound(spec: ParamSpec, side: str, low: float, high: float) -> float 
         return _next_choice(sorted(float(c) for c in spec.choices), side, spec)
     integer = spec.kind == "integer"
     if spec.log and low > 0:
-        factor = (high / low) ** EXPANSION
+        factor = min((high / low) ** EXPANSION, 10.0**max_decades)
         value = high * factor if side == "high" else low / factor
         return float(math.ceil(value) if side == "high" else max(1, math.floor(value))) if integer else value
     if side == "high" and not integer and high == 1.0 and low >= 0:

@@ -33,7 +33,7 @@ def build_statistics(
 ) -> StatisticsFindings:
     sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
     effects = directionality(sample, config)
-    hits = boundary_hits(sample)
+    hits = boundary_hits(sample, config.refine_max_decades)
     elites = elite_analysis(sample, config)
     significance = significance_summary(effects, config.correction, config.alpha, config.suggestive_alpha, sample.n)
     baseline = chance_baseline(config.baseline, user_attrs, direction)

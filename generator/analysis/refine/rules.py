@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from generator.analysis.boundary import MIN_ELITES_TO_CROWD, suggest_bound
+from generator.analysis.boundary import EXPANSION, MIN_ELITES_TO_CROWD, suggest_bound
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
 from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
 from generator.analysis.refine.entries import fixed, with_step
@@ -273,12 +273,14 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
         if target is None:
             entry = with_step(entry, Step("bound_kept", values))
             continue
-        capped = False
-        if spec.log and spec.kind != "ordinal":
-            factor = 10.0**config.refine_max_decades
-            limit = hit.declared_high * factor if side == "high" else hit.declared_low / factor
-            if (side == "high" and target > limit) or (side == "low" and target < limit):
-                target, capped = limit, True
+        # The boundary analysis already caps a log bound's move at refine_max_decades; say so
+        # in the reason when the cap, not half the declared width, decided the new bound.
+        capped = bool(
+            spec.log
+            and spec.kind != "ordinal"
+            and hit.declared_low > 0
+            and EXPANSION * math.log10(hit.declared_high / hit.declared_low) > config.refine_max_decades
+        )
         if spec.kind == "ordinal":
             integers = all(isinstance(c, int) and not isinstance(c, bool) for c in entry.choices)
             level = int(round(target)) if integers else float(target)
