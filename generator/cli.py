@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -100,37 +101,11 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
     problems += _refine_problems(args)
     if problems:
         raise UserError("; ".join(problems))
-    return AnalysisConfig(
-        objective=args.objective,
-        alpha=args.alpha,
-        suggestive_alpha=args.suggestive_alpha,
-        correction=args.correction,
-        elite_quantile=args.elite_quantile,
-        baseline=args.baseline,
-        seed=args.seed,
-        n_bootstrap=args.n_bootstrap,
-        charts=args.charts,
-        export=tuple(dict.fromkeys(export)),
-        chart_max_points=args.chart_max_points,
-        contour_pairs=args.contour_pairs,
-        contour_bins=args.contour_bins,
-        chart_top_params=args.chart_top_params,
-        importance_min_trials=args.importance_min_trials,
-        importance_resamples=args.importance_resamples,
-        top_quantile_resamples=args.top_quantile_resamples,
-        interaction_params=args.interaction_params,
-        refine_fix_share=args.refine_fix_share,
-        refine_fix_tier=args.refine_fix_tier,
-        refine_padding=args.refine_padding,
-        refine_min_elites=args.refine_min_elites,
-        refine_expand_share=args.refine_expand_share,
-        refine_max_decades=args.refine_max_decades,
-        refine_min_trials=args.refine_min_trials,
-        gain_samples=args.gain_samples,
-        gain_cv_folds=args.gain_cv_folds,
-        gain_min_r2=args.gain_min_r2,
-        gain_resamples=args.gain_resamples,
-    )
+    # Every AnalysisConfig field has a flag of the same name (dashes for underscores), so the
+    # config is built field by field; tests/test_cli.py checks the round trip.
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(AnalysisConfig)}
+    values["export"] = tuple(dict.fromkeys(export))
+    return AnalysisConfig(**values)
 
 
 def _refine_problems(args: argparse.Namespace) -> list[str]:

@@ -6,6 +6,7 @@ complete, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import shutil
 import tempfile
@@ -45,51 +46,22 @@ class Outcome:
 
 
 def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) -> str:
-    """The command line that regenerates this report (secrets never included)."""
+    """The command line that regenerates this report (secrets never included): every setting
+    that differs from its default, as the flag named after the AnalysisConfig field."""
     parts = ["generate-report", "--study", study, "--storage", storage_display]
     defaults = AnalysisConfig()
-    for field in (
-        "objective",
-        "alpha",
-        "suggestive_alpha",
-        "correction",
-        "elite_quantile",
-        "baseline",
-        "seed",
-        "n_bootstrap",
-        "importance_min_trials",
-        "importance_resamples",
-        "top_quantile_resamples",
-        "interaction_params",
-        "refine_fix_share",
-        "refine_fix_tier",
-        "refine_padding",
-        "refine_min_elites",
-        "refine_expand_share",
-        "refine_max_decades",
-        "refine_min_trials",
-        "gain_samples",
-        "gain_cv_folds",
-        "gain_min_r2",
-        "gain_resamples",
-    ):
-        value = getattr(config, field)
-        if value != getattr(defaults, field):
-            parts += [f"--{field.replace('_', '-')}", str(value)]
-    parts += chart_flags(config)
+    for field in dataclasses.fields(AnalysisConfig):
+        value = getattr(config, field.name)
+        if value == getattr(defaults, field.name):
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        if field.name == "charts":
+            parts.append("--no-charts")
+        elif field.name == "export":
+            parts += [flag, ",".join(value)]
+        else:
+            parts += [flag, str(value)]
     return shlex.join(parts)
-
-
-def chart_flags(config: AnalysisConfig) -> list[str]:
-    defaults = AnalysisConfig()
-    parts = [] if config.charts else ["--no-charts"]
-    if config.export:
-        parts += ["--export", ",".join(config.export)]
-    for field in ("chart_max_points", "contour_pairs", "contour_bins", "chart_top_params"):
-        value = getattr(config, field)
-        if value != getattr(defaults, field):
-            parts += [f"--{field.replace('_', '-')}", str(value)]
-    return parts
 
 
 def generate(
@@ -205,8 +177,4 @@ def list_storage(storage: str) -> list[tuple[str, dict[str, int]]]:
     return list_studies(locate(storage))
 
 
-__all__ = ["Outcome", "generate", "latest_changes", "list_storage", "slug_for", "write_changes"]
-
-
-def slug_for(name: str) -> str:
-    return study_slug(name)
+__all__ = ["Outcome", "generate", "latest_changes", "list_storage", "write_changes"]

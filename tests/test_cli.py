@@ -120,3 +120,29 @@ def test_a_report_prints_one_line_and_nothing_on_stderr(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert len(result.stdout.splitlines()) == 1 and result.stdout.startswith("wrote report/s/")
+
+
+def test_every_setting_round_trips_through_the_reproduce_command() -> None:
+    """Each AnalysisConfig field has its flag: a config with every field changed, written as
+    the report's reproduce command and parsed again, is the same config."""
+    import dataclasses
+    import shlex
+
+    from generator.cli import _config, _parser
+    from generator.config import AnalysisConfig
+    from generator.pipeline import reproduce_command
+
+    changed = AnalysisConfig(
+        objective=1, alpha=0.01, suggestive_alpha=0.2, correction="fdr_bh", elite_quantile=0.2, baseline=0.1,
+        seed=3, n_bootstrap=100, charts=True, export=("png", "svg"), chart_max_points=500, contour_pairs=2,
+        contour_bins=6, chart_top_params=4, importance_min_trials=8, importance_resamples=100,
+        top_quantile_resamples=10, interaction_params=3, refine_fix_share=0.9, refine_fix_tier="suggestive",
+        refine_padding=0.2, refine_min_elites=4, refine_expand_share=0.6, refine_max_decades=2.0,
+        refine_min_trials=12, gain_samples=500, gain_cv_folds=4, gain_min_r2=0.3, gain_resamples=50,
+    )
+    defaults = AnalysisConfig()
+    assert all(getattr(changed, f.name) != getattr(defaults, f.name) for f in dataclasses.fields(AnalysisConfig)
+               if f.name != "charts"), "the test changes every field (charts is covered below)"
+    for config in (changed, dataclasses.replace(defaults, charts=False)):
+        argv = shlex.split(reproduce_command("s", "s.db", config))[1:]
+        assert _config(_parser().parse_args(argv)) == config
