@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from generator.analysis.chart_data import chart_set
 from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
+from generator.files import staging_dir
 from generator.findings.build import build_findings
 from generator.findings.serialize import dumps
 from generator.progress import Progress
@@ -92,7 +92,7 @@ def generate(
     existing = list_versions(study_dir)
     version = next_version(existing, latest_event(record.trials))
     study_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=study_dir))
+    staging = staging_dir(study_dir, f".{version}-")
     try:
         with progress.step("Writing snapshot.duckdb"):
             write_snapshot(

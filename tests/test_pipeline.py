@@ -168,3 +168,22 @@ def test_hostile_study_names_get_safe_slugs_and_escaped_pages(name: str, tmp_pat
 def test_slugs_never_collide() -> None:
     assert study_slug("a/b") != study_slug("a b")
     assert study_slug("mnist-tf") == "mnist-tf"
+
+
+def test_outputs_have_ordinary_permissions(tmp_path: Path) -> None:
+    """Staged folders and atomically written files end up readable by others (umask 022), as any
+    new file would: a web server running as another user must be able to serve the site."""
+    import os
+    import stat
+
+    url = sqlite_study(tmp_path / "s.db", "s", simple, ["maximize"])
+    previous = os.umask(0o022)
+    try:
+        assert generate(url, "s", tmp_path / "out") == 0
+    finally:
+        os.umask(previous)
+    for path in (tmp_path / "out").rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o044 == 0o044, (path, oct(mode))
+        if path.is_dir():
+            assert mode & 0o011 == 0o011, (path, oct(mode))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from generator.config import RENDERERS
 from generator.errors import UserError
 from generator.paths import templates_dir
 from generator.site import builtin, quarto
-from generator.site.files import swap_in
+from generator.files import staging_dir, swap_in
 from generator.site.sources import HOME_PAGE, PROJECT_FILE, SITE_DIR, check_ownership, write_project
 
 STAMP_FILE = ".hpo-report-build"
@@ -49,7 +48,7 @@ def build_site(out_dir: Path, renderer: str = "auto") -> Path:
     stamp_file = site / STAMP_FILE
     if (site / "index.html").is_file() and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp:
         return site / "index.html"
-    staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=out_dir))
+    staging = staging_dir(out_dir, ".site-build-")
     try:
         (builtin.render_site if chosen == "builtin" else quarto.render_site)(out_dir, staging)
         # GitHub Pages (branch publishing) would otherwise run Jekyll and drop "_" folders.

@@ -26,7 +26,7 @@ from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
 from generator.render.site_charts import best_across_versions
 from generator.site import vendor
-from generator.site.files import write_if_changed
+from generator.files import write_if_changed
 from generator.versions import list_versions
 
 PROJECT_FILE = "_quarto.yml"

@@ -8,6 +8,24 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def staging_dir(parent: Path, prefix: str) -> Path:
+    """A fresh hidden folder in ``parent`` with ordinary permissions.
+
+    mkdtemp makes folders readable by their owner only (0700); once renamed into place as a
+    report version or the site, that would hide them from a web server running as another
+    user, so they get the mode any new folder gets under the user's umask.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder.chmod(0o777 & ~_umask())
+    return folder
+
+
 def write_if_changed(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` unless it already holds exactly that; True if written.
 
@@ -20,6 +38,7 @@ def write_if_changed(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp's 0600 would hide the page from a web server
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, path)
