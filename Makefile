@@ -39,11 +39,12 @@ services:
 browser:
 	scripts/ensure-chromium.sh
 
-test: setup services browser
+test: setup services browser lint
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: setup
-	$(BIN)/ruff check generator trainer tests
+	$(BIN)/ruff check generator trainer tests benchmarks examples
+	$(BIN)/ruff format --check generator trainer tests benchmarks examples
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache

@@ -38,10 +38,14 @@ def run(n: int, folder: Path) -> None:
     export_images(specs["history"], folder / f"history-{n}", ("png", "svg"))
     exported = time.perf_counter()
     sizes = sorted((len(text), stem) for stem, text in specs.items())
-    print(f"{n:>6} trials: chart data {computed - start:5.2f} s, {len(specs)} specs built+validated "
-          f"{rendered - computed:5.2f} s, history png+svg {exported - rendered:5.2f} s")
-    print(f"        spec sizes: total {sum(s for s, _ in sizes) / 1e6:.2f} MB, largest {sizes[-1][1]} "
-          f"{sizes[-1][0] / 1e3:.0f} kB, smallest {sizes[0][1]} {sizes[0][0] / 1e3:.0f} kB")
+    print(
+        f"{n:>6} trials: chart data {computed - start:5.2f} s, {len(specs)} specs built+validated "
+        f"{rendered - computed:5.2f} s, history png+svg {exported - rendered:5.2f} s"
+    )
+    print(
+        f"        spec sizes: total {sum(s for s, _ in sizes) / 1e6:.2f} MB, largest {sizes[-1][1]} "
+        f"{sizes[-1][0] / 1e3:.0f} kB, smallest {sizes[0][1]} {sizes[0][0] / 1e3:.0f} kB"
+    )
 
 
 def main() -> None:

@@ -93,22 +93,30 @@ def ishigami_section(full: bool) -> None:
         print(f"{name:8s} {i.importance:7.3f} [{i.ci_low:6.3f}, {i.ci_high:6.3f}] {t:7.3f} {errors[-1]:7.3f}")
     dummies = [i.importance for i in result.importances[3:]]
     print(f"ours: {seconds:.2f} s with 400 bootstrap replicates; surrogate GCV R2 {result.summary.fit_r2:.3f}")
-    print(f"target |err| <= 0.05 on x1..x3: max {max(errors[:3]):.3f} {verdict(max(errors[:3]) <= 0.05)}; "
-          f"dummies < 0.02: max {max(dummies):.4f} {verdict(max(dummies) < 0.02)}")
+    print(
+        f"target |err| <= 0.05 on x1..x3: max {max(errors[:3]):.3f} {verdict(max(errors[:3]) <= 0.05)}; "
+        f"dummies < 0.02: max {max(dummies):.4f} {verdict(max(dummies) < 0.02)}"
+    )
     strongest = result.interactions[0]
     label = dict(zip([f"x{k}" for k in range(5)], names, strict=True))
-    print(f"strongest pair: {label[strongest.param_a]} x {label[strongest.param_b]} = {strongest.strength:.3f} "
-          f"[{strongest.ci_low:.3f}, {strongest.ci_high:.3f}] (truth: x1 x x3, S13 = 0.244); next "
-          f"{max(i.strength for i in result.interactions[1:]):.3f}")
+    print(
+        f"strongest pair: {label[strongest.param_a]} x {label[strongest.param_b]} = {strongest.strength:.3f} "
+        f"[{strongest.ci_low:.3f}, {strongest.ci_high:.3f}] (truth: x1 x x3, S13 = 0.244); next "
+        f"{max(i.strength for i in result.interactions[1:]):.3f}"
+    )
     if full:
         seconds, theirs = optuna_fanova(study)
         values = np.array([theirs.get(f"x{k}", 0.0) for k in range(5)])
-        print(f"Optuna FanovaImportanceEvaluator: {np.round(values, 3).tolist()} max |err| "
-              f"{np.abs(values - truth).max():.3f}, {seconds:.1f} s")
+        print(
+            f"Optuna FanovaImportanceEvaluator: {np.round(values, 3).tolist()} max |err| "
+            f"{np.abs(values - truth).max():.3f}, {seconds:.1f} s"
+        )
     repeated("Ishigami", ishigami, truth, -math.pi, math.pi, names)
 
 
-def repeated(label: str, make, truth: np.ndarray, low: float, high: float, names: list[str], studies: int = 200) -> None:
+def repeated(
+    label: str, make, truth: np.ndarray, low: float, high: float, names: list[str], studies: int = 200
+) -> None:
     evaluator = FanovaEvaluator(interaction_params=0)
     errors, covered, zero_reached = [], [], []
     for seed in range(studies):
@@ -119,12 +127,16 @@ def repeated(label: str, make, truth: np.ndarray, low: float, high: float, names
         covered.append([i.ci_low <= t <= i.ci_high for i, t in zip(result.importances, truth, strict=True)])
         zero_reached.extend(i.ci_low == 0.0 for i, t in zip(result.importances, truth, strict=True) if t <= 0.001)
     errors_arr, cover = np.array(errors), np.array(covered)
-    print(f"{label} on {studies} more random studies of 1,000 trials: max |err| over non-zero truths "
-          f"mean {errors_arr.mean():.3f}, 90th pct {np.quantile(errors_arr, 0.9):.3f}, max {errors_arr.max():.3f} "
-          f"({(errors_arr > 0.05).sum()} of {studies} above 0.05)")
+    print(
+        f"{label} on {studies} more random studies of 1,000 trials: max |err| over non-zero truths "
+        f"mean {errors_arr.mean():.3f}, 90th pct {np.quantile(errors_arr, 0.9):.3f}, max {errors_arr.max():.3f} "
+        f"({(errors_arr > 0.05).sum()} of {studies} above 0.05)"
+    )
     shown = [f"{n} {c:.2f}" for n, c, t in zip(names, cover.mean(axis=0), truth, strict=True) if t > 0.001]
-    print(f"95% interval coverage of non-zero truths: {', '.join(shown)} (all: {cover[:, truth > 0.001].mean():.3f}); "
-          f"intervals of zero truths reaching 0: {np.mean(zero_reached):.3f}")
+    print(
+        f"95% interval coverage of non-zero truths: {', '.join(shown)} (all: {cover[:, truth > 0.001].mean():.3f}); "
+        f"intervals of zero truths reaching 0: {np.mean(zero_reached):.3f}"
+    )
 
 
 def g_section() -> None:
@@ -143,14 +155,20 @@ def g_section() -> None:
 
 
 def speed_section(n: int, full: bool, repeat: int) -> None:
-    print(f"\n== 3. Speed: {n:,} random trials x 17 parameters (continuous, log, integer, ordinal, categorical, boolean) ==")
+    print(
+        f"\n== 3. Speed: {n:,} random trials x 17 parameters (continuous, log, integer, ordinal, categorical, boolean) =="
+    )
     study = optuna.create_study(direction="maximize", study_name=f"speed{n}")
     study.add_trials(seed_space_trials(n, np.random.default_rng(0)))
     snapshot = snapshot_of_study(study, TMP)
     config = AnalysisConfig()
     prep, data = timed(lambda: prepare_input(snapshot, config), repeat)
     ours, result = timed(lambda: FanovaEvaluator().evaluate(data), repeat)
-    ped, _ = timed(lambda: PedAnovaEvaluator(quantile=config.elite_quantile, resamples=config.top_quantile_resamples).evaluate(data))
+    ped, _ = timed(
+        lambda: PedAnovaEvaluator(quantile=config.elite_quantile, resamples=config.top_quantile_resamples).evaluate(
+            data
+        )
+    )
     total, _ = timed(lambda: analyse_importance(snapshot, config))
     print(f"prepare_input (param_table + param_specs + encoding): {prep:.2f} s")
     print(f"fanova, 400 bootstrap replicates + pairwise interactions: {ours:.2f} s (best of {repeat})")
@@ -160,13 +178,17 @@ def speed_section(n: int, full: bool, repeat: int) -> None:
     print("top 5: " + ", ".join(f"{i.param} {i.importance:.3f} [{i.ci_low:.3f}, {i.ci_high:.3f}]" for i in top))
     if n >= 20_000:
         spent = prep + ours
-        print(f"target < 20 s at 20,000 trials: fanova incl. intervals + prepare {spent:.2f} s {verdict(spent < 20)}; "
-              f"everything incl. PED-ANOVA {total:.2f} s {verdict(total < 20)}")
+        print(
+            f"target < 20 s at 20,000 trials: fanova incl. intervals + prepare {spent:.2f} s {verdict(spent < 20)}; "
+            f"everything incl. PED-ANOVA {total:.2f} s {verdict(total < 20)}"
+        )
     elif full:
         theirs, _ = optuna_fanova(study)
         print(f"Optuna FanovaImportanceEvaluator (64 trees, no intervals): {theirs:.1f} s")
-        print(f"speed-up, fanova with intervals: {theirs / ours:.0f}x; with prepare_input too: {theirs / (ours + prep):.0f}x "
-              f"(target 30x) {verdict(theirs / (ours + prep) >= 30)}")
+        print(
+            f"speed-up, fanova with intervals: {theirs / ours:.0f}x; with prepare_input too: {theirs / (ours + prep):.0f}x "
+            f"(target 30x) {verdict(theirs / (ours + prep) >= 30)}"
+        )
 
 
 def conditional_section(full: bool) -> None:
@@ -177,19 +199,27 @@ def conditional_section(full: bool) -> None:
     top = PedAnovaEvaluator(quantile=0.25).evaluate(data)
     truth = conditional_depth_truth()
     tops = {i.param: i for i in top.importances}
-    print(f"{'param':13s} {'branch':24s} {'n':>4s} {'ours':>7s} {'95% CI':>17s} {'truth':>6s} {'top 25% (PED-ANOVA)':>22s}")
+    print(
+        f"{'param':13s} {'branch':24s} {'n':>4s} {'ours':>7s} {'95% CI':>17s} {'truth':>6s} {'top 25% (PED-ANOVA)':>22s}"
+    )
     for i in sorted(ours.importances, key=lambda i: -i.importance):
         branch = f"{i.condition.parent} == {i.condition.value}" if i.condition else "always"
         t = tops[i.param]
-        print(f"{i.param:13s} {branch:24s} {i.n:4d} {i.importance:7.3f} [{i.ci_low:6.3f}, {i.ci_high:6.3f}] {truth[i.param]:6.3f} "
-              f"{t.importance:7.3f} [{t.ci_low:.3f}, {t.ci_high:.3f}]")
+        print(
+            f"{i.param:13s} {branch:24s} {i.n:4d} {i.importance:7.3f} [{i.ci_low:6.3f}, {i.ci_high:6.3f}] {truth[i.param]:6.3f} "
+            f"{t.importance:7.3f} [{t.ci_low:.3f}, {t.ci_high:.3f}]"
+        )
     depth = next(i for i in ours.importances if i.param == "depth")
-    print(f"depth clearly non-zero with its branch stated: {verdict(depth.ci_low > 0.1 and depth.condition is not None)}")
+    print(
+        f"depth clearly non-zero with its branch stated: {verdict(depth.ci_low > 0.1 and depth.condition is not None)}"
+    )
     if full:
         seconds, theirs = optuna_fanova(study)
         shown = ", ".join(f"{k} {float(v):.3f}" for k, v in theirs.items())
-        print(f"Optuna FanovaImportanceEvaluator: {shown} ({seconds:.1f} s): depth "
-              f"{'missing' if 'depth' not in theirs else 'present'}")
+        print(
+            f"Optuna FanovaImportanceEvaluator: {shown} ({seconds:.1f} s): depth "
+            f"{'missing' if 'depth' not in theirs else 'present'}"
+        )
 
 
 def crypto_section() -> None:
@@ -202,7 +232,10 @@ def crypto_section() -> None:
     seconds, analysis = timed(lambda: analyse_importance(snapshot, AnalysisConfig()))
     for method in ("fanova", "ped_anova"):
         rows = sorted((i for i in analysis.importance if i.method == method), key=lambda i: -i.importance)
-        print(f"{method}: " + ", ".join(f"{i.param} {i.importance:.3f} [{i.ci_low:.3f}, {i.ci_high:.3f}] (n={i.n})" for i in rows))
+        print(
+            f"{method}: "
+            + ", ".join(f"{i.param} {i.importance:.3f} [{i.ci_low:.3f}, {i.ci_high:.3f}] (n={i.n})" for i in rows)
+        )
     print(f"({seconds:.2f} s). Optuna's evaluators use only parameters present in every trial: here none.")
 
 
@@ -212,8 +245,10 @@ def main() -> None:
     args = parser.parse_args()
     full = not args.quick
     load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min); "
-          f"Optuna {optuna.__version__}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min); "
+        f"Optuna {optuna.__version__}"
+    )
     ishigami_section(full)
     g_section()
     speed_section(2_000, full, repeat=3)

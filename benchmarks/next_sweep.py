@@ -51,12 +51,23 @@ def main() -> None:
             summary = summarize(snapshot, 0, direction)
             stats = build_statistics(snapshot, config, direction, summary, {})
             start = time.perf_counter()
-            result = next_sweep(snapshot, config, direction, trial_counts(snapshot), {}, stats.directionality,
-                                stats.elites, stats.boundary_hits)
+            result = next_sweep(
+                snapshot,
+                config,
+                direction,
+                trial_counts(snapshot),
+                {},
+                stats.directionality,
+                stats.elites,
+                stats.boundary_hits,
+            )
             elapsed = time.perf_counter() - start
             r2 = result.expected_gain.cv_r2
-            print(f"{elapsed:8.2f} {summary.n:8d} {len(result.empirical_ranges):6d} "
-                  f"{'n/a' if r2 is None else f'{r2:.3f}':>7}  {label}", flush=True)
+            print(
+                f"{elapsed:8.2f} {summary.n:8d} {len(result.empirical_ranges):6d} "
+                f"{'n/a' if r2 is None else f'{r2:.3f}':>7}  {label}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -39,37 +39,61 @@ def build(path: Path, n: int) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     rng = np.random.default_rng(0)
     common = {
-        "lr": F(1e-5, 1e-1, log=True), "weight_decay": F(1e-7, 1e-1, log=True), "dropout": F(0.0, 0.5),
-        "label_smoothing": F(0.0, 0.2), "momentum": F(0.5, 0.99), "warmup": I(0, 10), "layers": I(1, 8),
-        "units": I(16, 1024, log=True), "batch_size": C([8, 16, 32, 64, 128]), "use_bn": C([True, False]),
-        "use_scheduler": C([True, False]), "optimizer": C(["adam", "sgd", "rmsprop"]),
-        "activation": C(["relu", "gelu", "silu"]), "encoder": C(["cnn", "context"]), "seed_offset": I(0, 1000),
+        "lr": F(1e-5, 1e-1, log=True),
+        "weight_decay": F(1e-7, 1e-1, log=True),
+        "dropout": F(0.0, 0.5),
+        "label_smoothing": F(0.0, 0.2),
+        "momentum": F(0.5, 0.99),
+        "warmup": I(0, 10),
+        "layers": I(1, 8),
+        "units": I(16, 1024, log=True),
+        "batch_size": C([8, 16, 32, 64, 128]),
+        "use_bn": C([True, False]),
+        "use_scheduler": C([True, False]),
+        "optimizer": C(["adam", "sgd", "rmsprop"]),
+        "activation": C(["relu", "gelu", "silu"]),
+        "encoder": C(["cnn", "context"]),
+        "seed_offset": I(0, 1000),
     }
     branch = {"cnn": ("depth", I(2, 12)), "context": ("heads", C([1, 2, 4, 8]))}
     study = optuna.create_study(study_name="large", storage=f"sqlite:///{path}", direction="maximize")
     trials = []
-    for i in range(n):
+    for _ in range(n):
         params = {}
         for name, dist in common.items():
             if isinstance(dist, C):
                 params[name] = dist.choices[int(rng.integers(len(dist.choices)))]
             elif isinstance(dist, I):
-                params[name] = int(round(math.exp(rng.uniform(math.log(dist.low), math.log(dist.high))))) if dist.log \
+                params[name] = (
+                    int(round(math.exp(rng.uniform(math.log(dist.low), math.log(dist.high)))))
+                    if dist.log
                     else int(rng.integers(dist.low, dist.high + 1))
+                )
             else:
-                params[name] = float(10 ** rng.uniform(math.log10(dist.low), math.log10(dist.high))) if dist.log \
+                params[name] = (
+                    float(10 ** rng.uniform(math.log10(dist.low), math.log10(dist.high)))
+                    if dist.log
                     else float(rng.uniform(dist.low, dist.high))
+                )
         child, child_dist = branch[params["encoder"]]
-        params[child] = child_dist.choices[int(rng.integers(4))] if isinstance(child_dist, C) else int(rng.integers(2, 13))
+        params[child] = (
+            child_dist.choices[int(rng.integers(4))] if isinstance(child_dist, C) else int(rng.integers(2, 13))
+        )
         dists = {**common, child: child_dist}
         score = 0.5 - 0.05 * abs(math.log10(params["lr"]) + 3) + 0.02 * params["use_bn"] + float(rng.normal(0, 0.02))
         state = rng.choice(["COMPLETE", "PRUNED", "FAIL"], p=[0.6, 0.3, 0.1])
         steps = 10 if state == "COMPLETE" else int(rng.integers(1, 10))
-        trials.append(create_trial(
-            state=TrialState[state], params=params, distributions=dists,
-            value=score if state == "COMPLETE" else None,
-            intermediate_values={} if state == "FAIL" else {s: score * (1 - math.exp(-(s + 1) / 3)) for s in range(steps)},
-        ))
+        trials.append(
+            create_trial(
+                state=TrialState[state],
+                params=params,
+                distributions=dists,
+                value=score if state == "COMPLETE" else None,
+                intermediate_values={}
+                if state == "FAIL"
+                else {s: score * (1 - math.exp(-(s + 1) / 3)) for s in range(steps)},
+            )
+        )
     study.add_trials(trials)
 
 
@@ -97,15 +121,21 @@ def main() -> None:
         build(partial, n)
         partial.rename(path)
         print(f"built {path.name} through Optuna in {time.perf_counter() - started:.0f} s")
-    print(f"study: {n} trials x 17 parameters, {path.stat().st_size / 2**20:.0f} MB SQLite; "
-          f"{os.cpu_count()} CPUs; python {sys.version.split()[0]}")
+    print(
+        f"study: {n} trials x 17 parameters, {path.stat().st_size / 2**20:.0f} MB SQLite; "
+        f"{os.cpu_count()} CPUs; python {sys.version.split()[0]}"
+    )
     url = f"sqlite:///{path}"
-    measure("Optuna load_study(...).trials_dataframe()",
-            f"import optuna; optuna.logging.set_verbosity(30); "
-            f"df = optuna.load_study(study_name='large', storage={url!r}).trials_dataframe(); print(len(df), 'rows')")
-    measure("raw read (generator.storage.read_study)",
-            f"from generator.storage import locate, read_study; r = read_study(locate({str(path)!r}), 'large'); "
-            f"print(len(r.trials), 'trials')")
+    measure(
+        "Optuna load_study(...).trials_dataframe()",
+        f"import optuna; optuna.logging.set_verbosity(30); "
+        f"df = optuna.load_study(study_name='large', storage={url!r}).trials_dataframe(); print(len(df), 'rows')",
+    )
+    measure(
+        "raw read (generator.storage.read_study)",
+        f"from generator.storage import locate, read_study; r = read_study(locate({str(path)!r}), 'large'); "
+        f"print(len(r.trials), 'trials')",
+    )
     with tempfile.TemporaryDirectory() as out:
         command = f"from generator.cli import main; main(['--storage', {str(path)!r}, '--out', {out!r}, '--quiet'])"
         measure("generate-report, first run (everything)", command)

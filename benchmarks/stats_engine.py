@@ -54,8 +54,11 @@ def main() -> None:
                 stats = build_statistics(snapshot, config, direction, summary, {})
                 elapsed = time.perf_counter() - start
                 tested = sum(d.p is not None for d in stats.directionality)
-                print(f"{elapsed:8.2f} {summary.n:8d} {len(stats.directionality):6d} {tested:5d}  "
-                      f"{path.name}:{json.dumps(name)}", flush=True)
+                print(
+                    f"{elapsed:8.2f} {summary.n:8d} {len(stats.directionality):6d} {tested:5d}  "
+                    f"{path.name}:{json.dumps(name)}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -20,41 +20,175 @@ def _parser() -> argparse.ArgumentParser:
         prog="generate-report",
         description="Snapshot an Optuna study and write its findings report, tables and site.",
     )
-    p.add_argument("--storage", help="sqlite:///file.db, postgresql://..., mysql+pymysql://..., or a file path (required unless --print-changes)")
+    p.add_argument(
+        "--storage",
+        help="sqlite:///file.db, postgresql://..., mysql+pymysql://..., or a file path (required unless --print-changes)",
+    )
     p.add_argument("--study", help="study name (optional when the storage holds one study)")
     p.add_argument("--out", default=".", type=Path, help="output folder holding report/ and site/ (default: .)")
     p.add_argument("--list", action="store_true", help="list the studies in the storage with trial counts, then exit")
-    p.add_argument("--objective", type=int, default=d.objective, help="objective index to analyse (default: %(default)s)")
+    p.add_argument(
+        "--objective", type=int, default=d.objective, help="objective index to analyse (default: %(default)s)"
+    )
     p.add_argument("--alpha", type=float, default=d.alpha, help="significance level for q (default: %(default)s)")
-    p.add_argument("--suggestive-alpha", type=float, default=d.suggestive_alpha, help="q below this is suggestive (default: %(default)s)")
-    p.add_argument("--correction", default=d.correction, help=f"multiple-comparison correction: {', '.join(CORRECTIONS)} (default: %(default)s)")
-    p.add_argument("--elite-quantile", type=float, default=d.elite_quantile, help="top fraction of complete trials counted as elites (default: %(default)s)")
-    p.add_argument("--baseline", type=float, default=d.baseline, help="chance-level objective value (default: from study user attrs)")
-    p.add_argument("--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)")
-    p.add_argument("--renderer", default=site.renderer, help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)")
-    p.add_argument("--print-changes", action="store_true", help="print the study's latest changes as Markdown on stdout (e.g. for a pull-request comment); without --storage, read them from --out without regenerating")
-    p.add_argument("--n-bootstrap", type=int, default=d.n_bootstrap, help="bootstrap resamples per effect-size CI; 0 for none (default: %(default)s)")
+    p.add_argument(
+        "--suggestive-alpha",
+        type=float,
+        default=d.suggestive_alpha,
+        help="q below this is suggestive (default: %(default)s)",
+    )
+    p.add_argument(
+        "--correction",
+        default=d.correction,
+        help=f"multiple-comparison correction: {', '.join(CORRECTIONS)} (default: %(default)s)",
+    )
+    p.add_argument(
+        "--elite-quantile",
+        type=float,
+        default=d.elite_quantile,
+        help="top fraction of complete trials counted as elites (default: %(default)s)",
+    )
+    p.add_argument(
+        "--baseline",
+        type=float,
+        default=d.baseline,
+        help="chance-level objective value (default: from study user attrs)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=d.seed, help="offset for every seeded random procedure (default: %(default)s)"
+    )
+    p.add_argument(
+        "--renderer",
+        default=site.renderer,
+        help="site renderer: quarto, builtin, or auto = quarto when on PATH, else builtin (default: %(default)s)",
+    )
+    p.add_argument(
+        "--print-changes",
+        action="store_true",
+        help="print the study's latest changes as Markdown on stdout (e.g. for a pull-request comment); without --storage, read them from --out without regenerating",
+    )
+    p.add_argument(
+        "--n-bootstrap",
+        type=int,
+        default=d.n_bootstrap,
+        help="bootstrap resamples per effect-size CI; 0 for none (default: %(default)s)",
+    )
     p.add_argument("--no-charts", dest="charts", action="store_false", help="write no chart specs or contour CSVs")
-    p.add_argument("--export", default=",".join(d.export), help=f"also write chart images, comma-separated: {', '.join(EXPORT_FORMATS)} (default: none)")
-    p.add_argument("--chart-max-points", type=int, default=d.chart_max_points, help="most trials a chart draws one by one; larger studies are thinned by a stated rule (default: %(default)s)")
-    p.add_argument("--contour-pairs", type=int, default=d.contour_pairs, help="parameter pairs with a contour chart and CSV (default: %(default)s)")
-    p.add_argument("--contour-bins", type=int, default=d.contour_bins, help="bins per numeric contour axis (default: %(default)s)")
-    p.add_argument("--chart-top-params", type=int, default=d.chart_top_params, help="parameters on the parallel-coordinates chart (default: %(default)s)")
-    p.add_argument("--importance-min-trials", type=int, default=d.importance_min_trials, help="complete trials needed before importance is estimated (default: %(default)s)")
-    p.add_argument("--importance-resamples", type=int, default=d.importance_resamples, help="bootstrap replicates behind importance intervals (default: %(default)s)")
-    p.add_argument("--top-quantile-resamples", type=int, default=d.top_quantile_resamples, help="subsamples behind top-quantile (PED-ANOVA) intervals (default: %(default)s)")
-    p.add_argument("--interaction-params", type=int, default=d.interaction_params, help="pairwise interactions among this many most important parameters (default: %(default)s)")
-    p.add_argument("--refine-fix-share", type=float, default=d.refine_fix_share, help="aggressive next sweep: share of a branch's elites a level needs before it is fixed (default: %(default)s)")
-    p.add_argument("--refine-fix-tier", default=d.refine_fix_tier, help=f"weakest test tier that may fix a parameter in a next-sweep config: {', '.join(FIX_TIERS)} (default: %(default)s)")
-    p.add_argument("--refine-padding", type=float, default=d.refine_padding, help="aggressive next sweep: elite range padded by this fraction of the declared width, on the parameter's scale (default: %(default)s)")
-    p.add_argument("--refine-min-elites", type=int, default=d.refine_min_elites, help="elites a branch needs before the aggressive config narrows a range or choices (default: %(default)s)")
-    p.add_argument("--refine-expand-share", type=float, default=d.refine_expand_share, help="share of elites in a bound's outer tenth that widens it (default: %(default)s)")
-    p.add_argument("--refine-max-decades", type=float, default=d.refine_max_decades, help="most decades a log parameter's bound is widened by (default: %(default)s)")
-    p.add_argument("--refine-min-trials", type=int, default=d.refine_min_trials, help="fewest trials a next-sweep config asks for (default: %(default)s)")
-    p.add_argument("--gain-samples", type=int, default=d.gain_samples, help="configurations sampled per space for the expected gain (default: %(default)s)")
-    p.add_argument("--gain-cv-folds", type=int, default=d.gain_cv_folds, help="cross-validation folds of the expected-gain surrogate (default: %(default)s)")
-    p.add_argument("--gain-min-r2", type=float, default=d.gain_min_r2, help="cross-validated R^2 below which no expected gain is given (default: %(default)s)")
-    p.add_argument("--gain-resamples", type=int, default=d.gain_resamples, help="bootstrap replicates behind the expected-gain intervals (default: %(default)s)")
+    p.add_argument(
+        "--export",
+        default=",".join(d.export),
+        help=f"also write chart images, comma-separated: {', '.join(EXPORT_FORMATS)} (default: none)",
+    )
+    p.add_argument(
+        "--chart-max-points",
+        type=int,
+        default=d.chart_max_points,
+        help="most trials a chart draws one by one; larger studies are thinned by a stated rule (default: %(default)s)",
+    )
+    p.add_argument(
+        "--contour-pairs",
+        type=int,
+        default=d.contour_pairs,
+        help="parameter pairs with a contour chart and CSV (default: %(default)s)",
+    )
+    p.add_argument(
+        "--contour-bins", type=int, default=d.contour_bins, help="bins per numeric contour axis (default: %(default)s)"
+    )
+    p.add_argument(
+        "--chart-top-params",
+        type=int,
+        default=d.chart_top_params,
+        help="parameters on the parallel-coordinates chart (default: %(default)s)",
+    )
+    p.add_argument(
+        "--importance-min-trials",
+        type=int,
+        default=d.importance_min_trials,
+        help="complete trials needed before importance is estimated (default: %(default)s)",
+    )
+    p.add_argument(
+        "--importance-resamples",
+        type=int,
+        default=d.importance_resamples,
+        help="bootstrap replicates behind importance intervals (default: %(default)s)",
+    )
+    p.add_argument(
+        "--top-quantile-resamples",
+        type=int,
+        default=d.top_quantile_resamples,
+        help="subsamples behind top-quantile (PED-ANOVA) intervals (default: %(default)s)",
+    )
+    p.add_argument(
+        "--interaction-params",
+        type=int,
+        default=d.interaction_params,
+        help="pairwise interactions among this many most important parameters (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-fix-share",
+        type=float,
+        default=d.refine_fix_share,
+        help="aggressive next sweep: share of a branch's elites a level needs before it is fixed (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-fix-tier",
+        default=d.refine_fix_tier,
+        help=f"weakest test tier that may fix a parameter in a next-sweep config: {', '.join(FIX_TIERS)} (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-padding",
+        type=float,
+        default=d.refine_padding,
+        help="aggressive next sweep: elite range padded by this fraction of the declared width, on the parameter's scale (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-min-elites",
+        type=int,
+        default=d.refine_min_elites,
+        help="elites a branch needs before the aggressive config narrows a range or choices (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-expand-share",
+        type=float,
+        default=d.refine_expand_share,
+        help="share of elites in a bound's outer tenth that widens it (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-max-decades",
+        type=float,
+        default=d.refine_max_decades,
+        help="most decades a log parameter's bound is widened by (default: %(default)s)",
+    )
+    p.add_argument(
+        "--refine-min-trials",
+        type=int,
+        default=d.refine_min_trials,
+        help="fewest trials a next-sweep config asks for (default: %(default)s)",
+    )
+    p.add_argument(
+        "--gain-samples",
+        type=int,
+        default=d.gain_samples,
+        help="configurations sampled per space for the expected gain (default: %(default)s)",
+    )
+    p.add_argument(
+        "--gain-cv-folds",
+        type=int,
+        default=d.gain_cv_folds,
+        help="cross-validation folds of the expected-gain surrogate (default: %(default)s)",
+    )
+    p.add_argument(
+        "--gain-min-r2",
+        type=float,
+        default=d.gain_min_r2,
+        help="cross-validated R^2 below which no expected gain is given (default: %(default)s)",
+    )
+    p.add_argument(
+        "--gain-resamples",
+        type=int,
+        default=d.gain_resamples,
+        help="bootstrap replicates behind the expected-gain intervals (default: %(default)s)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -148,12 +282,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.list:
             for name, counts in pipeline.list_storage(args.storage):
                 total = sum(counts.values())
-                detail = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING"))
+                detail = ", ".join(
+                    f"{counts.get(s, 0)} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+                )
                 print(f"{name}\t{total} trials ({detail})")
             return 0
         config = _config(args)
         outcome = pipeline.generate(
-            args.storage, args.study, args.out, config, Progress(enabled=not args.quiet), SiteConfig(renderer=args.renderer)
+            args.storage,
+            args.study,
+            args.out,
+            config,
+            Progress(enabled=not args.quiet),
+            SiteConfig(renderer=args.renderer),
         )
         changes = pipeline.latest_changes(args.out, outcome.study) if args.print_changes else None
     except UserError as exc:

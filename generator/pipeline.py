@@ -106,7 +106,9 @@ def generate(
             findings = build_findings(snapshot, config, command)
         with progress.step("Rendering report"):
             (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
-            (staging / "findings.md").write_text(render("findings.md.j2", f=findings, version=version), encoding="utf-8")
+            (staging / "findings.md").write_text(
+                render("findings.md.j2", f=findings, version=version), encoding="utf-8"
+            )
             artifacts = staging / "artifacts"
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
@@ -116,8 +118,12 @@ def generate(
             for name, text in next_sweep_files(findings).items():
                 (artifacts / name).write_text(text, encoding="utf-8")
         if config.charts:
-            with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
-                write_charts(chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export)
+            with progress.step(
+                "Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")
+            ):
+                write_charts(
+                    chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export
+                )
         if existing:
             # Last, once every artifact of the version exists: changes compare its configs too.
             with progress.step("Comparing with the previous version"):

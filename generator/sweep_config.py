@@ -536,11 +536,15 @@ def _check_conditions(entries: Mapping[str, FixedParam | RangeParam], fixed: Map
         elif parent is None:
             problems.append(f"{key}.param: {condition.param!r} is not a parameter of fixed or param_ranges")
         elif isinstance(parent, FloatParam):
-            problems.append(f"{key}.param: {condition.param!r} is a float; condition on a categorical, int or fixed parameter")
+            problems.append(
+                f"{key}.param: {condition.param!r} is a float; condition on a categorical, int or fixed parameter"
+            )
         else:
             for value in condition.values:
                 if not parent.contains(value):
-                    problems.append(f"{key}.value: {value!r} is never taken by {condition.param!r} ({_describe(parent)})")
+                    problems.append(
+                        f"{key}.value: {value!r} is never taken by {condition.param!r} ({_describe(parent)})"
+                    )
     cycle = _find_cycle(entries)
     if cycle:
         name = cycle[0]

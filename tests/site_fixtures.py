@@ -24,7 +24,9 @@ HOSTILE = "<script>alert(1)</script> \"q\" 'ü' ★/x"
 def chart_specs(title_suffix: str = "") -> dict[str, dict[str, Any]]:
     """Charts shaped like the chart stage's: Altair specs, some with named datasets."""
     trials = pd.DataFrame({"x": [i / 10 for i in range(10)], "value": [1 + 2 * i / 10 for i in range(10)]})
-    slice_x = alt.Chart(trials).mark_point().encode(x="x:Q", y="value:Q").properties(title="Objective vs x" + title_suffix)
+    slice_x = (
+        alt.Chart(trials).mark_point().encode(x="x:Q", y="value:Q").properties(title="Objective vs x" + title_suffix)
+    )
     importance = (
         alt.Chart(alt.Data(values=[{"param": "x", "importance": 0.7}, {"param": "lr", "importance": 0.3}]))
         .mark_bar()

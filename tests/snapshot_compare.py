@@ -71,13 +71,23 @@ def assert_snapshot_matches(snapshot: Snapshot, storage: optuna.storages.BaseSto
     attrs = snapshot.trial_attrs
     for trial in trials:
         mine = attrs[attrs["number"] == trial.number]
-        user = {k: json.loads(v) for k, v, kind in zip(mine["key"], mine["value_json"], mine["kind"], strict=True) if kind == "user"}
-        system = {k: json.loads(v) for k, v, kind in zip(mine["key"], mine["value_json"], mine["kind"], strict=True) if kind == "system"}
+        user = {
+            k: json.loads(v)
+            for k, v, kind in zip(mine["key"], mine["value_json"], mine["kind"], strict=True)
+            if kind == "user"
+        }
+        system = {
+            k: json.loads(v)
+            for k, v, kind in zip(mine["key"], mine["value_json"], mine["kind"], strict=True)
+            if kind == "system"
+        }
         assert user == trial.user_attrs, trial.number
         assert system == trial.system_attrs, trial.number
     study_user = {
         k: json.loads(v)
-        for k, v, kind in zip(snapshot.study_attrs["key"], snapshot.study_attrs["value_json"], snapshot.study_attrs["kind"], strict=True)
+        for k, v, kind in zip(
+            snapshot.study_attrs["key"], snapshot.study_attrs["value_json"], snapshot.study_attrs["kind"], strict=True
+        )
         if kind == "user"
     }
     assert study_user == storage.get_study_user_attrs(study_id)

@@ -71,8 +71,13 @@ OPT = CategoricalDistribution(["adam", "sgd", None])
 def simple(study: optuna.Study, n: int = 12) -> None:
     for i in range(n):
         x = (i * 0.37) % 1.0
-        add(study, {"x": x, "lr": 10 ** (-5 + 4 * ((i * 0.61) % 1.0))}, {"x": X, "lr": LR}, 1.0 + 2 * x + 0.01 * i,
-            intermediate={0: x, 1: 2 * x})
+        add(
+            study,
+            {"x": x, "lr": 10 ** (-5 + 4 * ((i * 0.61) % 1.0))},
+            {"x": X, "lr": LR},
+            1.0 + 2 * x + 0.01 * i,
+            intermediate={0: x, 1: 2 * x},
+        )
 
 
 def empty(study: optuna.Study) -> None:
@@ -123,8 +128,12 @@ def inf_values(study: optuna.Study) -> None:
 
 def none_categoricals(study: optuna.Study) -> None:
     for i in range(9):
-        add(study, {"optimizer": ["adam", "sgd", None][i % 3], "flag": bool(i % 2)}, {"optimizer": OPT, "flag": FLAG},
-            float(i % 3))
+        add(
+            study,
+            {"optimizer": ["adam", "sgd", None][i % 3], "flag": bool(i % 2)},
+            {"optimizer": OPT, "flag": FLAG},
+            float(i % 3),
+        )
 
 
 def with_running(study: optuna.Study) -> None:
@@ -140,8 +149,13 @@ def log_params(study: optuna.Study) -> None:
     for i in range(16):
         lr = 10 ** (-5 + 4 * ((i * 0.618) % 1.0))
         units = int(2 ** (i % 11))
-        add(study, {"lr": lr, "units": units}, {"lr": LR, "units": log_units}, (math.log10(lr) + 3) ** 2 + 0.1 * (i % 3),
-            intermediate={0: 3.0 - 0.1 * i, 1: 2.0 - 0.1 * i})
+        add(
+            study,
+            {"lr": lr, "units": units},
+            {"lr": LR, "units": log_units},
+            (math.log10(lr) + 3) ** 2 + 0.1 * (i % 3),
+            intermediate={0: 3.0 - 0.1 * i, 1: 2.0 - 0.1 * i},
+        )
 
 
 def one_level(study: optuna.Study) -> None:
@@ -149,8 +163,12 @@ def one_level(study: optuna.Study) -> None:
     only = CategoricalDistribution(["only"])
     single = IntDistribution(3, 3)
     for i in range(8):
-        add(study, {"only": "only", "flag": True, "fixed": 3, "x": i / 8},
-            {"only": only, "flag": FLAG, "fixed": single, "x": X}, float(i % 4))
+        add(
+            study,
+            {"only": "only", "flag": True, "fixed": 3, "x": i / 8},
+            {"only": only, "flag": FLAG, "fixed": single, "x": X},
+            float(i % 4),
+        )
 
 
 HOSTILE_PARAMS = ["a.b", "x[0]", "lr/head 1", "ünï ★", 'q"uote', "back\\slash", "type:Q", "datum.x"]
@@ -177,8 +195,12 @@ def interacting(study: optuna.Study) -> None:
         units = 1 + (i * 37) % 64
         optimizer = ["adam", "sgd", None][i % 3]
         value = (math.log10(lr) + 3) * (units / 32 - 0.5) + 1.5 * (optimizer == "sgd") + 0.01 * (i % 7)
-        add(study, {"lr": lr, "units": units, "optimizer": optimizer}, {"lr": LR, "units": units_dist, "optimizer": OPT},
-            value)
+        add(
+            study,
+            {"lr": lr, "units": units, "optimizer": optimizer},
+            {"lr": LR, "units": units_dist, "optimizer": OPT},
+            value,
+        )
 
 
 AWKWARD: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
@@ -239,8 +261,23 @@ def seed_shaped_trials() -> list[tuple[dict[str, Any], float]]:
     nuisance parameters and a little noise come from a fixed numpy generator.
     """
     rng = np.random.default_rng(20251031)
-    cnn = [(6, 8), (6, 16), (6, 8), (5, 8), (5, 32), (4, 16), (4, 64), (3, 8), (3, 32), (2, 16),
-           (2, 64), (5, 64), (4, 32), (3, 64), (2, 32)]
+    cnn = [
+        (6, 8),
+        (6, 16),
+        (6, 8),
+        (5, 8),
+        (5, 32),
+        (4, 16),
+        (4, 64),
+        (3, 8),
+        (3, 32),
+        (2, 16),
+        (2, 64),
+        (5, 64),
+        (4, 32),
+        (3, 64),
+        (2, 32),
+    ]
     context = [(2, 16), (4, 16), (8, 16), (4, 32), (2, 32)]
     trials = []
     for i in range(20):
@@ -256,8 +293,13 @@ def seed_shaped_trials() -> list[tuple[dict[str, Any], float]]:
         noise = float(rng.normal(0.0, 0.002))
         if i % 4 == 3:
             heads, batch = context[i // 4]
-            params.update(encoder_type="context", batch_size=batch, ctx_n_head=heads,
-                          ctx_dropout=float(rng.uniform(0.0, 0.3)), ctx_d_model=[64, 128, 256][(i // 4) % 3])
+            params.update(
+                encoder_type="context",
+                batch_size=batch,
+                ctx_n_head=heads,
+                ctx_dropout=float(rng.uniform(0.0, 0.3)),
+                ctx_d_model=[64, 128, 256][(i // 4) % 3],
+            )
             capacity = 0.012 * math.log2(heads)
         else:
             depth, batch = cnn[i - i // 4]  # the (i - i // 4)-th CNN trial
@@ -294,8 +336,13 @@ def mixed_minimize(study: optuna.Study) -> None:
             "layers": 1 + (i * 5) % 4,
             "lr": float(10 ** rng.uniform(-5, -1)),
         }
-        dists: dict[str, Any] = {"optimizer": OPTIMIZER, "batch_size": BATCH_WIDE, "use_bn": FLAG, "layers": LAYERS,
-                                 "lr": LR}
+        dists: dict[str, Any] = {
+            "optimizer": OPTIMIZER,
+            "batch_size": BATCH_WIDE,
+            "use_bn": FLAG,
+            "layers": LAYERS,
+            "lr": LR,
+        }
         loss = 1.0 + {"adam": -0.3, "sgd": 0.0, "rmsprop": 0.1}[optimizer] + 0.002 * params["batch_size"]
         loss += -0.05 * params["use_bn"] + 0.02 * params["layers"] + float(rng.normal(0.0, 0.05))
         if optimizer == "sgd":
@@ -339,33 +386,49 @@ def huge_record(n: int, seed: int = 0) -> StudyRecord:
     state = rng.choice(["COMPLETE", "PRUNED", "FAIL", "RUNNING"], size=n, p=[0.7, 0.2, 0.08, 0.02])
     start = pd.Timestamp(T0) + pd.to_timedelta(numbers * 30, unit="s")
     complete = start + pd.to_timedelta(rng.integers(20, 600, size=n), unit="s")
-    trials = pd.DataFrame({
-        "number": numbers, "trial_id": numbers + 1, "state": state, "datetime_start": start,
-        "datetime_complete": complete.where(state != "RUNNING"),
-    })
+    trials = pd.DataFrame(
+        {
+            "number": numbers,
+            "trial_id": numbers + 1,
+            "state": state,
+            "datetime_start": start,
+            "datetime_complete": complete.where(state != "RUNNING"),
+        }
+    )
     lr = 10 ** rng.uniform(-5, -1, size=n)
     depth = rng.integers(2, 7, size=n)
     batch = rng.choice([8, 16, 32, 64], size=n)
     opt = rng.choice(["adam", "sgd"], size=n)
     momentum = rng.uniform(0.0, 0.99, size=n)
     value = -((np.log10(lr) + 3) ** 2) + 0.1 * depth - 0.01 * batch / 8 + 0.2 * (opt == "adam") + rng.normal(0, 0.1, n)
-    dists = {"lr": LR, "depth": DEPTH, "batch_size": BATCH, "optimizer": CategoricalDistribution(["adam", "sgd"]),
-             "momentum": FloatDistribution(0.0, 0.99)}
+    dists = {
+        "lr": LR,
+        "depth": DEPTH,
+        "batch_size": BATCH,
+        "optimizer": CategoricalDistribution(["adam", "sgd"]),
+        "momentum": FloatDistribution(0.0, 0.99),
+    }
     columns = {"lr": lr, "depth": depth, "batch_size": batch, "optimizer": opt, "momentum": momentum}
     frames = []
     for name, dist in dists.items():
         present = numbers if name != "momentum" else numbers[opt == "sgd"]
         raw = columns[name][present]
         internal = [dist.to_internal_repr(v.item() if hasattr(v, "item") else v) for v in raw]
-        frames.append(pd.DataFrame({"number": present, "name": name, "internal": internal,
-                                    "distribution_json": distribution_to_json(dist)}))
+        frames.append(
+            pd.DataFrame(
+                {"number": present, "name": name, "internal": internal, "distribution_json": distribution_to_json(dist)}
+            )
+        )
     done = numbers[state == "COMPLETE"]
     finished = numbers[np.isin(state, ["COMPLETE", "PRUNED"])]
     steps = np.tile(np.arange(10), len(finished))
     owners = np.repeat(finished, 10)
-    intermediate = pd.DataFrame({"number": owners, "step": steps,
-                                 "value": value[owners] * (1 - np.exp(-(steps + 1) / 3))})
-    intermediate = intermediate[~(np.isin(intermediate["number"], numbers[state == "PRUNED"]) & (intermediate["step"] > 4))]
+    intermediate = pd.DataFrame(
+        {"number": owners, "step": steps, "value": value[owners] * (1 - np.exp(-(steps + 1) / 3))}
+    )
+    intermediate = intermediate[
+        ~(np.isin(intermediate["number"], numbers[state == "PRUNED"]) & (intermediate["step"] > 4))
+    ]
     return StudyRecord(
         name="huge",
         directions=("maximize",),
@@ -424,7 +487,9 @@ def monotone(dist: Any, side: str, name: str = "x") -> Callable[[optuna.Study], 
     return build
 
 
-def with_sweep_config(builder: Callable[[optuna.Study], None], sweep_config: dict[str, Any]) -> Callable[[optuna.Study], None]:
+def with_sweep_config(
+    builder: Callable[[optuna.Study], None], sweep_config: dict[str, Any]
+) -> Callable[[optuna.Study], None]:
     """``builder``'s study with the user attribute train-sweep records (the config that ran it)."""
 
     def build(study: optuna.Study) -> None:

@@ -56,7 +56,12 @@ def sobol_g(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def float_input(
-    x: np.ndarray, y: np.ndarray, low: float, high: float, direction: str = "minimize", seed: int = 0,
+    x: np.ndarray,
+    y: np.ndarray,
+    low: float,
+    high: float,
+    direction: str = "minimize",
+    seed: int = 0,
     config: AnalysisConfig | None = None,
 ) -> ImportanceInput:
     """An importance input of float parameters ``x0, x1, ...`` straight from arrays.
@@ -65,7 +70,9 @@ def float_input(
     tests repeat the estimate on many seeds and only the estimator is under test there.
     """
     n, p = x.shape
-    distribution = json.dumps({"name": "FloatDistribution", "attributes": {"low": low, "high": high, "log": False, "step": None}})
+    distribution = json.dumps(
+        {"name": "FloatDistribution", "attributes": {"low": low, "high": high, "log": False, "step": None}}
+    )
     params = {}
     for i in range(p):
         name = f"x{i}"

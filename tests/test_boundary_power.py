@@ -16,19 +16,51 @@ from generator.analysis.params import ParamSpec
 from generator.analysis.sample import ParamSample, StudySample
 
 
-def spec(kind: str = "continuous", low: float | None = 0.0, high: float | None = 1.0, log: bool = False,
-         choices: tuple = (), step: float | None = None) -> ParamSpec:
+def spec(
+    kind: str = "continuous",
+    low: float | None = 0.0,
+    high: float | None = 1.0,
+    log: bool = False,
+    choices: tuple = (),
+    step: float | None = None,
+) -> ParamSpec:
     dist = {"continuous": "float", "integer": "int", "ordinal": "categorical"}[kind]
-    return ParamSpec(name="p", kind=kind, dist_type=dist, low=low, high=high, log=log, step=step, choices=choices,
-                     n_distributions=1, n_present=10, n_structure=10, condition=None)
+    return ParamSpec(
+        name="p",
+        kind=kind,
+        dist_type=dist,
+        low=low,
+        high=high,
+        log=log,
+        step=step,
+        choices=choices,
+        n_distributions=1,
+        n_present=10,
+        n_structure=10,
+        condition=None,
+    )
 
 
 def one_param(s: ParamSpec, x: list[float], elite: list[bool], best: int) -> StudySample:
     y = np.arange(len(x), dtype=float)
-    ps = ParamSample(spec=s, y=y, x=np.array(x, dtype=float), labels=tuple(str(v) for v in x),
-                     elite=np.array(elite), best=np.arange(len(x)) == best)
-    return StudySample(direction="maximize", sign=1.0, n=len(x), n_elites=sum(elite), elite_quantile=0.25,
-                       elite_threshold=None, best_number=None, params={"p": ps})
+    ps = ParamSample(
+        spec=s,
+        y=y,
+        x=np.array(x, dtype=float),
+        labels=tuple(str(v) for v in x),
+        elite=np.array(elite),
+        best=np.arange(len(x)) == best,
+    )
+    return StudySample(
+        direction="maximize",
+        sign=1.0,
+        n=len(x),
+        n_elites=sum(elite),
+        elite_quantile=0.25,
+        elite_threshold=None,
+        best_number=None,
+        params={"p": ps},
+    )
 
 
 def test_log_params_use_the_log_scale_for_the_outer_tenth() -> None:

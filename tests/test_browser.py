@@ -68,7 +68,9 @@ def visit(browser, url: str, local_origin: str | None = None) -> Visit:
     context = browser.new_context()
 
     def is_local(request_url: str) -> bool:
-        return request_url.startswith(LOCAL_SCHEMES) or (local_origin is not None and request_url.startswith(local_origin))
+        return request_url.startswith(LOCAL_SCHEMES) or (
+            local_origin is not None and request_url.startswith(local_origin)
+        )
 
     def guard(route) -> None:
         if is_local(route.request.url):

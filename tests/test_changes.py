@@ -54,24 +54,72 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
             "user_attrs": {},
         },
         "summary": {
-            "n": 20, "n_infinite": 0,
-            "best": {"number": 7, "value": 0.81, "params": {"lr": 0.001, "depth": 4, "optimizer": "adam"},
-                     "datetime_complete": "2025-01-01T13:15:00"},
+            "n": 20,
+            "n_infinite": 0,
+            "best": {
+                "number": 7,
+                "value": 0.81,
+                "params": {"lr": 0.001, "depth": 4, "optimizer": "adam"},
+                "datetime_complete": "2025-01-01T13:15:00",
+            },
             "worst": {"number": 2, "value": 0.4},
-            "mean": 0.6, "std": 0.1, "median": 0.61, "q1": 0.55, "q3": 0.7, "iqr": 0.15,
-            "first_start": "2025-01-01T12:00:00", "last_complete": "2025-01-01T15:00:00",
-            "wall_clock_s": 10800.0, "total_trial_time_s": 7200.0, "median_trial_time_s": 300.0,
-            "n_with_intermediate": 0, "intermediate_steps": 0,
+            "mean": 0.6,
+            "std": 0.1,
+            "median": 0.61,
+            "q1": 0.55,
+            "q3": 0.7,
+            "iqr": 0.15,
+            "first_start": "2025-01-01T12:00:00",
+            "last_complete": "2025-01-01T15:00:00",
+            "wall_clock_s": 10800.0,
+            "total_trial_time_s": 7200.0,
+            "median_trial_time_s": 300.0,
+            "n_with_intermediate": 0,
+            "intermediate_steps": 0,
         },
         "stats": {"alpha": 0.05, "suggestive_alpha": 0.10, "correction": "holm", "elite_quantile": 0.25},
         "directionality": [
-            {"param": "lr", "kind": "continuous", "test": "spearman", "n": 20, "statistic": 0.2, "p": 0.2,
-             "q": 0.4, "effect": 0.2, "ci_low": -0.2, "ci_high": 0.5, "condition": None, "tier": "not_enough_evidence"},
-            {"param": "depth", "kind": "integer", "test": "spearman", "n": 15, "statistic": 0.5, "p": 0.02,
-             "q": 0.08, "effect": 0.5, "ci_low": 0.1, "ci_high": 0.8,
-             "condition": {"parent": "encoder", "value": "cnn"}},
-            {"param": "optimizer", "kind": "categorical", "test": "kruskal", "n": 20, "statistic": 9.0, "p": 0.001,
-             "q": 0.004, "effect": 0.3, "ci_low": None, "ci_high": None, "condition": None, "tier": "strong"},
+            {
+                "param": "lr",
+                "kind": "continuous",
+                "test": "spearman",
+                "n": 20,
+                "statistic": 0.2,
+                "p": 0.2,
+                "q": 0.4,
+                "effect": 0.2,
+                "ci_low": -0.2,
+                "ci_high": 0.5,
+                "condition": None,
+                "tier": "not_enough_evidence",
+            },
+            {
+                "param": "depth",
+                "kind": "integer",
+                "test": "spearman",
+                "n": 15,
+                "statistic": 0.5,
+                "p": 0.02,
+                "q": 0.08,
+                "effect": 0.5,
+                "ci_low": 0.1,
+                "ci_high": 0.8,
+                "condition": {"parent": "encoder", "value": "cnn"},
+            },
+            {
+                "param": "optimizer",
+                "kind": "categorical",
+                "test": "kruskal",
+                "n": 20,
+                "statistic": 9.0,
+                "p": 0.001,
+                "q": 0.004,
+                "effect": 0.3,
+                "ci_low": None,
+                "ci_high": None,
+                "condition": None,
+                "tier": "strong",
+            },
         ],
         "importance": [
             {"param": "optimizer", "method": "fanova", "importance": 0.5, "ci_low": None, "ci_high": None},
@@ -83,14 +131,29 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
             {"param": "depth", "side": "high", "elite_share": 0.8},
         ],
         "warnings": [
-            {"code": "many_failed", "severity": "warning", "message": "1 of 24 failed", "params": [],
-             "values": {"fail": 1}},
-            {"code": "small_branch", "severity": "info", "message": "depth has 15 trials", "params": ["depth"],
-             "values": {"n": 15}},
+            {
+                "code": "many_failed",
+                "severity": "warning",
+                "message": "1 of 24 failed",
+                "params": [],
+                "values": {"fail": 1},
+            },
+            {
+                "code": "small_branch",
+                "severity": "info",
+                "message": "depth has 15 trials",
+                "params": ["depth"],
+                "values": {"n": 15},
+            },
         ],
         "provenance": {
-            "generator_version": "0.1.0", "optuna_version": "5.0.0", "storage_kind": "sqlite", "storage": "s.db",
-            "schema_version": "v3.2.0.a", "input_hash": "0" * 64, "config_hash": "1" * 64,
+            "generator_version": "0.1.0",
+            "optuna_version": "5.0.0",
+            "storage_kind": "sqlite",
+            "storage": "s.db",
+            "schema_version": "v3.2.0.a",
+            "input_hash": "0" * 64,
+            "config_hash": "1" * 64,
             "command": "generate-report --study sweep --storage s.db",
         },
     }
@@ -135,12 +198,16 @@ def changed_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
     before = findings_doc()
     after = copy.deepcopy(before)
     after["study"]["n_trials"] = {"complete": 26, "pruned": 4, "fail": 1, "running": 1, "waiting": 0, "total": 32}
-    after["summary"]["best"] = {"number": 29, "value": 0.86, "params": {"lr": 0.002, "depth": 4, "batch_size": 16},
-                                "datetime_complete": "2025-01-02T10:00:00"}
+    after["summary"]["best"] = {
+        "number": 29,
+        "value": 0.86,
+        "params": {"lr": 0.002, "depth": 4, "batch_size": 16},
+        "datetime_complete": "2025-01-02T10:00:00",
+    }
     lr, depth, optimizer = after["directionality"]
-    lr.update(q=0.01, tier="strong", n=26, effect=0.55)          # not enough evidence -> strong
-    depth.update(q=0.03, n=19)                                    # derived: suggestive -> strong (q < 0.05)
-    optimizer.update(q=0.03, tier="strong")                       # stays strong: not a change
+    lr.update(q=0.01, tier="strong", n=26, effect=0.55)  # not enough evidence -> strong
+    depth.update(q=0.03, n=19)  # derived: suggestive -> strong (q < 0.05)
+    optimizer.update(q=0.03, tier="strong")  # stays strong: not a change
     after["importance"] = [
         {"param": "optimizer", "method": "fanova", "importance": 0.25, "ci_low": None, "ci_high": None},
         {"param": "lr", "method": "fanova", "importance": 0.6, "ci_low": None, "ci_high": None},
@@ -152,9 +219,20 @@ def changed_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
     ]
     after["warnings"] = [
         # Same code and params, new numbers: the same warning, not news.
-        {"code": "many_failed", "severity": "warning", "message": "1 of 32 failed", "params": [], "values": {"fail": 1}},
-        {"code": "unfinished_trials", "severity": "info", "message": "1 trial still running", "params": [],
-         "values": {"running": 1}},
+        {
+            "code": "many_failed",
+            "severity": "warning",
+            "message": "1 of 32 failed",
+            "params": [],
+            "values": {"fail": 1},
+        },
+        {
+            "code": "unfinished_trials",
+            "severity": "info",
+            "message": "1 trial still running",
+            "params": [],
+            "values": {"running": 1},
+        },
     ]
     aggressive_after = copy.deepcopy(AGGRESSIVE_BEFORE)
     aggressive_after["param_ranges"]["lr"].update(low=5e-4, reason="Spearman q=0.01, n=26")
@@ -162,26 +240,43 @@ def changed_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
     aggressive_after["fixed"]["encoder"] = "cnn"
     del aggressive_after["param_ranges"]["depth"]
     conservative = {"n_trials": 50, "param_ranges": {"lr": {"low": 1e-5, "high": 1e-1}}}
-    previous = write_version(tmp_path / "0001-20250101T150000", before, {
-        "refined_search_space_aggressive.yaml": AGGRESSIVE_BEFORE,
-        "refined_search_space_conservative.yaml": conservative,
-    })
-    current = write_version(tmp_path / "0002-20250102T100000", after, {
-        "refined_search_space_aggressive.yaml": aggressive_after,
-        "refined_search_space_conservative.yaml": conservative,  # identical: not listed
-    })
+    previous = write_version(
+        tmp_path / "0001-20250101T150000",
+        before,
+        {
+            "refined_search_space_aggressive.yaml": AGGRESSIVE_BEFORE,
+            "refined_search_space_conservative.yaml": conservative,
+        },
+    )
+    current = write_version(
+        tmp_path / "0002-20250102T100000",
+        after,
+        {
+            "refined_search_space_aggressive.yaml": aggressive_after,
+            "refined_search_space_conservative.yaml": conservative,  # identical: not listed
+        },
+    )
     return previous, current, after
 
 
 def test_every_kind_of_change_is_found(tmp_path: Path) -> None:
     previous, current, after = changed_pair(tmp_path)
     c = compute_changes(
-        previous.name, json.loads((previous / "findings.json").read_text()), current.name, after,
-        load_configs(previous / "artifacts"), load_configs(current / "artifacts"),
+        previous.name,
+        json.loads((previous / "findings.json").read_text()),
+        current.name,
+        after,
+        load_configs(previous / "artifacts"),
+        load_configs(current / "artifacts"),
     )
     assert c.new_trials == 8
     assert {t.state: (t.before, t.after) for t in c.trials} == {
-        "total": (24, 32), "complete": (20, 26), "pruned": (3, 4), "fail": (1, 1), "running": (0, 1), "waiting": (0, 0),
+        "total": (24, 32),
+        "complete": (20, 26),
+        "pruned": (3, 4),
+        "fail": (1, 1),
+        "running": (0, 1),
+        "waiting": (0, 0),
     }
     assert c.best.before == BestRef(7, 0.81) and c.best.after == BestRef(29, 0.86)
     assert c.best.delta == pytest.approx(0.05) and c.best.improved is True
@@ -210,14 +305,18 @@ def test_every_kind_of_change_is_found(tmp_path: Path) -> None:
     )
     # The reason text changed too, but annotations are not config changes.
     assert c.configs == (
-        ConfigFileChange("refined_search_space_aggressive.yaml", "changed", (
-            ConfigEntryChange(("fixed", "encoder"), None, "cnn", "added"),
-            ConfigEntryChange(("param_ranges", "batch_size", "choices"), [16, 32], [16], "changed"),
-            ConfigEntryChange(("param_ranges", "depth", "high"), 8, None, "removed"),
-            ConfigEntryChange(("param_ranges", "depth", "low"), 2, None, "removed"),
-            ConfigEntryChange(("param_ranges", "depth", "type"), "int", None, "removed"),
-            ConfigEntryChange(("param_ranges", "lr", "low"), 1e-4, 5e-4, "changed"),
-        )),
+        ConfigFileChange(
+            "refined_search_space_aggressive.yaml",
+            "changed",
+            (
+                ConfigEntryChange(("fixed", "encoder"), None, "cnn", "added"),
+                ConfigEntryChange(("param_ranges", "batch_size", "choices"), [16, 32], [16], "changed"),
+                ConfigEntryChange(("param_ranges", "depth", "high"), 8, None, "removed"),
+                ConfigEntryChange(("param_ranges", "depth", "low"), 2, None, "removed"),
+                ConfigEntryChange(("param_ranges", "depth", "type"), "int", None, "removed"),
+                ConfigEntryChange(("param_ranges", "lr", "low"), 1e-4, 5e-4, "changed"),
+            ),
+        ),
     )
     assert c.settings == ()
     assert not c.is_empty
@@ -246,10 +345,16 @@ def test_changes_markdown_and_json_say_what_changed(tmp_path: Path) -> None:
     assert "Unchanged:" not in text
     assert not empty_cells(text)
     document = json.loads((current / "changes.json").read_text())
-    assert document == to_jsonable(compute_changes(
-        previous.name, json.loads((previous / "findings.json").read_text()), current.name, after,
-        load_configs(previous / "artifacts"), load_configs(current / "artifacts"),
-    ))
+    assert document == to_jsonable(
+        compute_changes(
+            previous.name,
+            json.loads((previous / "findings.json").read_text()),
+            current.name,
+            after,
+            load_configs(previous / "artifacts"),
+            load_configs(current / "artifacts"),
+        )
+    )
     assert document["best"]["after"] == {"number": 29, "value": 0.86}
     assert [t["param"] for t in document["tiers"]] == ["depth", "lr"]
 
@@ -266,7 +371,9 @@ def test_identical_versions_have_nothing_to_report() -> None:
 
 def test_settings_changes_are_flagged() -> None:
     before = findings_doc()
-    after = findings_doc(stats={"alpha": 0.01, "suggestive_alpha": 0.10, "correction": "fdr_bh", "elite_quantile": 0.25})
+    after = findings_doc(
+        stats={"alpha": 0.01, "suggestive_alpha": 0.10, "correction": "fdr_bh", "elite_quantile": 0.25}
+    )
     c = compute_changes("0001-a", before, "0002-b", after)
     assert c.settings == (SettingChange("alpha", 0.05, 0.01), SettingChange("correction", "holm", "fdr_bh"))
     # depth's derived tier (q 0.08) is suggestive under both alphas; the others carry their own.
@@ -291,16 +398,24 @@ def test_params_removed_from_the_analysis_are_reported() -> None:
     after = copy.deepcopy(before)
     after["directionality"] = after["directionality"][:2]  # optimizer no longer tested
     (change,) = compute_changes("0001-a", before, "0002-b", after).tiers
-    assert (change.param, change.tier_before, change.tier_after, change.stronger) == ("optimizer", "strong", "absent", False)
-    assert "| `optimizer` | strong | not tested |" in render("changes.md.j2", c=compute_changes("0001-a", before, "0002-b", after))
+    assert (change.param, change.tier_before, change.tier_after, change.stronger) == (
+        "optimizer",
+        "strong",
+        "absent",
+        False,
+    )
+    assert "| `optimizer` | strong | not tested |" in render(
+        "changes.md.j2", c=compute_changes("0001-a", before, "0002-b", after)
+    )
 
 
 def test_hostile_names_stay_inside_their_cells() -> None:
     before = findings_doc()
     after = copy.deepcopy(before)
     after["directionality"][0]["param"] = "<script>alert(1)</script>|`x`"
-    after["warnings"].append({"code": "odd", "severity": "info", "message": "a | b <img src=x>", "params": ["p|q"],
-                              "values": {}})
+    after["warnings"].append(
+        {"code": "odd", "severity": "info", "message": "a | b <img src=x>", "params": ["p|q"], "values": {}}
+    )
     text = render("changes.md.j2", c=compute_changes("0001-a", before, "0002-b", after))
     assert not empty_cells(text)
     rows = {"script": 8, "img": 5}  # the tier table has 8 columns, the warnings table 5
@@ -335,7 +450,12 @@ def test_adding_trials_gives_a_second_version_whose_changes_match(tmp_path: Path
     changes = json.loads((second / "changes.json").read_text())
     assert changes["previous_version"] == first.name and changes["version"] == second.name
     assert {t["state"]: t["after"] - t["before"] for t in changes["trials"]} == {
-        "total": 5, "complete": 3, "pruned": 1, "fail": 1, "running": 0, "waiting": 0,
+        "total": 5,
+        "complete": 3,
+        "pruned": 1,
+        "fail": 1,
+        "running": 0,
+        "waiting": 0,
     }
     assert changes["best"]["after"] == {"number": 13, "value": 50.0}
     assert changes["best"]["improved"] is True
@@ -354,7 +474,7 @@ def test_adding_trials_gives_a_second_version_whose_changes_match(tmp_path: Path
     assert "→ 50 (trial #13)" in text
     # The version page shows the same changes, inside its changes box.
     page = (out / "site" / "report" / "s" / second.name / "index.html").read_text()
-    box = page[page.index('<div class="changes">'):]
+    box = page[page.index('<div class="changes">') :]
     box = box[: box.index("</div>")]
     assert f"Changes in {second.name} since {first.name}" in box
     assert "<td>complete</td>\n<td>12</td>\n<td>15</td>\n<td>+3</td>" in box

@@ -108,7 +108,11 @@ def test_level_statistics_match_numpy(snap: Callable[[str], Snapshot]) -> None:
         sample = values.loc[numbers].to_numpy()
         q1, median, q3 = np.percentile(sample, [25, 50, 75])
         assert (level.n, level.mean, level.median, level.q1, level.q3) == (
-            len(sample), pytest.approx(sample.mean()), pytest.approx(median), pytest.approx(q1), pytest.approx(q3)
+            len(sample),
+            pytest.approx(sample.mean()),
+            pytest.approx(median),
+            pytest.approx(q1),
+            pytest.approx(q3),
         )
         inside = sample[(sample >= q1 - 1.5 * (q3 - q1)) & (sample <= q3 + 1.5 * (q3 - q1))]
         assert (level.whisker_low, level.whisker_high) == (inside.min(), inside.max())
@@ -196,7 +200,11 @@ def test_minimize_parallel_puts_the_best_on_top(snap: Callable[[str], Snapshot])
 def test_large_study_curves_are_thinned_with_elites_first(charts_of: Callable[..., ChartSet]) -> None:
     charts = charts_of("simple", chart_max_points=100)  # room for 5 curves of 12
     learning = charts.learning
-    assert (learning.sampling.rule, learning.sampling.n_total, learning.sampling.n_shown) == ("elites_and_number_spread", 12, 5)
+    assert (learning.sampling.rule, learning.sampling.n_total, learning.sampling.n_shown) == (
+        "elites_and_number_spread",
+        12,
+        5,
+    )
     assert [c.elite for c in learning.curves[:2]] == [True, True]
 
 
@@ -261,8 +269,12 @@ def test_interactions_pick_pairs_first(snap: Callable[[str], Snapshot]) -> None:
 def test_charts_ignore_failed_trials(charts_of: Callable[..., ChartSet], tmp_path: Path) -> None:
     def with_failures(study: optuna.Study) -> None:
         AWKWARD["conditional"][0](study)
-        add(study, {"encoder_type": "cnn", "batch_size": 8}, {"encoder_type": ENC, "batch_size": BATCH},
-            state=optuna.trial.TrialState.FAIL)
+        add(
+            study,
+            {"encoder_type": "cnn", "batch_size": 8},
+            {"encoder_type": ENC, "batch_size": BATCH},
+            state=optuna.trial.TrialState.FAIL,
+        )
 
     base = charts_of("conditional")
     url = sqlite_study(tmp_path / "f.db", "f", with_failures, ["maximize"])
@@ -279,8 +291,13 @@ def test_study_order_of_params_does_not_matter(charts_of: Callable[..., ChartSet
         for i in range(12):
             x = (i * 0.37) % 1.0
             params = {"lr": 10 ** (-5 + 4 * ((i * 0.61) % 1.0)), "x": x}
-            add(study, dict(reversed(params.items())), {"lr": LR, "x": X}, 1.0 + 2 * x + 0.01 * i,
-                intermediate={0: x, 1: 2 * x})
+            add(
+                study,
+                dict(reversed(params.items())),
+                {"lr": LR, "x": X},
+                1.0 + 2 * x + 0.01 * i,
+                intermediate={0: x, 1: 2 * x},
+            )
 
     base = charts_of("simple")
     url = sqlite_study(tmp_path / "r.db", "r", reordered, ["maximize"])

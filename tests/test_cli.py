@@ -79,7 +79,17 @@ def test_not_an_optuna_sqlite(capsys, tmp_path: Path) -> None:
 
 def test_bad_flags_are_collected_into_one_line(capsys, two_studies: str) -> None:
     code, _, err = run(
-        capsys, "--storage", two_studies, "--study", "alpha", "--alpha", "2", "--correction", "magic", "--renderer", "word"
+        capsys,
+        "--storage",
+        two_studies,
+        "--study",
+        "alpha",
+        "--alpha",
+        "2",
+        "--correction",
+        "magic",
+        "--renderer",
+        "word",
     )
     assert_one_line_error(code, err, "--alpha must be between 0 and 1")
     assert "--correction must be one of" in err
@@ -87,7 +97,9 @@ def test_bad_flags_are_collected_into_one_line(capsys, two_studies: str) -> None
 
 
 def test_objective_out_of_range(capsys, two_studies: str, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "--storage", two_studies, "--study", "alpha", "--objective", "3", "--out", str(tmp_path / "o"))
+    code, _, err = run(
+        capsys, "--storage", two_studies, "--study", "alpha", "--objective", "3", "--out", str(tmp_path / "o")
+    )
     assert_one_line_error(code, err, "--objective 3 is out of range")
     assert not list((tmp_path / "o").rglob("findings.json"))
 
@@ -133,16 +145,42 @@ def test_every_setting_round_trips_through_the_reproduce_command() -> None:
     from generator.pipeline import reproduce_command
 
     changed = AnalysisConfig(
-        objective=1, alpha=0.01, suggestive_alpha=0.2, correction="fdr_bh", elite_quantile=0.2, baseline=0.1,
-        seed=3, n_bootstrap=100, charts=True, export=("png", "svg"), chart_max_points=500, contour_pairs=2,
-        contour_bins=6, chart_top_params=4, importance_min_trials=8, importance_resamples=100,
-        top_quantile_resamples=10, interaction_params=3, refine_fix_share=0.9, refine_fix_tier="suggestive",
-        refine_padding=0.2, refine_min_elites=4, refine_expand_share=0.6, refine_max_decades=2.0,
-        refine_min_trials=12, gain_samples=500, gain_cv_folds=4, gain_min_r2=0.3, gain_resamples=50,
+        objective=1,
+        alpha=0.01,
+        suggestive_alpha=0.2,
+        correction="fdr_bh",
+        elite_quantile=0.2,
+        baseline=0.1,
+        seed=3,
+        n_bootstrap=100,
+        charts=True,
+        export=("png", "svg"),
+        chart_max_points=500,
+        contour_pairs=2,
+        contour_bins=6,
+        chart_top_params=4,
+        importance_min_trials=8,
+        importance_resamples=100,
+        top_quantile_resamples=10,
+        interaction_params=3,
+        refine_fix_share=0.9,
+        refine_fix_tier="suggestive",
+        refine_padding=0.2,
+        refine_min_elites=4,
+        refine_expand_share=0.6,
+        refine_max_decades=2.0,
+        refine_min_trials=12,
+        gain_samples=500,
+        gain_cv_folds=4,
+        gain_min_r2=0.3,
+        gain_resamples=50,
     )
     defaults = AnalysisConfig()
-    assert all(getattr(changed, f.name) != getattr(defaults, f.name) for f in dataclasses.fields(AnalysisConfig)
-               if f.name != "charts"), "the test changes every field (charts is covered below)"
+    assert all(
+        getattr(changed, f.name) != getattr(defaults, f.name)
+        for f in dataclasses.fields(AnalysisConfig)
+        if f.name != "charts"
+    ), "the test changes every field (charts is covered below)"
     for config in (changed, dataclasses.replace(defaults, charts=False)):
         argv = shlex.split(reproduce_command("s", "s.db", config))[1:]
         assert _config(_parser().parse_args(argv)) == config

@@ -70,11 +70,28 @@ def bootstrap_ci(
     data: tuple[np.ndarray, ...], statistic, paired: bool, purpose: str, method: str
 ) -> tuple[float, float]:
     rng = sample_rng(0, purpose, data)
-    res = stats.bootstrap(data, statistic, paired=paired, vectorized=True, n_resamples=CI_RESAMPLES,
-                          confidence_level=0.95, method="BCa", rng=rng)
+    res = stats.bootstrap(
+        data,
+        statistic,
+        paired=paired,
+        vectorized=True,
+        n_resamples=CI_RESAMPLES,
+        confidence_level=0.95,
+        method="BCa",
+        rng=rng,
+    )
     if method == "percentile":
-        res = stats.bootstrap(data, statistic, paired=paired, vectorized=True, n_resamples=0,
-                              confidence_level=0.95, method="percentile", bootstrap_result=res, rng=rng)
+        res = stats.bootstrap(
+            data,
+            statistic,
+            paired=paired,
+            vectorized=True,
+            n_resamples=0,
+            confidence_level=0.95,
+            method="percentile",
+            bootstrap_result=res,
+            rng=rng,
+        )
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -98,8 +115,13 @@ def check_entry(d: dict[str, Any], study: optuna.Study, sign: float) -> None:
             assert d["p_method"] == "exact permutation"
             # Exact: all n! pairings through scipy's permutation test (spearman_rho == spearmanr
             # is checked in test_vectorized_statistics_equal_scipy).
-            exact = stats.permutation_test((y,), lambda yy, axis=-1: spearman_rho(x, yy, axis),
-                                           permutation_type="pairings", n_resamples=np.inf, vectorized=True)
+            exact = stats.permutation_test(
+                (y,),
+                lambda yy, axis=-1: spearman_rho(x, yy, axis),
+                permutation_type="pairings",
+                n_resamples=np.inf,
+                vectorized=True,
+            )
             assert d["p"] == pytest.approx(exact.pvalue, rel=1e-9)
         else:
             assert d["p"] == pytest.approx(rho.pvalue, rel=1e-12)
@@ -128,9 +150,14 @@ def check_entry(d: dict[str, Any], study: optuna.Study, sign: float) -> None:
         assert d["statistic"] == pytest.approx(h.statistic, rel=1e-12)
         assert d["effect"] == pytest.approx(h.statistic / (len(y) - 1), rel=1e-12)
         if d["p_method"] == "exact permutation":
-            exact = stats.permutation_test(groups, lambda *g, axis=-1: stats.kruskal(*g, axis=axis).statistic,
-                                           alternative="greater", permutation_type="independent",
-                                           n_resamples=np.inf, vectorized=True)
+            exact = stats.permutation_test(
+                groups,
+                lambda *g, axis=-1: stats.kruskal(*g, axis=axis).statistic,
+                alternative="greater",
+                permutation_type="independent",
+                n_resamples=np.inf,
+                vectorized=True,
+            )
             assert d["p"] == pytest.approx(exact.pvalue, rel=1e-9)
         else:
             assert d["p"] == pytest.approx(h.pvalue, rel=1e-12)

@@ -74,11 +74,16 @@ def test_intervals_cover_the_truth_at_about_the_nominal_rate() -> None:
     covered: list[bool] = []
     zero_covered: list[bool] = []
     evaluator = FanovaEvaluator(resamples=200, interaction_params=0)
-    cases = [(ishigami, ishigami_truth(), 300, -math.pi, math.pi), (sobol_g, g_first_order() / g_first_order().sum(), 400, 0.0, 1.0)]
+    cases = [
+        (ishigami, ishigami_truth(), 300, -math.pi, math.pi),
+        (sobol_g, g_first_order() / g_first_order().sum(), 400, 0.0, 1.0),
+    ]
     for make, truth, n, low, high in cases:
         for seed in range(30):
             x, y = make(n, np.random.default_rng(seed))
-            for i, expected in zip(evaluator.evaluate(float_input(x, y, low, high, seed=seed)).importances, truth, strict=True):
+            for i, expected in zip(
+                evaluator.evaluate(float_input(x, y, low, high, seed=seed)).importances, truth, strict=True
+            ):
                 inside = i.ci_low <= expected <= i.ci_high
                 if expected > 0.001:
                     covered.append(inside)

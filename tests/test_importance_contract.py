@@ -77,7 +77,9 @@ def assert_valid(result, data: ImportanceInput) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(AWKWARD))
-def test_awkward_studies_give_importances_or_a_reason(evaluator: ImportanceEvaluator, name: str, tmp_path: Path) -> None:
+def test_awkward_studies_give_importances_or_a_reason(
+    evaluator: ImportanceEvaluator, name: str, tmp_path: Path
+) -> None:
     builder, directions = AWKWARD[name]
     study = optuna.create_study(directions=directions, study_name=name)
     builder(study)

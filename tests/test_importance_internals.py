@@ -74,7 +74,9 @@ def test_multiplier_bootstrap_perturbs_the_estimating_equation() -> None:
     replicates = multiplier_bootstrap(design, fit, signs)
     adjusted = fit.residuals / (1 - np.einsum("ij,jk,ik->i", dense, fit.inverse, dense))
     for b in range(3):
-        np.testing.assert_allclose(replicates[:, b], fit.coef + fit.inverse @ dense.T @ (signs[:, b] * adjusted), atol=1e-9)
+        np.testing.assert_allclose(
+            replicates[:, b], fit.coef + fit.inverse @ dense.T @ (signs[:, b] * adjusted), atol=1e-9
+        )
     sandwich = fit.inverse @ dense.T @ np.diag(adjusted**2) @ dense @ fit.inverse
     np.testing.assert_allclose(np.cov(replicates), sandwich, atol=0.03 * np.abs(sandwich).max())
 
@@ -152,7 +154,13 @@ def test_a_parameter_missing_without_a_parent_keeps_its_mean_shift_apart(tmp_pat
             trials.append(create_trial(params={"a": x}, distributions={"a": FloatDistribution(0, 1)}, value=10 + x))
         else:
             x = float(rng.uniform())
-            trials.append(create_trial(params={"b": x}, distributions={"b": FloatDistribution(0, 1)}, value=0.0 + 0.0 * x + rng.normal(0, 0.01)))
+            trials.append(
+                create_trial(
+                    params={"b": x},
+                    distributions={"b": FloatDistribution(0, 1)},
+                    value=0.0 + 0.0 * x + rng.normal(0, 0.01),
+                )
+            )
     study = optuna.create_study(study_name="stages")
     study.add_trials(trials)
     data = prepare_input(snapshot_of_study(study, tmp_path), AnalysisConfig())
@@ -180,12 +188,16 @@ def test_main_basis_kinds() -> None:
     def param(spec: ParamSpec):
         from generator.analysis.importance import ParamData
 
-        return ParamData(spec, np.ones(2, bool), np.array([1.0, 2.0]), np.array(["1", "2"], dtype=object), np.array([None, None]))
+        return ParamData(
+            spec, np.ones(2, bool), np.array([1.0, 2.0]), np.array(["1", "2"], dtype=object), np.array([None, None])
+        )
 
     short = main_basis(param(ParamSpec("d", "integer", "int", 2.0, 6.0, False, 1.0, (), 1, 2, 2, None)), 16)
     long = main_basis(param(ParamSpec("d", "integer", "int", 1.0, 100.0, False, 1.0, (), 1, 2, 2, None)), 16)
     log = main_basis(param(ParamSpec("lr", "continuous", "float", 1e-5, 1e-1, True, None, (), 1, 2, 2, None)), 16)
-    one = main_basis(param(ParamSpec("c", "categorical", "categorical", None, None, False, None, ("a",), 1, 2, 2, None)), 16)
+    one = main_basis(
+        param(ParamSpec("c", "categorical", "categorical", None, None, False, None, ("a",), 1, 2, 2, None)), 16
+    )
     assert short is not None and short.levels == ("2", "3", "4", "5", "6")
     assert long is not None and long.knots is not None and len(long.knots) == 16
     assert log is not None and log.knots is not None and (log.knots[0], log.knots[-1]) == (-5.0, -1.0)

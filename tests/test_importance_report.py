@@ -62,7 +62,11 @@ def test_findings_csv_and_markdown_carry_the_same_importances(tmp_path: Path) ->
     assert len(rows) == len(importance)
     csv_depth = next(r for r in rows if r["method"] == "fanova" and r["param"] == "depth")
     assert float(csv_depth["importance"]) == pytest.approx(depth["importance"], rel=1e-9)
-    assert (csv_depth["condition_parent"], csv_depth["condition_value"], csv_depth["scale"]) == ("encoder_type", '"cnn"', "normalized")
+    assert (csv_depth["condition_parent"], csv_depth["condition_value"], csv_depth["scale"]) == (
+        "encoder_type",
+        '"cnn"',
+        "normalized",
+    )
 
     markdown = (version / "findings.md").read_text()
     section = markdown[markdown.index("## Parameter importance") : markdown.index("## Warnings")]
@@ -76,7 +80,22 @@ def test_findings_csv_and_markdown_carry_the_same_importances(tmp_path: Path) ->
 def test_a_study_too_small_for_importance_says_why(tmp_path: Path) -> None:
     builder, directions = AWKWARD["inf_values"]
     url = sqlite_study(tmp_path / "s.db", "s", builder, directions)
-    assert main(["--storage", url, "--study", "s", "--out", str(tmp_path / "out"), "--quiet", "--importance-min-trials", "8"]) == 0
+    assert (
+        main(
+            [
+                "--storage",
+                url,
+                "--study",
+                "s",
+                "--out",
+                str(tmp_path / "out"),
+                "--quiet",
+                "--importance-min-trials",
+                "8",
+            ]
+        )
+        == 0
+    )
     (version,) = [p for p in (tmp_path / "out" / "report" / "s").iterdir() if p.is_dir()]
     document = json.loads((version / "findings.json").read_text())
     assert document["importance"] == []
@@ -94,7 +113,9 @@ def test_ranking_joins_directionality_when_present(tmp_path: Path) -> None:
     findings = replace(
         build_findings(snapshot_of_study(study, tmp_path), AnalysisConfig(), "generate-report"), directionality=()
     )
-    depth = Directionality("depth", "integer", "spearman", 31, 0.8, 1e-6, 1e-5, 0.8, 0.6, 0.9, Condition("encoder_type", "cnn"), "strong")
+    depth = Directionality(
+        "depth", "integer", "spearman", 31, 0.8, 1e-6, 1e-5, 0.8, 0.6, 0.9, Condition("encoder_type", "cnn"), "strong"
+    )
     joined = replace(findings, directionality=(depth,))
     rows = importance_ranking(joined)
     assert [r.rank for r in rows] == [1, 2, 3, 4]
@@ -146,7 +167,14 @@ def test_crypto_xgb_ranges_change_and_params_come_and_go(tmp_path: Path) -> None
     snapshot = snapshot_of(str(path), "xgboost", tmp_path)
     analysis = analyse_importance(snapshot, AnalysisConfig(top_quantile_resamples=5))
     fanova = {i.param: i for i in analysis.importance if i.method == "fanova"}
-    assert set(fanova) == {"colsample_bytree", "learning_rate", "max_depth", "min_child_weight", "num_boost_round", "subsample"}
+    assert set(fanova) == {
+        "colsample_bytree",
+        "learning_rate",
+        "max_depth",
+        "min_child_weight",
+        "num_boost_round",
+        "subsample",
+    }
     assert {i.n for i in fanova.values()} == {176, 178, 187}
     assert max(fanova.values(), key=lambda i: i.importance).param == "min_child_weight"
     ped = [i for i in analysis.importance if i.method == "ped_anova"]
@@ -158,16 +186,24 @@ def test_every_skip_reason_has_a_sentence() -> None:
 
     values = {"n": 3, "minimum": 20, "top": 5, "top_trials": 5, "quantile_percent": 25.0}
     reasons = ["too_few_trials", "no_parameters", "no_varying_parameters", "constant_objective", "no_signal"]
-    codes = [f"importance_{r}" for r in reasons] + ["interactions_too_few_trials", "interactions_no_pairs", "top_quantile_too_few_trials"]
+    codes = [f"importance_{r}" for r in reasons] + [
+        "interactions_too_few_trials",
+        "interactions_no_pairs",
+        "top_quantile_too_few_trials",
+    ]
     for code in codes:
         assert "{" not in message_for(code, values), code
     schema = json.loads(schema_path().read_text())
-    assert set(reasons) | {"no_pairs"} <= set(schema["properties"]["importance_methods"]["items"]["properties"]["skipped"]["enum"])
+    assert set(reasons) | {"no_pairs"} <= set(
+        schema["properties"]["importance_methods"]["items"]["properties"]["skipped"]["enum"]
+    )
 
 
 def test_no_assessable_pair_is_stated(tmp_path: Path) -> None:
     study = conditional_depth_study(60, np.random.default_rng(1), name="cond")
-    analysis = analyse_importance(snapshot_of_study(study, tmp_path), AnalysisConfig(interaction_params=1, top_quantile_resamples=4))
+    analysis = analyse_importance(
+        snapshot_of_study(study, tmp_path), AnalysisConfig(interaction_params=1, top_quantile_resamples=4)
+    )
     assert analysis.interactions == ()
     assert {m.method: m.skipped for m in analysis.methods}["fanova_pairwise"] == "no_pairs"
     assert [w.code for w in analysis.warnings] == ["interactions_no_pairs"]

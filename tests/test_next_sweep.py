@@ -26,8 +26,9 @@ from tests.studies import add, conditional, mixed_minimize, monotone, seed_shape
 NOT_ENOUGH = "not enough evidence"
 
 
-def findings_for(builder: Callable[[optuna.Study], None], tmp_path: Path, direction: str = "maximize",
-                 **config: Any) -> Findings:
+def findings_for(
+    builder: Callable[[optuna.Study], None], tmp_path: Path, direction: str = "maximize", **config: Any
+) -> Findings:
     study = optuna.create_study(study_name="s", direction=direction)  # type: ignore[arg-type]
     builder(study)
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -58,8 +59,11 @@ def test_seed_shaped_aggressive_raises_depth_keeps_conditions_and_fixes_no_weak_
     assert depth.condition is not None and (depth.condition.parent, depth.condition.value) == ("encoder_type", "cnn")
     expand = next(s for s in depth.steps if s.rule == "expand_bound")
     hit = next(h for h in seed.boundary_hits if h.param == "depth")
-    assert (expand.values["side"], expand.values["elite_share"], expand.values["p"]) == ("high", hit.elite_share,
-                                                                                        hit.p_enrichment)
+    assert (expand.values["side"], expand.values["elite_share"], expand.values["p"]) == (
+        "high",
+        hit.elite_share,
+        hit.p_enrichment,
+    )
     # encoder_type is "not enough evidence" here, so it is not fixed and the context branch stays,
     # its parameters still conditional.
     assert tests["encoder_type"].tier == NOT_ENOUGH and aggressive["encoder_type"].action == TUNE
@@ -152,7 +156,12 @@ def test_a_fixed_parent_drops_its_other_branch(tmp_path: Path) -> None:
     assert (worse.rule, worse.values["level"], worse.values["q"]) == ("drop_worse_level", "context", encoder.q)
     # Budget: 20 trials over 4 tuned parameters -> 2 still tuned (depth, batch_size) -> 10.
     assert f.next_sweep.aggressive.n_trials_step.values == {
-        "base": 20, "tuned_before": 4, "tuned_after": 2, "minimum": 10, "n_trials": 10}
+        "base": 20,
+        "tuned_before": 4,
+        "tuned_after": 2,
+        "minimum": 10,
+        "n_trials": 10,
+    }
     assert f.next_sweep.aggressive.n_trials == 10
     stricter = findings_for(conditional, tmp_path / "min", refine_min_trials=15).next_sweep
     assert stricter is not None and stricter.aggressive.n_trials == 15
@@ -197,8 +206,10 @@ def test_bounds_the_elites_crowd(dist: Any, side: str, aggressive: tuple, conser
     assert f.next_sweep is not None
     (hit,) = [h for h in f.boundary_hits if h.param == "x"]
     assert hit.side == side and hit.crowded
-    for space, (action, bound_side, value) in ((f.next_sweep.aggressive, aggressive),
-                                               (f.next_sweep.conservative, conservative)):
+    for space, (action, bound_side, value) in (
+        (f.next_sweep.aggressive, aggressive),
+        (f.next_sweep.conservative, conservative),
+    ):
         x = entries(space)["x"]
         assert x.action == action
         if action == FIX:
@@ -218,8 +229,16 @@ def test_bounds_the_elites_crowd(dist: Any, side: str, aggressive: tuple, conser
 
 
 def test_carried_knobs_come_from_the_recorded_sweep_config(tmp_path: Path) -> None:
-    recorded = {"fixed": {"epochs": 3, "train_size": 512, "x": 0.5, "gated": {"value": 1, "condition": {"param": "x"}},
-                          "note": {"value": "plain"}, "bad": [1, 2]}}
+    recorded = {
+        "fixed": {
+            "epochs": 3,
+            "train_size": 512,
+            "x": 0.5,
+            "gated": {"value": 1, "condition": {"param": "x"}},
+            "note": {"value": "plain"},
+            "bad": [1, 2],
+        }
+    }
     f = findings_for(with_sweep_config(monotone(FloatDistribution(0.0, 10.0), "high"), recorded), tmp_path)
     assert f.next_sweep is not None
     knobs = {p.name: p.value for p in f.next_sweep.aggressive.params if p.kind == "knob"}

@@ -48,8 +48,13 @@ def seed_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     args = ["--storage", url, "--study", "seed", "--quiet", "--no-charts"]
     assert main([*args, "--out", str(tmp / "a")]) == 0
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-m", "generator", *args, "--out", str(tmp / "b")], check=True, env=env,
-                   cwd=Path(__file__).resolve().parent.parent, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "generator", *args, "--out", str(tmp / "b")],
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+    )
     return version_dir(tmp / "a", "seed"), version_dir(tmp / "b", "seed")
 
 
@@ -66,8 +71,10 @@ def test_generated_configs_round_trip_through_the_loader(seed_runs: tuple[Path, 
     version = seed_runs[0]
     findings = build_findings(load_snapshot(version / "snapshot.duckdb"), AnalysisConfig(charts=False), "test")
     assert findings.next_sweep is not None
-    for name, space in ((AGGRESSIVE_FILE, findings.next_sweep.aggressive),
-                        (CONSERVATIVE_FILE, findings.next_sweep.conservative)):
+    for name, space in (
+        (AGGRESSIVE_FILE, findings.next_sweep.aggressive),
+        (CONSERVATIVE_FILE, findings.next_sweep.conservative),
+    ):
         path = version / "artifacts" / name
         loaded = load_sweep_config(path)
         expected = sweep_config(space)
@@ -110,12 +117,15 @@ def test_empirical_ranges_count_what_the_trials_explored(seed_runs: tuple[Path, 
     params = ranges["params"]
     assert set(params) == set(document["study"]["params"])
     depth = params["depth"]
-    assert depth["n"] == 15 and depth["n_elites"] == 5 and depth["condition"] == {"param": "encoder_type", "value": "cnn"}
+    assert (
+        depth["n"] == 15 and depth["n_elites"] == 5 and depth["condition"] == {"param": "encoder_type", "value": "cnn"}
+    )
     assert depth["declared"] == {"low": 2, "high": 6, "step": 1} and depth["observed"] == {"min": 2, "max": 6}
     assert depth["elites"] == {"min": 3, "max": 6}
     levels = {d["param"]: d for d in document["directionality"]}["batch_size"]["levels"]
-    assert params["batch_size"]["choices_seen"] == [{"value": lv["level"], "n": lv["n"], "n_elites": lv["n_elite"]}
-                                                    for lv in levels]
+    assert params["batch_size"]["choices_seen"] == [
+        {"value": lv["level"], "n": lv["n"], "n_elites": lv["n_elite"]} for lv in levels
+    ]
     assert params["lr"]["declared"] == {"low": 5e-05, "high": 0.01, "log": True}
     assert params["encoder_type"]["declared"] == {"choices": ["cnn", "context"]}
     assert sum(c["n"] for c in params["encoder_type"]["choices_seen"]) == 20
@@ -162,8 +172,11 @@ def test_next_sweep_flags_are_checked_and_recorded(tmp_path: Path, capsys: pytes
     code = main([*base, "--refine-fix-tier", "weak", "--gain-cv-folds", "1", "--refine-padding", "2"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
-    for fragment in ("--refine-fix-tier must be one of strong, suggestive, got 'weak'",
-                     "--gain-cv-folds must be 2 or more", "--refine-padding must be between 0 and 1"):
+    for fragment in (
+        "--refine-fix-tier must be one of strong, suggestive, got 'weak'",
+        "--gain-cv-folds must be 2 or more",
+        "--refine-padding must be between 0 and 1",
+    ):
         assert fragment in err
     assert not (tmp_path / "out" / "report").exists()
     assert main([*base, "--refine-padding", "0", "--gain-min-r2", "0.9"]) == 0

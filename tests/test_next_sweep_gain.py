@@ -159,8 +159,12 @@ def test_expected_gain_ignores_trial_order_and_failed_trials(tmp_path: Path) -> 
         specs = param_specs(snapshot)
         data = prepare_input(snapshot, CONFIG)
         declared = tuple(declared_entry(s) for _, s in sorted(specs.items()))
-        narrower = tuple(e if e.name != "depth" else RefinedParam("depth", "integer", TUNE, "int", low=4, high=6,
-                                                                  step=1, condition=e.condition) for e in declared)
+        narrower = tuple(
+            e
+            if e.name != "depth"
+            else RefinedParam("depth", "integer", TUNE, "int", low=4, high=6, step=1, condition=e.condition)
+            for e in declared
+        )
         return expected_gain(data, specs, {DECLARED: declared, AGGRESSIVE: narrower}, CONFIG)
 
     forward = build(list(range(20)), failed=False)

@@ -27,14 +27,19 @@ TINY = ["--set", "epochs=1", "--set", "train_size=48", "--set", "val_size=45", "
 def test_the_generated_refined_config_runs_in_train_sweep(strategy: str, tmp_path: Path) -> None:
     storage = tmp_path / "example.db"
     shutil.copyfile(EXAMPLE, storage)  # the generator only reads; a copy keeps the repository's file untouched
-    assert main(["--storage", str(storage), "--study", STUDY, "--out", str(tmp_path / "out"), "--quiet",
-                 "--no-charts"]) == 0
+    assert (
+        main(["--storage", str(storage), "--study", STUDY, "--out", str(tmp_path / "out"), "--quiet", "--no-charts"])
+        == 0
+    )
     (config,) = (tmp_path / "out" / "report").glob(f"*/*/artifacts/refined_search_space_{strategy}.yaml")
     space = load_sweep_config(config)
     document = yaml.safe_load(config.read_text())
     # The study's own training budget travels with the config (train-sweep recorded it in the study).
     assert {k: document["fixed"][k]["value"] for k in ("epochs", "train_size", "early_stop_patience")} == {
-        "epochs": 6, "train_size": 2048, "early_stop_patience": 3}
+        "epochs": 6,
+        "train_size": 2048,
+        "early_stop_patience": 3,
+    }
     url = f"sqlite:///{tmp_path / 'next.db'}"
     assert sweep.main(["--config", str(config), "--storage", url, "--n-trials", "2", *TINY]) == 0
     study = optuna.load_study(study_name=space.study_name, storage=url)
@@ -45,8 +50,10 @@ def test_the_generated_refined_config_runs_in_train_sweep(strategy: str, tmp_pat
         point = dict(t.params)
         for name in space.order():
             entry = space.fixed.get(name)
-            if entry is not None and (entry.condition is None or (
-                    entry.condition.param in point and entry.condition.holds(point[entry.condition.param]))):
+            if entry is not None and (
+                entry.condition is None
+                or (entry.condition.param in point and entry.condition.holds(point[entry.condition.param]))
+            ):
                 point[name] = entry.value
         assert space.violations(point) == []
         cfg = t.user_attrs["config"]

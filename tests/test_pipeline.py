@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from html import escape
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import jsonschema
@@ -77,7 +77,12 @@ def test_findings_match_optuna_best_trial(tmp_path: Path) -> None:
     summary = document["summary"]
     assert f"{summary['mean']:.4g} ± {summary['std']:.4g} (n = 12)" in markdown
     assert document["study"]["n_trials"] == {
-        "complete": 12, "pruned": 0, "fail": 0, "running": 0, "waiting": 0, "total": 12
+        "complete": 12,
+        "pruned": 0,
+        "fail": 0,
+        "running": 0,
+        "waiting": 0,
+        "total": 12,
     }
 
 
@@ -153,7 +158,9 @@ def test_hostile_study_names_get_safe_slugs_and_escaped_pages(name: str, tmp_pat
     # Home, study and version pages: the name is shown as text, never as markup.
     pages = sorted((out / "site").rglob("*.html"), key=lambda p: len(p.parts))
     assert [p.relative_to(out / "site").as_posix() for p in pages] == [
-        "index.html", f"report/{slug}/index.html", f"report/{slug}/{version_dirs(out)[0].name}/index.html",
+        "index.html",
+        f"report/{slug}/index.html",
+        f"report/{slug}/{version_dirs(out)[0].name}/index.html",
     ]
     for page in pages:
         html = page.read_text()

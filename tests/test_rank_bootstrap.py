@@ -27,7 +27,9 @@ def test_spearman_of_each_resample_equals_scipy(rng: np.random.Generator) -> Non
 def test_rank_biserial_of_each_resample_equals_scipy(rng: np.random.Generator) -> None:
     a, b = np.round(rng.normal(size=120), 1), np.round(rng.normal(0.4, size=90), 1)
     idx_a, idx_b = rng.integers(0, 120, size=(7, 120)), rng.integers(0, 90, size=(7, 90))
-    expected = [2 * stats.mannwhitneyu(a[i], b[j]).statistic / (120 * 90) - 1 for i, j in zip(idx_a, idx_b, strict=True)]
+    expected = [
+        2 * stats.mannwhitneyu(a[i], b[j]).statistic / (120 * 90) - 1 for i, j in zip(idx_a, idx_b, strict=True)
+    ]
     np.testing.assert_allclose(rb.rank_biserial_from_indices(a, b, idx_a, idx_b), expected, rtol=0, atol=1e-12)
 
 
@@ -50,10 +52,12 @@ def test_interval_is_the_percentile_interval_of_scipy_statistics(rng: np.random.
     state = rng.bit_generator.state
     low, high = rb.spearman_interval(x, y, 256, rng)
     rng.bit_generator.state = state
-    rhos = np.concatenate([
-        [stats.spearmanr(x[i], y[i]).statistic for i in rng.integers(0, n, size=(min(rb.BATCH, 256 - s), n))]
-        for s in range(0, 256, rb.BATCH)
-    ])
+    rhos = np.concatenate(
+        [
+            [stats.spearmanr(x[i], y[i]).statistic for i in rng.integers(0, n, size=(min(rb.BATCH, 256 - s), n))]
+            for s in range(0, 256, rb.BATCH)
+        ]
+    )
     assert (low, high) == pytest.approx(tuple(np.percentile(rhos, [2.5, 97.5])), abs=1e-12)
 
 

@@ -44,8 +44,13 @@ def table_rows(markdown: str, heading: str) -> list[list[str]]:
 def test_conditional_params_are_analysed_in_their_branch_with_their_n(seed_report) -> None:
     document, markdown, _ = seed_report
     d = by_param(document)
-    for name, parent_value, n in [("depth", "cnn", 15), ("width_mult", "cnn", 15), ("ctx_n_head", "context", 5),
-                                  ("ctx_dropout", "context", 5), ("ctx_d_model", "context", 5)]:
+    for name, parent_value, n in [
+        ("depth", "cnn", 15),
+        ("width_mult", "cnn", 15),
+        ("ctx_n_head", "context", 5),
+        ("ctx_dropout", "context", 5),
+        ("ctx_d_model", "context", 5),
+    ]:
         assert d[name]["n"] == n and d[name]["n_study"] == 20
         assert d[name]["condition"] == {"parent": "encoder_type", "value": parent_value}
         assert d[name]["small_n"] == (n < 10)
@@ -108,8 +113,15 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
     document, markdown, version = seed_report
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## Study summary", "## Executive summary", "## Parameter importance", "## Parameter effects", "## Boolean and categorical parameters",
-        "## Elite analysis", "## Boundary hits", "## Statistical significance assessment", "## Recommended next sweep",
+        "## Study summary",
+        "## Executive summary",
+        "## Parameter importance",
+        "## Parameter effects",
+        "## Boolean and categorical parameters",
+        "## Elite analysis",
+        "## Boundary hits",
+        "## Statistical significance assessment",
+        "## Recommended next sweep",
         "## Warnings",
         "## Reproducibility",
     ]
@@ -119,8 +131,9 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
         return list(csv.DictReader(io.StringIO((artifacts / name).read_text())))
 
     continuous = {r["param"]: r for r in read("directionality_continuous.csv")}
-    assert set(continuous) == {e["param"] for e in document["directionality"]
-                               if e["kind"] in ("continuous", "integer", "ordinal")}
+    assert set(continuous) == {
+        e["param"] for e in document["directionality"] if e["kind"] in ("continuous", "integer", "ordinal")
+    }
     assert float(continuous["depth"]["effect"]) == pytest.approx(by_param(document)["depth"]["effect"], rel=1e-9)
     assert continuous["depth"]["condition"] == "encoder_type in [cnn]"
     boolean = {r["param"] for r in read("directionality_boolean.csv")}

@@ -17,8 +17,14 @@ from tests.conftest import shared_storage_files
 
 FILES = shared_storage_files()
 STATISTICS_SECTIONS = (
-    "## Executive summary", "## Parameter effects", "## Boolean and categorical parameters", "## Elite analysis",
-    "## Boundary hits", "## Statistical significance assessment", "## Recommended next sweep", "## Warnings",
+    "## Executive summary",
+    "## Parameter effects",
+    "## Boolean and categorical parameters",
+    "## Elite analysis",
+    "## Boundary hits",
+    "## Statistical significance assessment",
+    "## Recommended next sweep",
+    "## Warnings",
 )
 
 

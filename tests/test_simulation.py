@@ -36,16 +36,34 @@ CONFIG = AnalysisConfig(n_bootstrap=0)  # intervals are not under test here; kee
 def _spec(name: str, kind: str, choices: tuple = ()) -> ParamSpec:
     dist = {"continuous": "float", "boolean": "categorical", "categorical": "categorical"}[kind]
     low, high = (-5.0, 5.0) if kind == "continuous" else (None, None)
-    return ParamSpec(name=name, kind=kind, dist_type=dist, low=low, high=high, log=False, step=None,
-                     choices=choices, n_distributions=1, n_present=N_TRIALS, n_structure=N_TRIALS, condition=None)
+    return ParamSpec(
+        name=name,
+        kind=kind,
+        dist_type=dist,
+        low=low,
+        high=high,
+        log=False,
+        step=None,
+        choices=choices,
+        n_distributions=1,
+        n_present=N_TRIALS,
+        n_structure=N_TRIALS,
+        condition=None,
+    )
 
 
 def _sample(spec: ParamSpec, values: np.ndarray, y: np.ndarray) -> ParamSample:
     labels = np.array([json.dumps(v.item() if hasattr(v, "item") else v) for v in values])
     x = values.astype(float) if spec.kind == "continuous" else None
     order = np.lexsort((x if x is not None else labels, y))
-    return ParamSample(spec=spec, y=y[order], x=None if x is None else x[order], labels=tuple(labels[order]),
-                       elite=np.zeros(len(y), dtype=bool), best=np.zeros(len(y), dtype=bool))
+    return ParamSample(
+        spec=spec,
+        y=y[order],
+        x=None if x is None else x[order],
+        labels=tuple(labels[order]),
+        elite=np.zeros(len(y), dtype=bool),
+        best=np.zeros(len(y), dtype=bool),
+    )
 
 
 def simulate(rng: np.random.Generator) -> StudySample:
@@ -66,8 +84,16 @@ def simulate(rng: np.random.Generator) -> StudySample:
         choices = ("a", "b", "c")
         columns[f"null_cat{i}"] = (_spec(f"null_cat{i}", "categorical", choices), rng.choice(np.array(choices), size=n))
     params = {name: _sample(spec, values, y) for name, (spec, values) in sorted(columns.items())}
-    return StudySample(direction="maximize", sign=1.0, n=n, n_elites=0, elite_quantile=0.25, elite_threshold=None,
-                       best_number=None, params=params)
+    return StudySample(
+        direction="maximize",
+        sign=1.0,
+        n=n,
+        n_elites=0,
+        elite_quantile=0.25,
+        elite_threshold=None,
+        best_number=None,
+        params=params,
+    )
 
 
 def test_holm_bounds_false_strong_claims_and_planted_effects_are_found() -> None:

@@ -38,7 +38,10 @@ def pages(site: Path) -> list[Path]:
 
 def figures(html: str) -> list[dict]:
     """The Vega-Lite spec of every chart figure on a page, parsed as the browser will."""
-    return [json.loads(m) for m in re.findall(r'<script type="application/json" class="vega-spec">(.*?)</script>', html, re.S)]
+    return [
+        json.loads(m)
+        for m in re.findall(r'<script type="application/json" class="vega-spec">(.*?)</script>', html, re.S)
+    ]
 
 
 def test_every_link_is_relative_and_resolves(built: BuiltSite) -> None:
@@ -52,7 +55,7 @@ def test_home_lists_every_study_with_its_latest_headline(built: BuiltSite) -> No
     latest = built.versions[-1].name
     assert f'<a href="report/s/{latest}/index.html">{latest}</a>' in html
     assert '<a href="report/s/index.html">s</a>' in html
-    row = html[html.index('<a href="report/s/index.html">'):]
+    row = html[html.index('<a href="report/s/index.html">') :]
     row = row[: row.index("</tr>")]
     assert "<td>40 (trial #12)</td>" in row and "<td>13 (13 complete)</td>" in row
     assert "<td>2025-01-01 14:05</td>" in row  # the latest trial of the second version ended then
@@ -76,10 +79,15 @@ def test_version_page_embeds_every_chart_from_its_spec(built: BuiltSite) -> None
     charts = sorted((version / "artifacts" / "charts").glob("*.vl.json"))
     specs = figures(html)
     # In DESIGN.md's kind order: importance, slice, learning_curves.
-    expected = [json.loads((version / "artifacts" / "charts" / f"{n}.vl.json").read_text())
-                for n in ("importance", "slice_x", "learning_curves")]
+    expected = [
+        json.loads((version / "artifacts" / "charts" / f"{n}.vl.json").read_text())
+        for n in ("importance", "slice_x", "learning_curves")
+    ]
     assert len(specs) == len(charts) == 3 and specs == expected
-    assert '<a href="artifacts/charts/slice_x.vl.json">' in html and '<a href="artifacts/charts/slice_x.svg">SVG</a>' in html
+    assert (
+        '<a href="artifacts/charts/slice_x.vl.json">' in html
+        and '<a href="artifacts/charts/slice_x.svg">SVG</a>' in html
+    )
     assert html.index("Parameter importance") < html.index("Objective against x") < html.index("Learning curves")
     scripts = [s["src"] for s in parse(built.site / "report" / "s" / version.name / "index.html").scripts if "src" in s]
     assert scripts == ["../../../" + s for s in OUR_SCRIPTS]
@@ -90,7 +98,7 @@ def test_version_page_offers_the_next_sweep_and_downloads(built: BuiltSite) -> N
     html = (built.site / "report" / "s" / version.name / "index.html").read_text()
     yaml_text = (version / "artifacts" / "refined_search_space_aggressive.yaml").read_text()
     assert '<a href="artifacts/refined_search_space_aggressive.yaml">' in html
-    block = html[html.index('<code class="language-yaml">') + len('<code class="language-yaml">'):]
+    block = html[html.index('<code class="language-yaml">') + len('<code class="language-yaml">') :]
     block = block[: block.index("</code>")]
     assert yaml.safe_load(block.replace("&quot;", '"').replace("&#x27;", "'")) == yaml.safe_load(yaml_text)
     for href in ("artifacts/importances.csv", "artifacts/trials.csv", "findings.json", "changes.json"):
@@ -107,7 +115,10 @@ def test_version_page_offers_the_next_sweep_and_downloads(built: BuiltSite) -> N
 
 def test_versions_link_to_their_neighbours(built: BuiltSite) -> None:
     first, second = (v.name for v in built.versions)
-    assert f'<a href="../{second}/index.html">next version</a>' in (built.site / "report/s" / first / "index.html").read_text()
+    assert (
+        f'<a href="../{second}/index.html">next version</a>'
+        in (built.site / "report/s" / first / "index.html").read_text()
+    )
     html = (built.site / "report/s" / second / "index.html").read_text()
     assert f'<a href="../{first}/index.html">previous version</a>' in html and "latest version" in html
 
@@ -117,7 +128,10 @@ def test_hostile_names_and_chart_titles_stay_inert(built: BuiltSite) -> None:
         parsed = parse(page)
         for script in parsed.scripts:
             # Only our two library scripts and inert JSON data: nothing a study name injected.
-            assert script.get("type") == "application/json" or script.get("src", "").endswith(OUR_SCRIPTS), (page, script)
+            assert script.get("type") == "application/json" or script.get("src", "").endswith(OUR_SCRIPTS), (
+                page,
+                script,
+            )
         html = page.read_text()
         assert "<script>alert" not in html and "<img" not in html
     slug = built.hostile_version.parent.name
@@ -146,12 +160,27 @@ def test_chart_names_follow_the_design_contract() -> None:
 
 def test_best_value_chart_is_a_valid_altair_spec() -> None:
     docs = [
-        ("0001-20250101T000000", {"study": {"name": "s", "direction": "minimize", "n_trials": {"total": 4, "complete": 4}},
-                                  "summary": {"best": {"number": 2, "value": 0.5}}}),
-        ("0002-20250102T000000", {"study": {"name": "s", "direction": "minimize", "n_trials": {"total": 5, "complete": 4}},
-                                  "summary": {"best": None}}),
-        ("0003-20250103T000000", {"study": {"name": "s", "direction": "minimize", "n_trials": {"total": 9, "complete": 8}},
-                                  "summary": {"best": {"number": 7, "value": 0.25}}}),
+        (
+            "0001-20250101T000000",
+            {
+                "study": {"name": "s", "direction": "minimize", "n_trials": {"total": 4, "complete": 4}},
+                "summary": {"best": {"number": 2, "value": 0.5}},
+            },
+        ),
+        (
+            "0002-20250102T000000",
+            {
+                "study": {"name": "s", "direction": "minimize", "n_trials": {"total": 5, "complete": 4}},
+                "summary": {"best": None},
+            },
+        ),
+        (
+            "0003-20250103T000000",
+            {
+                "study": {"name": "s", "direction": "minimize", "n_trials": {"total": 9, "complete": 8}},
+                "summary": {"best": {"number": 7, "value": 0.25}},
+            },
+        ),
     ]
     spec = best_across_versions([headline(v, d) for v, d in docs])
     assert spec is not None
@@ -163,7 +192,7 @@ def test_best_value_chart_is_a_valid_altair_spec() -> None:
 def test_vendored_bundle_is_a_classic_script_without_a_network_reference() -> None:
     text = vendor.bundle()
     assert text.startswith(vendor.bundle_header()) and "Vega-Lite " + vendor.versions().vega_lite in text
-    body = text[len(vendor.bundle_header()):]
+    body = text[len(vendor.bundle_header()) :]
     assert body.startswith("(function () {\n") and body.endswith("\n})();\n")
     assert not re.search(r"^\s*(import|export)\s", body, re.M) and "import.meta" not in body
     assert "window.vegaEmbed=" in body

@@ -22,8 +22,14 @@ def statistics_of(tmp_path: Path, name: str, trials: list[tuple[dict[str, Any], 
     study = optuna.create_study(study_name=name, storage=url, direction="maximize")
     study.set_user_attr("n_classes", 9)
     for params, value, state in trials:
-        add(study, params, {k: SEED_DISTRIBUTIONS[k] for k in params}, value, state=state,
-            intermediate={0: 0.1} if state == TrialState.PRUNED else None)
+        add(
+            study,
+            params,
+            {k: SEED_DISTRIBUTIONS[k] for k in params},
+            value,
+            state=state,
+            intermediate={0: 0.1} if state == TrialState.PRUNED else None,
+        )
     out = tmp_path / name
     assert main(["--storage", url, "--study", name, "--out", str(out), "--quiet", "--n-bootstrap", "300"]) == 0
     (path,) = (out / "report").rglob("findings.json")
@@ -72,8 +78,23 @@ def test_output_is_identical_for_the_same_config_seed_and_differs_for_another(tm
         add(study, params, {k: SEED_DISTRIBUTIONS[k] for k in params}, value, state=state)
 
     def ci(out: str, *flags: str) -> list[Any]:
-        assert main(["--storage", url, "--study", "s", "--out", str(tmp_path / out), "--quiet",
-                     "--n-bootstrap", "200", *flags]) == 0
+        assert (
+            main(
+                [
+                    "--storage",
+                    url,
+                    "--study",
+                    "s",
+                    "--out",
+                    str(tmp_path / out),
+                    "--quiet",
+                    "--n-bootstrap",
+                    "200",
+                    *flags,
+                ]
+            )
+            == 0
+        )
         (path,) = (tmp_path / out / "report").rglob("findings.json")
         return [(d["ci_low"], d["ci_high"]) for d in json.loads(path.read_text())["directionality"]]
 

@@ -171,16 +171,28 @@ def test_every_point_of_the_shipped_spaces_is_a_valid_run(path: Path) -> None:
 @pytest.mark.parametrize(
     ("yaml_text", "extra", "message"),
     [
-        (TINY_SWEEP.replace("lr:", "optimizer: {type: categorical, choices: [adam]}\n  lr:"), [], "param_ranges.optimizer: unknown knob"),
+        (
+            TINY_SWEEP.replace("lr:", "optimizer: {type: categorical, choices: [adam]}\n  lr:"),
+            [],
+            "param_ranges.optimizer: unknown knob",
+        ),
         (TINY_SWEEP.replace("epochs: 3", "epochs: 3, dpeth: 4"), [], "fixed.dpeth: unknown knob"),
         (TINY_SWEEP, ["--set", "lr=0.1"], "--set lr: lr is tuned in param_ranges"),
         (TINY_SWEEP, ["--set", "epoch=1"], "--set epoch: unknown knob"),
-        (TINY_SWEEP.replace("fixed: {", "fixed: {dropout: {value: 0.1, condition: {param: encoder_type, value: cnn}}, "), [], "fixed.dropout: unknown knob"),
+        (
+            TINY_SWEEP.replace(
+                "fixed: {", "fixed: {dropout: {value: 0.1, condition: {param: encoder_type, value: cnn}}, "
+            ),
+            [],
+            "fixed.dropout: unknown knob",
+        ),
         (TINY_SWEEP, ["--set", "epochs"], "--set expects KNOB=VALUE"),
         (TINY_SWEEP.replace("n_trials: 3", "n_trials: 0"), [], "n_trials: must be an integer >= 1"),
     ],
 )
-def test_bad_sweeps_fail_before_any_trial(tmp_path: Path, capsys, yaml_text: str, extra: list[str], message: str) -> None:
+def test_bad_sweeps_fail_before_any_trial(
+    tmp_path: Path, capsys, yaml_text: str, extra: list[str], message: str
+) -> None:
     config = write(tmp_path / "bad.yaml", yaml_text)
     url = f"sqlite:///{tmp_path / 'bad.db'}"
     assert sweep.main(["--config", str(config), "--storage", url, "--quiet", *extra]) == UserError.exit_code
@@ -194,11 +206,24 @@ def test_two_worker_processes_share_one_postgresql_study(tmp_path: Path, postgre
     PostgreSQL study: exactly the requested trials, each run once, none left behind."""
     config = write(tmp_path / "tiny.yaml", TINY_SWEEP.replace("epochs: 3", "epochs: 2"))
     n_trials = 8
-    command = [str(BIN / "train-sweep"), "--config", str(config), "--storage", postgres_url,
-               "--study-name", "shared", "--n-trials", str(n_trials), "--seed", "0"]
+    command = [
+        str(BIN / "train-sweep"),
+        "--config",
+        str(config),
+        "--storage",
+        postgres_url,
+        "--study-name",
+        "shared",
+        "--n-trials",
+        str(n_trials),
+        "--seed",
+        "0",
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     procs = [
-        subprocess.Popen([*command, "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env),
+        subprocess.Popen(
+            [*command, "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        ),
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env),
     ]
     outputs = [p.communicate(timeout=300) for p in procs]
@@ -218,10 +243,17 @@ def test_two_worker_processes_share_one_postgresql_study(tmp_path: Path, postgre
     assert sum("created study" in out for out, _ in outputs) == 1
 
 
-def test_champion_validation_records_distribution_and_confusion(tiny_study: tuple[str, Path], tmp_path: Path, capsys) -> None:
+def test_champion_validation_records_distribution_and_confusion(
+    tiny_study: tuple[str, Path], tmp_path: Path, capsys
+) -> None:
     url, _ = tiny_study
     out = tmp_path / "champion.json"
-    assert champion.main(["--storage", url, "--study", "tiny", "--epochs", "2", "--seeds", "2", "--patience", "0", "--out", str(out)]) == 0
+    assert (
+        champion.main(
+            ["--storage", url, "--study", "tiny", "--epochs", "2", "--seeds", "2", "--patience", "0", "--out", str(out)]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     record = json.loads(out.read_text())
     study = optuna.load_study(study_name="tiny", storage=url)
@@ -262,8 +294,22 @@ def test_generate_report_reads_the_trainer_study(tiny_study: tuple[str, Path], t
 def test_bench_reports_throughput_and_packing(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     run = subprocess.run(
-        [str(BIN / "train-bench"), "--configs", "cnn_small", "--epochs", "2", "--train-size", "128", "--packed", "2", "--json", str(out)],
-        capture_output=True, text=True, timeout=300,
+        [
+            str(BIN / "train-bench"),
+            "--configs",
+            "cnn_small",
+            "--epochs",
+            "2",
+            "--train-size",
+            "128",
+            "--packed",
+            "2",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     assert "no CUDA device: these are CPU numbers" in run.stdout or "CUDA" in run.stdout
@@ -272,15 +318,22 @@ def test_bench_reports_throughput_and_packing(tmp_path: Path) -> None:
     assert m["config"] == "cnn_small" and m["variant"] == "fp32" and m["samples_per_s"] > 0
     assert m["trials_per_hour"] == pytest.approx(3600 / m["trial_seconds"])
     packed = record["packed"]
-    assert packed["trials"] == 2 and packed["speedup"] == pytest.approx(packed["sequential_seconds"] / packed["packed_seconds"])
+    assert packed["trials"] == 2 and packed["speedup"] == pytest.approx(
+        packed["sequential_seconds"] / packed["packed_seconds"]
+    )
 
 
 @pytest.mark.slow
 def test_gpu_check_script_runs_end_to_end(tmp_path: Path) -> None:
     """The GPU check at smoke-test size: without CUDA it must say so and still run every step."""
     env = {**os.environ, "GPU_CHECK_SIZE": "tiny", "PYTHON": sys.executable}
-    run = subprocess.run([str(REPO / "benchmarks" / "gpu_check.sh"), str(tmp_path / "check")],
-                         capture_output=True, text=True, timeout=1800, env=env)
+    run = subprocess.run(
+        [str(REPO / "benchmarks" / "gpu_check.sh"), str(tmp_path / "check")],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr
     summary = (tmp_path / "check" / "summary.txt").read_text()
     if not torch.cuda.is_available():

@@ -58,7 +58,10 @@ SPACE = yaml.safe_load(
 
 def independent_violations(space: dict[str, Any], params: dict[str, Any]) -> list[str]:
     """Check a sampled point against the literal YAML, without the loader's own code."""
-    entries = {**{k: v if isinstance(v, dict) else {"value": v} for k, v in space["fixed"].items()}, **space["param_ranges"]}
+    entries = {
+        **{k: v if isinstance(v, dict) else {"value": v} for k, v in space["fixed"].items()},
+        **space["param_ranges"],
+    }
 
     def exists(name: str) -> bool:
         cond = entries[name].get("condition")
@@ -187,7 +190,9 @@ def test_condition_values_in_any_order_are_equal() -> None:
 
 def test_seed_style_numbers_load() -> None:
     # PyYAML resolves 1e-7 (no dot) to a string; the seed's hand-written configs use it.
-    doc = yaml.safe_load("study_name: s\nn_trials: 5\ndirection: maximize\nparam_ranges:\n  wd: {type: float, low: 1e-7, high: 0.015, log: true}\n")
+    doc = yaml.safe_load(
+        "study_name: s\nn_trials: 5\ndirection: maximize\nparam_ranges:\n  wd: {type: float, low: 1e-7, high: 0.015, log: true}\n"
+    )
     assert doc["param_ranges"]["wd"]["low"] == "1e-7"
     assert parse_sweep_config(doc).param_ranges["wd"] == FloatParam("wd", 1e-7, 0.015, log=True)
 
@@ -241,44 +246,113 @@ def invalid(edit: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        (invalid({"lr": {"type": "float", "low": 0.1, "high": 0.01}}), "param_ranges.lr.low: must be <= high (0.1 > 0.01)"),
+        (
+            invalid({"lr": {"type": "float", "low": 0.1, "high": 0.01}}),
+            "param_ranges.lr.low: must be <= high (0.1 > 0.01)",
+        ),
         (invalid({"d": {"type": "int", "low": 9, "high": 4}}), "param_ranges.d.low: must be <= high (9 > 4)"),
-        (invalid({"lr": {"type": "double", "low": 0.1, "high": 1}}), "param_ranges.lr.type: must be float, int or categorical, got 'double'"),
+        (
+            invalid({"lr": {"type": "double", "low": 0.1, "high": 1}}),
+            "param_ranges.lr.type: must be float, int or categorical, got 'double'",
+        ),
         (invalid({"lr": {"low": 0.1, "high": 1}}), "param_ranges.lr.type: must be float, int or categorical, got None"),
-        (invalid({"lr": {"type": "float", "low": 0.0, "high": 1, "log": True}}), "param_ranges.lr.low: must be > 0 when log is true, got 0.0"),
-        (invalid({"n": {"type": "int", "low": 0, "high": 8, "log": True}}), "param_ranges.n.low: must be > 0 when log is true, got 0"),
-        (invalid({"e": {"type": "categorical", "choices": []}}), "param_ranges.e.choices: must be a non-empty list, got []"),
+        (
+            invalid({"lr": {"type": "float", "low": 0.0, "high": 1, "log": True}}),
+            "param_ranges.lr.low: must be > 0 when log is true, got 0.0",
+        ),
+        (
+            invalid({"n": {"type": "int", "low": 0, "high": 8, "log": True}}),
+            "param_ranges.n.low: must be > 0 when log is true, got 0",
+        ),
+        (
+            invalid({"e": {"type": "categorical", "choices": []}}),
+            "param_ranges.e.choices: must be a non-empty list, got []",
+        ),
         (invalid({"e": {"type": "categorical"}}), "param_ranges.e.choices: must be a non-empty list, got None"),
         (invalid({"e": {"type": "categorical", "choices": [1, 1]}}), "param_ranges.e.choices: 1 is listed twice"),
         (invalid({"e": {"type": "categorical", "choices": [[1, 2]]}}), "param_ranges.e.choices: every choice must be"),
-        (invalid({"lr": {"type": "float", "low": 1e-4, "high": 1e-2, "lowe": 1}}), "param_ranges.lr.lowe: unknown key (allowed: condition, high, log, low, reason, step, type)"),
+        (
+            invalid({"lr": {"type": "float", "low": 1e-4, "high": 1e-2, "lowe": 1}}),
+            "param_ranges.lr.lowe: unknown key (allowed: condition, high, log, low, reason, step, type)",
+        ),
         (invalid({"e": {"type": "categorical", "choices": [1], "low": 0}}), "param_ranges.e.low: unknown key"),
-        (invalid(sampler="tpe"), "sampler: unknown key (allowed: direction, dropped, fixed, n_trials, param_ranges, reason, study_name)"),
-        (invalid(fixed={"bs": {"value": 16, "why": "x"}}), "fixed.bs.why: unknown key (allowed: condition, reason, value)"),
+        (
+            invalid(sampler="tpe"),
+            "sampler: unknown key (allowed: direction, dropped, fixed, n_trials, param_ranges, reason, study_name)",
+        ),
+        (
+            invalid(fixed={"bs": {"value": 16, "why": "x"}}),
+            "fixed.bs.why: unknown key (allowed: condition, reason, value)",
+        ),
         (invalid(fixed={"bs": {"reason": "x"}}), "fixed.bs.value: required"),
         (invalid(fixed={"bs": [16, 32]}), "fixed.bs: must be a string, number, bool or null, got list"),
-        (invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "encoder", "value": "cnn"}}}), "param_ranges.d.condition.param: 'encoder' is not a parameter of fixed or param_ranges"),
-        (invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "encoder_type", "value": "context"}}}), "param_ranges.d.condition.value: 'context' is never taken by 'encoder_type' (fixed to 'cnn')"),
-        (invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "lr", "value": 0.1}}}), "param_ranges.d.condition.param: 'lr' is a float"),
-        (invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "d", "value": 3}}}), "param_ranges.d.condition.param: a parameter cannot be conditional on itself"),
-        (invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "encoder_type", "values": "cnn"}}}), "param_ranges.d.condition.values: unknown key (allowed: param, value)"),
-        (invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": "encoder_type == cnn"}}), "param_ranges.d.condition: must be a mapping"),
         (
-            invalid({
-                "a": {"type": "categorical", "choices": [1, 2], "condition": {"param": "b", "value": 1}},
-                "b": {"type": "categorical", "choices": [1, 2], "condition": {"param": "a", "value": 1}},
-            }),
+            invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "encoder", "value": "cnn"}}}),
+            "param_ranges.d.condition.param: 'encoder' is not a parameter of fixed or param_ranges",
+        ),
+        (
+            invalid(
+                {"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "encoder_type", "value": "context"}}}
+            ),
+            "param_ranges.d.condition.value: 'context' is never taken by 'encoder_type' (fixed to 'cnn')",
+        ),
+        (
+            invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "lr", "value": 0.1}}}),
+            "param_ranges.d.condition.param: 'lr' is a float",
+        ),
+        (
+            invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "d", "value": 3}}}),
+            "param_ranges.d.condition.param: a parameter cannot be conditional on itself",
+        ),
+        (
+            invalid(
+                {"d": {"type": "int", "low": 2, "high": 6, "condition": {"param": "encoder_type", "values": "cnn"}}}
+            ),
+            "param_ranges.d.condition.values: unknown key (allowed: param, value)",
+        ),
+        (
+            invalid({"d": {"type": "int", "low": 2, "high": 6, "condition": "encoder_type == cnn"}}),
+            "param_ranges.d.condition: must be a mapping",
+        ),
+        (
+            invalid(
+                {
+                    "a": {"type": "categorical", "choices": [1, 2], "condition": {"param": "b", "value": 1}},
+                    "b": {"type": "categorical", "choices": [1, 2], "condition": {"param": "a", "value": 1}},
+                }
+            ),
             "param_ranges.a.condition: conditions form a cycle (a -> b -> a)",
         ),
         (invalid({"d": {"type": "int", "low": 2.5, "high": 6}}), "param_ranges.d.low: must be an integer, got 2.5"),
-        (invalid({"lr": {"type": "float", "low": "small", "high": 1}}), "param_ranges.lr.low: must be a finite number, got 'small'"),
-        (invalid({"lr": {"type": "float", "low": True, "high": 1}}), "param_ranges.lr.low: must be a finite number, got True"),
+        (
+            invalid({"lr": {"type": "float", "low": "small", "high": 1}}),
+            "param_ranges.lr.low: must be a finite number, got 'small'",
+        ),
+        (
+            invalid({"lr": {"type": "float", "low": True, "high": 1}}),
+            "param_ranges.lr.low: must be a finite number, got True",
+        ),
         (invalid({"lr": {"type": "float", "high": 1}}), "param_ranges.lr.low: required for type float"),
-        (invalid({"lr": {"type": "float", "low": 0.1, "high": 1, "step": 0.1, "log": True}}), "param_ranges.lr.step: cannot be combined with log"),
-        (invalid({"d": {"type": "int", "low": 1, "high": 8, "step": 2, "log": True}}), "param_ranges.d.step: must be 1 (or absent) when log is true, got 2"),
-        (invalid({"d": {"type": "int", "low": 1, "high": 8, "step": 2}}), "param_ranges.d.high: high - low (8 - 1) must be a multiple of step 2"),
-        (invalid({"d": {"type": "int", "low": 1, "high": 8, "step": 0}}), "param_ranges.d.step: must be an integer > 0, got 0"),
-        (invalid({"lr": {"type": "float", "low": 0.1, "high": 1, "log": "yes"}}), "param_ranges.lr.log: must be true or false, got 'yes'"),
+        (
+            invalid({"lr": {"type": "float", "low": 0.1, "high": 1, "step": 0.1, "log": True}}),
+            "param_ranges.lr.step: cannot be combined with log",
+        ),
+        (
+            invalid({"d": {"type": "int", "low": 1, "high": 8, "step": 2, "log": True}}),
+            "param_ranges.d.step: must be 1 (or absent) when log is true, got 2",
+        ),
+        (
+            invalid({"d": {"type": "int", "low": 1, "high": 8, "step": 2}}),
+            "param_ranges.d.high: high - low (8 - 1) must be a multiple of step 2",
+        ),
+        (
+            invalid({"d": {"type": "int", "low": 1, "high": 8, "step": 0}}),
+            "param_ranges.d.step: must be an integer > 0, got 0",
+        ),
+        (
+            invalid({"lr": {"type": "float", "low": 0.1, "high": 1, "log": "yes"}}),
+            "param_ranges.lr.log: must be true or false, got 'yes'",
+        ),
         (invalid(fixed={"lr": 0.1}), "fixed.lr: also in param_ranges"),
         (invalid(dropped={"lr": None}), "dropped.lr: also in fixed or param_ranges"),
         (invalid(dropped={"x": "because"}), "dropped.x: must be a mapping {reason: ...} or empty"),
@@ -304,7 +378,12 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(UserError) as info:
         parse_sweep_config(doc)
     text = str(info.value)
-    for part in ("study_name: required", "n_trials: must be", "direction: required", "param_ranges.lr.low: must be <= high"):
+    for part in (
+        "study_name: required",
+        "n_trials: must be",
+        "direction: required",
+        "param_ranges.lr.low: must be <= high",
+    ):
         assert part in text
 
 
@@ -322,8 +401,16 @@ def test_load_reports_missing_file_and_bad_yaml(tmp_path: Path) -> None:
 
 def test_violations_catch_points_outside_the_space() -> None:
     config = parse_sweep_config(SPACE)
-    good = {"epochs": 20, "batch_size": 16, "encoder_type": "cnn", "lr": 1e-3, "label_smoothing": 0.1,
-            "width_mult": 1.0, "depth": 4, "use_coords": None}
+    good = {
+        "epochs": 20,
+        "batch_size": 16,
+        "encoder_type": "cnn",
+        "lr": 1e-3,
+        "label_smoothing": 0.1,
+        "width_mult": 1.0,
+        "depth": 4,
+        "use_coords": None,
+    }
     assert config.violations(good) == []
     assert config.violations({**good, "lr": 0.5}) == ["lr: 0.5 is outside the space"]
     assert config.violations({**good, "use_coords": 1}) == ["use_coords: 1 is outside the space"]

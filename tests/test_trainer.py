@@ -13,8 +13,18 @@ from trainer.config import TrainConfig, config_from_params, knob_names  # noqa: 
 from trainer.task import N_CLASSES, TRANSFORMS, TaskConfig, fixed_split, generate  # noqa: E402
 from trainer.train import train  # noqa: E402
 
-TINY = {"epochs": 2, "train_size": 256, "val_size": 90, "depth": 2, "width_mult": 0.25, "embed_dim": 16,
-        "mlp_hidden": 32, "ctx_d_model": 16, "ctx_n_layers": 1, "ctx_n_head": 2}
+TINY = {
+    "epochs": 2,
+    "train_size": 256,
+    "val_size": 90,
+    "depth": 2,
+    "width_mult": 0.25,
+    "embed_dim": 16,
+    "mlp_hidden": 32,
+    "ctx_d_model": 16,
+    "ctx_n_layers": 1,
+    "ctx_n_head": 2,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -114,8 +124,18 @@ def test_noise_changes_about_the_asked_share_of_cells() -> None:
 
 def test_short_cpu_run_on_the_default_task_beats_chance_clearly() -> None:
     # Default task knobs (grid, colours, noise, demos); a small CNN for four short epochs.
-    cfg = config_from_params({"epochs": 4, "train_size": 2048, "depth": 3, "width_mult": 0.5, "embed_dim": 64,
-                              "mlp_hidden": 128, "lr": 3e-3, "seed": 0})
+    cfg = config_from_params(
+        {
+            "epochs": 4,
+            "train_size": 2048,
+            "depth": 3,
+            "width_mult": 0.5,
+            "embed_dim": 64,
+            "mlp_hidden": 128,
+            "lr": 3e-3,
+            "seed": 0,
+        }
+    )
     assert cfg.task == dataclasses.replace(TaskConfig(), train_size=2048)
     result = train(cfg)
     chance = 1 / N_CLASSES
@@ -139,8 +159,11 @@ def test_training_is_reproducible_and_leaves_global_rng_alone() -> None:
 
 def test_result_fields_are_consistent() -> None:
     events = []
-    result = train(config_from_params({**TINY, "epochs": 3, "eval_test": True, "test_size": 45}), on_eval=events.append,
-                   on_start=events.append)
+    result = train(
+        config_from_params({**TINY, "epochs": 3, "eval_test": True, "test_size": 45}),
+        on_eval=events.append,
+        on_start=events.append,
+    )
     info, *reports = events
     assert info.n_params == result.n_params > 0 and info.device == result.device == "cpu"
     assert [r.epoch for r in reports] == [0, 1, 2] and result.epochs_run == 3
@@ -224,7 +247,10 @@ def test_config_from_params_routes_and_checks() -> None:
         ({"depth": 2.5}, "fixed.depth: expected int, got 2.5"),
         ({"use_coords": "yes"}, "fixed.use_coords: expected bool, got 'yes'"),
         ({"depth": True}, "fixed.depth: expected int, got True"),
-        ({"encoder_type": "context", "ctx_d_model": 30, "ctx_n_head": 4}, "ctx_d_model (30) must be divisible by ctx_n_head (4)"),
+        (
+            {"encoder_type": "context", "ctx_d_model": 30, "ctx_n_head": 4},
+            "ctx_d_model (30) must be divisible by ctx_n_head (4)",
+        ),
         ({"n_colours": 2}, "n_colours must be at least 3"),
         ({"batch_size": 1}, "batch_size must be at least 2"),
         ({"encoder_type": "rnn"}, "encoder_type must be cnn or context"),

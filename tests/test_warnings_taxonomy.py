@@ -38,5 +38,7 @@ def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) ->
         # practically unreachable); its sentence is checked in test_every_skip_reason_has_a_sentence
         "importance_no_signal": "tests/test_importance_report.py::test_every_skip_reason_has_a_sentence",
     }
-    assert set(messages) - set(elsewhere) == set(seen), f"never raised: {sorted(set(messages) - set(seen) - set(elsewhere))}"
+    assert set(messages) - set(elsewhere) == set(seen), (
+        f"never raised: {sorted(set(messages) - set(seen) - set(elsewhere))}"
+    )
     assert "no_significant_effect" in seen and "single_value_param" in seen

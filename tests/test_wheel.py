@@ -29,7 +29,9 @@ def test_wheel_install_runs_a_real_report(tmp_path: Path) -> None:
     site_packages = Path(
         subprocess.run(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     )
     (site_packages / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -40,7 +42,11 @@ def test_wheel_install_runs_a_real_report(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     where = subprocess.run(
         [str(python), "-c", "import generator.paths as p; print(p.templates_dir())"],
-        cwd=work, env=env, check=True, capture_output=True, text=True,
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert where.startswith(str(env_dir)), where
     script = env_dir / "bin" / "generate-report"
@@ -48,6 +54,8 @@ def test_wheel_install_runs_a_real_report(tmp_path: Path) -> None:
     assert "--storage" in help_text.stdout
 
     url = sqlite_study(work / "s.db", "s", simple, ["maximize"])
-    subprocess.run([str(script), "--storage", url, "--study", "s", "--out", str(work / "out")], cwd=work, env=env, check=True)
+    subprocess.run(
+        [str(script), "--storage", url, "--study", "s", "--out", str(work / "out")], cwd=work, env=env, check=True
+    )
     assert list((work / "out" / "report" / "s").glob("*/findings.md"))
     assert (work / "out" / "site" / "index.html").is_file()

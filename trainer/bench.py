@@ -33,13 +33,50 @@ from generator.errors import UserError
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The small CNN a CPU sweep trains.
-    "cnn_small": {"encoder_type": "cnn", "depth": 3, "width_mult": 0.5, "embed_dim": 64, "mlp_hidden": 128, "batch_size": 32},
+    "cnn_small": {
+        "encoder_type": "cnn",
+        "depth": 3,
+        "width_mult": 0.5,
+        "embed_dim": 64,
+        "mlp_hidden": 128,
+        "batch_size": 32,
+    },
     # The seed's elite region (option A): deep, wide, flatten, batch 16.
-    "cnn_seed_elite": {"encoder_type": "cnn", "depth": 6, "width_mult": 2.0, "embed_dim": 512, "mlp_hidden": 2048, "batch_size": 16},
+    "cnn_seed_elite": {
+        "encoder_type": "cnn",
+        "depth": 6,
+        "width_mult": 2.0,
+        "embed_dim": 512,
+        "mlp_hidden": 2048,
+        "batch_size": 16,
+    },
     # The largest CNN of the seed's space.
-    "cnn_seed_max": {"encoder_type": "cnn", "depth": 6, "width_mult": 3.0, "embed_dim": 512, "mlp_hidden": 2048, "batch_size": 64},
-    "context_small": {"encoder_type": "context", "ctx_d_model": 64, "ctx_n_head": 4, "ctx_n_layers": 2, "embed_dim": 128, "mlp_hidden": 256, "batch_size": 32},
-    "context_seed_max": {"encoder_type": "context", "ctx_d_model": 256, "ctx_n_head": 8, "ctx_n_layers": 4, "embed_dim": 512, "mlp_hidden": 2048, "batch_size": 64},
+    "cnn_seed_max": {
+        "encoder_type": "cnn",
+        "depth": 6,
+        "width_mult": 3.0,
+        "embed_dim": 512,
+        "mlp_hidden": 2048,
+        "batch_size": 64,
+    },
+    "context_small": {
+        "encoder_type": "context",
+        "ctx_d_model": 64,
+        "ctx_n_head": 4,
+        "ctx_n_layers": 2,
+        "embed_dim": 128,
+        "mlp_hidden": 256,
+        "batch_size": 32,
+    },
+    "context_seed_max": {
+        "encoder_type": "context",
+        "ctx_d_model": 256,
+        "ctx_n_head": 8,
+        "ctx_n_layers": 4,
+        "embed_dim": 512,
+        "mlp_hidden": 2048,
+        "batch_size": 64,
+    },
 }
 VARIANTS: dict[str, dict[str, Any]] = {
     "fp32": {"precision": "fp32", "channels_last": "off", "compile": False},
@@ -61,7 +98,14 @@ class Measurement:
 
 
 def bench_params(preset: str, variant: str, epochs: int, train_size: int, device: str) -> dict[str, Any]:
-    return {**PRESETS[preset], **VARIANTS[variant], "epochs": epochs, "train_size": train_size, "device": device, "use_scheduler": True}
+    return {
+        **PRESETS[preset],
+        **VARIANTS[variant],
+        "epochs": epochs,
+        "train_size": train_size,
+        "device": device,
+        "use_scheduler": True,
+    }
 
 
 def measure(preset: str, variant: str, epochs: int, train_size: int, device: str) -> Measurement:
@@ -71,7 +115,9 @@ def measure(preset: str, variant: str, epochs: int, train_size: int, device: str
     result = train(config_from_params(bench_params(preset, variant, epochs, train_size, device)))
     steady = result.history[1:] or result.history  # the first epoch pays for warm-up
     samples_per_s = sum(h.epoch_samples for h in steady) / sum(h.epoch_train_seconds for h in steady)
-    return Measurement(preset, variant, result.n_params, samples_per_s, result.seconds, 3600 / result.seconds, result.best_val_acc)
+    return Measurement(
+        preset, variant, result.n_params, samples_per_s, result.seconds, 3600 / result.seconds, result.best_val_acc
+    )
 
 
 def _packed_child(params: dict[str, Any], seeds: list[int], threads: int, barrier: Any, out: Any) -> None:
@@ -89,7 +135,9 @@ def _packed_child(params: dict[str, Any], seeds: list[int], threads: int, barrie
     out.put(time.perf_counter() - started)
 
 
-def packed_vs_sequential(preset: str, variant: str, k: int, epochs: int, train_size: int, device: str, threads: int) -> dict[str, Any]:
+def packed_vs_sequential(
+    preset: str, variant: str, k: int, epochs: int, train_size: int, device: str, threads: int
+) -> dict[str, Any]:
     """Wall-clock of k trials: one process doing them in turn, then k processes at once."""
     ctx = multiprocessing.get_context("spawn")
     params = bench_params(preset, variant, epochs, train_size, device)
@@ -121,12 +169,22 @@ def packed_vs_sequential(preset: str, variant: str, k: int, epochs: int, train_s
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="train-bench", description="Training throughput and trials/hour per configuration.")
-    p.add_argument("--configs", default=",".join(PRESETS), help=f"comma-separated presets: {', '.join(PRESETS)} (default: all)")
+    p = argparse.ArgumentParser(
+        prog="train-bench", description="Training throughput and trials/hour per configuration."
+    )
+    p.add_argument(
+        "--configs", default=",".join(PRESETS), help=f"comma-separated presets: {', '.join(PRESETS)} (default: all)"
+    )
     p.add_argument("--variants", help=f"comma-separated: {', '.join(VARIANTS)} (default: all on CUDA, fp32 on CPU)")
     p.add_argument("--epochs", type=int, default=3, help="epochs per benchmark trial (default: %(default)s)")
     p.add_argument("--train-size", type=int, help="training samples per epoch (default: 16384 on CUDA, 1024 on CPU)")
-    p.add_argument("--packed", type=int, default=0, metavar="K", help="also compare K concurrent trials with K trials in turn (first config, first variant)")
+    p.add_argument(
+        "--packed",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also compare K concurrent trials with K trials in turn (first config, first variant)",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default: %(default)s)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads per process (default: %(default)s)")
     p.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
@@ -147,12 +205,18 @@ def main(argv: list[str] | None = None) -> int:
         variants = [v.strip() for v in (args.variants or (",".join(VARIANTS) if cuda else "fp32")).split(",")]
         unknown = [c for c in configs if c not in PRESETS] + [v for v in variants if v not in VARIANTS]
         if unknown:
-            raise UserError(f"unknown preset or variant {', '.join(unknown)}; presets: {', '.join(PRESETS)}; variants: {', '.join(VARIANTS)}")
+            raise UserError(
+                f"unknown preset or variant {', '.join(unknown)}; presets: {', '.join(PRESETS)}; variants: {', '.join(VARIANTS)}"
+            )
         train_size = args.train_size or (16384 if cuda else 1024)
         header = describe_device(device)
         print(header)
-        print(f"trial = {args.epochs} epochs x {train_size} training samples + a validation pass per epoch (default task)")
-        print(f"{'config':<18} {'variant':<16} {'params':>10} {'samples/s':>11} {'trial s':>8} {'trials/hour':>12} {'val_acc':>8}")
+        print(
+            f"trial = {args.epochs} epochs x {train_size} training samples + a validation pass per epoch (default task)"
+        )
+        print(
+            f"{'config':<18} {'variant':<16} {'params':>10} {'samples/s':>11} {'trial s':>8} {'trials/hour':>12} {'val_acc':>8}"
+        )
         rows: list[Measurement] = []
         packed = None
 
@@ -174,10 +238,15 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # channels_last only changes convolutions
                 m = measure(preset, variant, args.epochs, train_size, str(device))
                 rows.append(m)
-                print(f"{m.config:<18} {m.variant:<16} {m.n_params:>10,} {m.samples_per_s:>11,.0f} {m.trial_seconds:>8.1f} {m.trials_per_hour:>12,.0f} {m.val_acc:>8.3f}", flush=True)
+                print(
+                    f"{m.config:<18} {m.variant:<16} {m.n_params:>10,} {m.samples_per_s:>11,.0f} {m.trial_seconds:>8.1f} {m.trials_per_hour:>12,.0f} {m.val_acc:>8.3f}",
+                    flush=True,
+                )
                 save()
         if args.packed > 1:
-            packed = packed_vs_sequential(configs[0], variants[0], args.packed, args.epochs, train_size, str(device), args.threads)
+            packed = packed_vs_sequential(
+                configs[0], variants[0], args.packed, args.epochs, train_size, str(device), args.threads
+            )
             print(
                 f"packed: {packed['trials']} x {packed['config']} ({packed['variant']}): one at a time "
                 f"{packed['sequential_seconds']:.1f}s = {packed['sequential_trials_per_hour']:,.0f} trials/hour; "

@@ -67,9 +67,13 @@ def validate_champion(
         raise UserError(f"study {study.study_name!r} has no complete trial to validate; run the sweep first")
     best = study.best_trial
     if "config" not in best.user_attrs:
-        raise UserError(f"trial {best.number} has no 'config' user attribute: the study was not produced by train-sweep")
+        raise UserError(
+            f"trial {best.number} has no 'config' user attribute: the study was not produced by train-sweep"
+        )
     params = dict(best.user_attrs["config"])
-    params.update(epochs=epochs, early_stop_patience=patience, device=device, eval_test=True, compile=params.get("compile", False))
+    params.update(
+        epochs=epochs, early_stop_patience=patience, device=device, eval_test=True, compile=params.get("compile", False)
+    )
     runs: list[dict[str, Any]] = []
     confusion = [[0] * N_CLASSES for _ in range(N_CLASSES)]
     log(f"trial {best.number} (val_acc {best.value:.4f}): {epochs} epochs x seeds {seeds}")
@@ -109,7 +113,9 @@ def validate_champion(
         "device": used_device,
         "val_acc": spread([r["best_val_acc"] for r in runs]),
         "test_acc": spread([r["test_acc"] for r in runs]),
-        "test_per_class_acc": {name: row[i] / max(1, sum(row)) for i, (name, row) in enumerate(zip(TRANSFORMS, confusion, strict=True))},
+        "test_per_class_acc": {
+            name: row[i] / max(1, sum(row)) for i, (name, row) in enumerate(zip(TRANSFORMS, confusion, strict=True))
+        },
         "test_confusion": confusion,
         "runs": runs,
     }
@@ -131,14 +137,21 @@ def format_record(record: dict[str, Any]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="train-champion", description="Retrain a study's best trial longer with several seeds; record accuracy and confusion.")
+    p = argparse.ArgumentParser(
+        prog="train-champion",
+        description="Retrain a study's best trial longer with several seeds; record accuracy and confusion.",
+    )
     p.add_argument("--storage", required=True, help="the sweep's storage URL or SQLite file")
     p.add_argument("--study", required=True, help="study name")
     p.add_argument("--epochs", type=int, default=100, help="epochs per run (default: %(default)s)")
     p.add_argument("--seeds", type=int, default=5, help="number of seeds, 1..N (default: %(default)s)")
-    p.add_argument("--patience", type=int, default=20, help="early-stopping patience in epochs, 0 = off (default: %(default)s)")
+    p.add_argument(
+        "--patience", type=int, default=20, help="early-stopping patience in epochs, 0 = off (default: %(default)s)"
+    )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default: %(default)s)")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: %(default)s; see train-sweep --threads)")
+    p.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (default: %(default)s; see train-sweep --threads)"
+    )
     p.add_argument("--out", type=Path, help="also write the record to this JSON file")
     p.add_argument("--no-store", action="store_true", help="do not write the study user attribute")
     return p
@@ -157,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             study = optuna.load_study(study_name=args.study, storage=storage)
         except KeyError:
-            raise UserError(f"no study {args.study!r} in {args.storage}; list them with generate-report --list") from None
+            raise UserError(
+                f"no study {args.study!r} in {args.storage}; list them with generate-report --list"
+            ) from None
         started = time.perf_counter()
         record = validate_champion(study, args.epochs, list(range(1, args.seeds + 1)), args.patience, args.device)
         if not args.no_store:

@@ -101,7 +101,9 @@ def knob_names() -> dict[str, str]:
     return names
 
 
-def config_from_params(params: Mapping[str, Any], base: TrainConfig | None = None, where: str = "params") -> TrainConfig:
+def config_from_params(
+    params: Mapping[str, Any], base: TrainConfig | None = None, where: str = "params"
+) -> TrainConfig:
     """``base`` with the flat ``params`` applied; every name and type checked, problems collected.
 
     ``where`` prefixes the messages (``fixed``, ``param_ranges``) so they name the YAML key.

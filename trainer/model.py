@@ -99,8 +99,13 @@ class ContextEncoder(nn.Module):
         self.colour_out = nn.Embedding(task.n_colours, d)
         self.position = nn.Parameter(torch.randn(task.grid_size * task.grid_size, d) * 0.02)
         layer = nn.TransformerEncoderLayer(
-            d, cfg.ctx_n_head, dim_feedforward=4 * d, dropout=cfg.ctx_dropout, activation="gelu",
-            batch_first=True, norm_first=True,
+            d,
+            cfg.ctx_n_head,
+            dim_feedforward=4 * d,
+            dropout=cfg.ctx_dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
         )
         self.body = nn.TransformerEncoder(layer, cfg.ctx_n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d)
@@ -122,7 +127,9 @@ class DemoClassifier(nn.Module):
         """Feed the CNN NHWC tensors (set by the trainer; convolutions on tensor cores prefer it)."""
         self.encoder = CNNEncoder(cfg, task) if cfg.encoder_type == "cnn" else ContextEncoder(cfg, task)
         agg_dim = cfg.embed_dim * (task.n_demos if cfg.demo_agg == "flatten" else 1)
-        self.head = nn.Sequential(nn.Linear(agg_dim, cfg.mlp_hidden), nn.GELU(), nn.Linear(cfg.mlp_hidden, cfg.embed_dim))
+        self.head = nn.Sequential(
+            nn.Linear(agg_dim, cfg.mlp_hidden), nn.GELU(), nn.Linear(cfg.mlp_hidden, cfg.embed_dim)
+        )
         self.prototypes = nn.Parameter(torch.randn(N_CLASSES, cfg.embed_dim) / math.sqrt(cfg.embed_dim))
         # Cosine logits live in [-1, 1]; a learned temperature (init 10, as in cosine-softmax
         # classifiers, e.g. arXiv:1801.09414) lets them grow confident.

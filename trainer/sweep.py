@@ -126,7 +126,9 @@ def check_sweep(sweep: SweepConfig, overrides: Mapping[str, Any]) -> TrainConfig
     problems = [f"param_ranges.{n}: unknown knob" for n in sweep.param_ranges if n not in names]
     problems += [f"fixed.{n}: unknown knob" for n in sweep.fixed if n not in names]
     problems += [f"--set {n}: unknown knob" for n in overrides if n not in names]
-    problems += [f"--set {n}: {n} is tuned in param_ranges; it cannot be fixed" for n in overrides if n in sweep.param_ranges]
+    problems += [
+        f"--set {n}: {n} is tuned in param_ranges; it cannot be fixed" for n in overrides if n in sweep.param_ranges
+    ]
     if problems:
         raise UserError("; ".join(problems) + f" (known knobs: {', '.join(sorted(names))})")
     unconditional = {n: p.value for n, p in sweep.fixed.items() if p.condition is None}
@@ -140,7 +142,10 @@ def open_study(settings: SweepSettings, sweep: SweepConfig, base: TrainConfig) -
     pruner = make_pruner(settings, base.epochs)
     try:
         study = optuna.create_study(
-            study_name=settings.study_name, storage=storage, sampler=sampler, pruner=pruner,
+            study_name=settings.study_name,
+            storage=storage,
+            sampler=sampler,
+            pruner=pruner,
             direction=optuna.study.StudyDirection[sweep.direction.upper()],
         )
         created = True
@@ -284,7 +289,9 @@ def work(settings: SweepSettings, worker: int = 0) -> int:
             _say(settings, worker, trial, "FAIL", f"{type(exc).__name__}: {exc}", started)
             failures += 1
             if failures >= MAX_CONSECUTIVE_FAILURES:
-                raise UserError(f"worker {worker}: {failures} trials failed in a row; stopping (see the tracebacks above)") from None
+                raise UserError(
+                    f"worker {worker}: {failures} trials failed in a row; stopping (see the tracebacks above)"
+                ) from None
         else:
             attrs = trial.user_attrs
             study.tell(trial, value)
@@ -297,7 +304,10 @@ def work(settings: SweepSettings, worker: int = 0) -> int:
 
 def _say(settings: SweepSettings, worker: int, trial: optuna.Trial, state: str, detail: str, started: float) -> None:
     if not settings.quiet:
-        print(f"[worker {worker}] trial {trial.number} {state} {detail} ({time.perf_counter() - started:.1f}s)", flush=True)
+        print(
+            f"[worker {worker}] trial {trial.number} {state} {detail} ({time.perf_counter() - started:.1f}s)",
+            flush=True,
+        )
 
 
 def _work_in_child(settings: SweepSettings, worker: int) -> int:
@@ -316,7 +326,10 @@ def run_sweep(settings: SweepSettings, workers: int = 1) -> tuple[optuna.Study, 
     study, created = open_study(settings, sweep, base)
     if not settings.quiet:
         verb = "created" if created else "joined"
-        print(f"{verb} study {settings.study_name!r}: budget {study.user_attrs[BUDGET_ATTR]} trials, {workers} worker(s)", flush=True)
+        print(
+            f"{verb} study {settings.study_name!r}: budget {study.user_attrs[BUDGET_ATTR]} trials, {workers} worker(s)",
+            flush=True,
+        )
     if workers == 1:
         return study, work(settings, 0)
     # Processes, not threads: each has its own interpreter (no GIL contention in the
@@ -332,19 +345,50 @@ def run_sweep(settings: SweepSettings, workers: int = 1) -> tuple[optuna.Study, 
 
 def _parser() -> argparse.ArgumentParser:
     d = SweepSettings("", "", "", 0)
-    p = argparse.ArgumentParser(prog="train-sweep", description="Run an Optuna sweep of the visual classifier from a sweep-config YAML.")
-    p.add_argument("--config", required=True, type=Path, help="sweep config YAML (the format of generator/sweep_config.py)")
-    p.add_argument("--storage", default="sqlite:///sweeps.db", help="sqlite:///file.db (default: %(default)s), postgresql://..., mysql+pymysql://..., or a file path")
+    p = argparse.ArgumentParser(
+        prog="train-sweep", description="Run an Optuna sweep of the visual classifier from a sweep-config YAML."
+    )
+    p.add_argument(
+        "--config", required=True, type=Path, help="sweep config YAML (the format of generator/sweep_config.py)"
+    )
+    p.add_argument(
+        "--storage",
+        default="sqlite:///sweeps.db",
+        help="sqlite:///file.db (default: %(default)s), postgresql://..., mysql+pymysql://..., or a file path",
+    )
     p.add_argument("--study-name", help="default: the config's study_name")
     p.add_argument("--n-trials", type=int, help="the study's total trial budget (default: the config's n_trials)")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes sharing the study, e.g. packed on one GPU (default: 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="local worker processes sharing the study, e.g. packed on one GPU (default: 1)",
+    )
     p.add_argument("--sampler", choices=SAMPLERS, default=d.sampler, help="default: %(default)s")
     p.add_argument("--pruner", choices=PRUNERS, default=d.pruner, help="default: %(default)s")
-    p.add_argument("--pruner-startup-trials", type=int, default=d.pruner_startup_trials, help="median pruner: trials before pruning starts (default: %(default)s)")
-    p.add_argument("--pruner-warmup-epochs", type=int, default=d.pruner_warmup_epochs, help="median pruner: epochs before a trial can be pruned (default: %(default)s)")
+    p.add_argument(
+        "--pruner-startup-trials",
+        type=int,
+        default=d.pruner_startup_trials,
+        help="median pruner: trials before pruning starts (default: %(default)s)",
+    )
+    p.add_argument(
+        "--pruner-warmup-epochs",
+        type=int,
+        default=d.pruner_warmup_epochs,
+        help="median pruner: epochs before a trial can be pruned (default: %(default)s)",
+    )
     p.add_argument("--seed", type=int, help="sampler seed (worker i uses seed+i); default: unseeded")
-    p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="override a fixed knob, e.g. --set epochs=5 (repeatable)")
-    p.add_argument("--device", default=d.device, help="auto (cuda when present), cpu, cuda, cuda:N (default: %(default)s)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="override a fixed knob, e.g. --set epochs=5 (repeatable)",
+    )
+    p.add_argument(
+        "--device", default=d.device, help="auto (cuda when present), cpu, cuda, cuda:N (default: %(default)s)"
+    )
     p.add_argument("--compile", action="store_true", help="torch.compile each trial's model")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads per worker (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no per-trial lines")

@@ -68,7 +68,9 @@ class TaskConfig:
         if self.grid_size < 2:
             out.append(f"grid_size must be at least 2, got {self.grid_size}")
         if self.n_colours < 3:
-            out.append(f"n_colours must be at least 3 (recolouring needs two non-background colours), got {self.n_colours}")
+            out.append(
+                f"n_colours must be at least 3 (recolouring needs two non-background colours), got {self.n_colours}"
+            )
         if not 0 < self.density <= 1:
             out.append(f"density must be in (0, 1], got {self.density}")
         if not 0 <= self.noise < 1:

@@ -89,7 +89,9 @@ def resolve_device(name: str) -> torch.device:
     except RuntimeError:
         raise UserError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise UserError(f"device {name!r} asked for, but torch sees no CUDA device (torch {torch.__version__}); use --device cpu")
+        raise UserError(
+            f"device {name!r} asked for, but torch sees no CUDA device (torch {torch.__version__}); use --device cpu"
+        )
     return device
 
 
@@ -242,7 +244,9 @@ def _train(
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, samples: Samples, cfg: TrainConfig, device: torch.device, precision: str) -> Evaluation:
+def evaluate(
+    model: torch.nn.Module, samples: Samples, cfg: TrainConfig, device: torch.device, precision: str
+) -> Evaluation:
     """Accuracy, mean loss (no label smoothing) and the confusion matrix on ``samples``."""
     was_training = model.training
     model.eval()

@@ -92,11 +92,22 @@ def _param_hits(ps: ParamSample, max_decades: float) -> list[BoundaryHit]:
         edge = s_low + ZONE * (s_high - s_low) if side == "low" else s_high - ZONE * (s_high - s_low)
         hits.append(
             BoundaryHit(
-                param=spec.name, side=side, elite_share=elite_share, kind=spec.kind, log=spec.log,
-                declared_low=low, declared_high=high, zone_edge=_unscale(spec, edge, low),
-                n_elites=n_elites, n_elites_in_zone=n_in, share_in_zone=float(in_zone.mean()),
-                best_in_zone=best_in_zone, best_value=float(best_values[0]) if len(best_values) else None,
-                crowded=crowded, p_enrichment=float(p), suggested_bound=suggest_bound(spec, side, low, high, max_decades),
+                param=spec.name,
+                side=side,
+                elite_share=elite_share,
+                kind=spec.kind,
+                log=spec.log,
+                declared_low=low,
+                declared_high=high,
+                zone_edge=_unscale(spec, edge, low),
+                n_elites=n_elites,
+                n_elites_in_zone=n_in,
+                share_in_zone=float(in_zone.mean()),
+                best_in_zone=best_in_zone,
+                best_value=float(best_values[0]) if len(best_values) else None,
+                crowded=crowded,
+                p_enrichment=float(p),
+                suggested_bound=suggest_bound(spec, side, low, high, max_decades),
                 condition=spec.condition,
             )
         )

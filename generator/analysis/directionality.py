@@ -87,9 +87,22 @@ def evidence_key(d: Directionality) -> tuple[float, float, int, str]:
 def _base(ps: ParamSample, sample: StudySample) -> Directionality:
     spec = ps.spec
     return Directionality(
-        param=spec.name, kind=spec.kind, test=NO_TEST, n=ps.n, statistic=None, p=None, q=None,
-        effect=None, ci_low=None, ci_high=None, condition=spec.condition, tier=NOT_TESTED,
-        n_study=sample.n, small_n=ps.n < SMALL_N, log=spec.log, dynamic=spec.dynamic,
+        param=spec.name,
+        kind=spec.kind,
+        test=NO_TEST,
+        n=ps.n,
+        statistic=None,
+        p=None,
+        q=None,
+        effect=None,
+        ci_low=None,
+        ci_high=None,
+        condition=spec.condition,
+        tier=NOT_TESTED,
+        n_study=sample.n,
+        small_n=ps.n < SMALL_N,
+        log=spec.log,
+        dynamic=spec.dynamic,
         levels=level_stats(ps) if spec.kind in ("ordinal", "boolean", "categorical") else (),
     )
 
@@ -110,8 +123,18 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
         c = spearman_test(ps.x, ps.y, config.n_bootstrap, rng)
         low, high, method = _signed(c.ci, sign)
         return _Raw(
-            replace(base, test=SPEARMAN, statistic=c.rho, p=c.p, p_method=c.p_method, effect=sign * c.rho,
-                    effect_measure="rho", ci_low=low, ci_high=high, ci_method=method),
+            replace(
+                base,
+                test=SPEARMAN,
+                statistic=c.rho,
+                p=c.p,
+                p_method=c.p_method,
+                effect=sign * c.rho,
+                effect_measure="rho",
+                ci_low=low,
+                ci_high=high,
+                ci_method=method,
+            ),
             c.p,
         )
     levels = ps.levels()
@@ -124,19 +147,42 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
         low, high, method = _signed(t.ci, sign)
         mean_low, mean_high = t.mean_diff_ci if t.mean_diff_ci else (None, None)
         return _Raw(
-            replace(base, test=MANN_WHITNEY, statistic=t.u, p=t.p, p_method=t.p_method,
-                    effect=sign * t.rank_biserial, effect_measure="rank_biserial", ci_low=low, ci_high=high,
-                    ci_method=method, level_a=decode(a_key), level_b=decode(b_key),
-                    mean_diff=t.mean_diff, mean_diff_ci_low=mean_low, mean_diff_ci_high=mean_high),
+            replace(
+                base,
+                test=MANN_WHITNEY,
+                statistic=t.u,
+                p=t.p,
+                p_method=t.p_method,
+                effect=sign * t.rank_biserial,
+                effect_measure="rank_biserial",
+                ci_low=low,
+                ci_high=high,
+                ci_method=method,
+                level_a=decode(a_key),
+                level_b=decode(b_key),
+                mean_diff=t.mean_diff,
+                mean_diff_ci_low=mean_low,
+                mean_diff_ci_high=mean_high,
+            ),
             t.p,
         )
     rng = sample_rng(config.seed, f"kruskal-wallis:{ps.spec.name}", groups)
     k = kruskal_test(groups, config.n_bootstrap, rng)
     low, high, method = _signed(k.ci, 1.0)  # epsilon-squared has no direction
     return _Raw(
-        replace(base, test=KRUSKAL, statistic=k.h, p=k.p, p_method=k.p_method, effect=k.epsilon_squared,
-                effect_measure="epsilon_squared", ci_low=low, ci_high=high, ci_method=method,
-                posthoc=posthoc(levels, groups, sign)),
+        replace(
+            base,
+            test=KRUSKAL,
+            statistic=k.h,
+            p=k.p,
+            p_method=k.p_method,
+            effect=k.epsilon_squared,
+            effect_measure="epsilon_squared",
+            ci_low=low,
+            ci_high=high,
+            ci_method=method,
+            posthoc=posthoc(levels, groups, sign),
+        ),
         k.p,
     )
 
@@ -158,8 +204,15 @@ def posthoc(levels: tuple[str, ...], groups: list[np.ndarray], sign: float) -> t
     qs = adjust([p for *_, p, _ in pairs], "holm")
     return tuple(
         PairwiseTest(
-            level_a=decode(la), level_b=decode(lb), n_a=len(a), n_b=len(b), statistic=u, p=p, p_method=method,
-            q=float(q), effect=sign * (2.0 * u / (len(a) * len(b)) - 1.0),
+            level_a=decode(la),
+            level_b=decode(lb),
+            n_a=len(a),
+            n_b=len(b),
+            statistic=u,
+            p=p,
+            p_method=method,
+            q=float(q),
+            effect=sign * (2.0 * u / (len(a) * len(b)) - 1.0),
         )
         for (la, lb, a, b, u, p, method), q in zip(pairs, qs, strict=True)
     )
@@ -210,4 +263,3 @@ def _power(d: Directionality, ps: ParamSample, n_study: int, alpha: float) -> Po
         # A conditional parameter gains trials only in its branch: scale by the branch's share.
         trials_needed = int(np.ceil(n_needed * n_study / d.n)) if d.n else None
     return Power(alpha=alpha, power=pw.POWER, min_effect=min_effect, n_needed=n_needed, trials_needed=trials_needed)
-

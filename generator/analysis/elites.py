@@ -41,9 +41,18 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
                     d = ps.n - n_branch_elites - c
                     odds, p = stats.fisher_exact([[a, b], [c, d]], alternative="greater")
                     raw.append(
-                        dict(param=name, level=decode(level), n=a + c, n_elite=a, n_branch=ps.n,
-                             n_branch_elites=n_branch_elites, share=(a + c) / ps.n, elite_share=a / n_branch_elites,
-                             odds_ratio=float(odds) if np.isfinite(odds) else None, p=float(p))
+                        dict(
+                            param=name,
+                            level=decode(level),
+                            n=a + c,
+                            n_elite=a,
+                            n_branch=ps.n,
+                            n_branch_elites=n_branch_elites,
+                            share=(a + c) / ps.n,
+                            elite_share=a / n_branch_elites,
+                            odds_ratio=float(odds) if np.isfinite(odds) else None,
+                            p=float(p),
+                        )
                     )
         if spec.kind in ("continuous", "integer", "ordinal"):
             assert ps.x is not None
@@ -51,11 +60,17 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
             declared_low, declared_high = declared_bounds(spec)
             ranges.append(
                 EliteRange(
-                    param=name, kind=spec.kind, log=spec.log, n=ps.n, n_elite=n_branch_elites,
+                    param=name,
+                    kind=spec.kind,
+                    log=spec.log,
+                    n=ps.n,
+                    n_elite=n_branch_elites,
                     elite_min=float(elite_x.min()) if len(elite_x) else None,
                     elite_max=float(elite_x.max()) if len(elite_x) else None,
-                    explored_min=float(ps.x.min()), explored_max=float(ps.x.max()),
-                    declared_low=declared_low, declared_high=declared_high,
+                    explored_min=float(ps.x.min()),
+                    explored_max=float(ps.x.max()),
+                    declared_low=declared_low,
+                    declared_high=declared_high,
                 )
             )
     qs = adjust([r["p"] for r in raw], config.correction)
@@ -64,7 +79,11 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
         t = tier(q, config.alpha, config.suggestive_alpha)
         tested.append(EliteLevel(**r, q=q, tier=t, converged=t == STRONG and r["elite_share"] >= CONVERGED_SHARE))
     return EliteAnalysis(
-        quantile=sample.elite_quantile, n_complete=sample.n, n_elites=sample.n_elites, threshold=sample.elite_threshold,
-        correction=config.correction, levels=tuple(tested), ranges=tuple(ranges),
+        quantile=sample.elite_quantile,
+        n_complete=sample.n,
+        n_elites=sample.n_elites,
+        threshold=sample.elite_threshold,
+        correction=config.correction,
+        levels=tuple(tested),
+        ranges=tuple(ranges),
     )
-

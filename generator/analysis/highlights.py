@@ -78,10 +78,23 @@ def _effect(d: Directionality, sign: float, hit: BoundaryHit | None) -> Highligh
         kind="effect",
         params=(d.param,),
         values={
-            "param": d.param, "kind": d.kind, "test": d.test, "effect_measure": d.effect_measure,
-            "effect": d.effect, "ci_low": d.ci_low, "ci_high": d.ci_high, "p": d.p, "q": d.q, "tier": d.tier,
-            "n": d.n, "n_study": d.n_study, "condition": d.condition, "small_n": d.small_n,
-            "level_a": d.level_a, "level_b": d.level_b, "best_level": best_level,
+            "param": d.param,
+            "kind": d.kind,
+            "test": d.test,
+            "effect_measure": d.effect_measure,
+            "effect": d.effect,
+            "ci_low": d.ci_low,
+            "ci_high": d.ci_high,
+            "p": d.p,
+            "q": d.q,
+            "tier": d.tier,
+            "n": d.n,
+            "n_study": d.n_study,
+            "condition": d.condition,
+            "small_n": d.small_n,
+            "level_a": d.level_a,
+            "level_b": d.level_b,
+            "best_level": best_level,
             "boundary": None if hit is None else _boundary(hit).values,
         },
     )
@@ -92,8 +105,15 @@ def _elite(lv: EliteLevel) -> Highlight:
         kind="elite_level",
         params=(lv.param,),
         values={
-            "param": lv.param, "level": lv.level, "n_elite": lv.n_elite, "n_branch_elites": lv.n_branch_elites,
-            "elite_share": lv.elite_share, "share": lv.share, "p": lv.p, "q": lv.q, "converged": lv.converged,
+            "param": lv.param,
+            "level": lv.level,
+            "n_elite": lv.n_elite,
+            "n_branch_elites": lv.n_branch_elites,
+            "elite_share": lv.elite_share,
+            "share": lv.share,
+            "p": lv.p,
+            "q": lv.q,
+            "converged": lv.converged,
         },
     )
 
@@ -104,9 +124,16 @@ def _boundary(h: BoundaryHit) -> Highlight:
         kind="boundary_hit",
         params=(h.param,),
         values={
-            "param": h.param, "side": h.side, "bound": bound, "elite_share": h.elite_share,
-            "n_elites_in_zone": h.n_elites_in_zone, "n_elites": h.n_elites, "share_in_zone": h.share_in_zone,
-            "p_enrichment": h.p_enrichment, "suggested_bound": h.suggested_bound, "best_in_zone": h.best_in_zone,
+            "param": h.param,
+            "side": h.side,
+            "bound": bound,
+            "elite_share": h.elite_share,
+            "n_elites_in_zone": h.n_elites_in_zone,
+            "n_elites": h.n_elites,
+            "share_in_zone": h.share_in_zone,
+            "p_enrichment": h.p_enrichment,
+            "suggested_bound": h.suggested_bound,
+            "best_in_zone": h.best_in_zone,
         },
     )
 
@@ -116,8 +143,11 @@ def _performance(perf: Performance) -> Highlight:
         kind="low_performance",
         params=(),
         values={
-            "best": perf.best, "baseline": perf.baseline.value, "source": perf.baseline.source,
-            "ratio": perf.ratio, "headroom_used": perf.headroom_used,
+            "best": perf.best,
+            "baseline": perf.baseline.value,
+            "source": perf.baseline.source,
+            "ratio": perf.ratio,
+            "headroom_used": perf.headroom_used,
         },
     )
 
@@ -127,8 +157,13 @@ def _no_strong(s: Significance) -> Highlight:
         kind="no_strong_effect",
         params=(),
         values={
-            "m": s.m, "correction": s.correction, "alpha": s.alpha, "n_suggestive": s.n_suggestive,
-            "n_study": s.n_study, "min_rho": s.min_rho_full_n, "alpha_per_test": s.alpha_per_test,
+            "m": s.m,
+            "correction": s.correction,
+            "alpha": s.alpha,
+            "n_suggestive": s.n_suggestive,
+            "n_study": s.n_study,
+            "min_rho": s.min_rho_full_n,
+            "alpha_per_test": s.alpha_per_test,
         },
     )
 
@@ -138,20 +173,31 @@ def _undetected(s: Significance) -> Highlight:
         kind="undetected",
         params=(),
         values={
-            "n_not_enough": s.n_not_enough, "m": s.m, "n_study": s.n_study, "min_rho": s.min_rho_full_n,
+            "n_not_enough": s.n_not_enough,
+            "m": s.m,
+            "n_study": s.n_study,
+            "min_rho": s.min_rho_full_n,
             "alpha_per_test": s.alpha_per_test,
         },
     )
 
 
-def significance_summary(effects: Sequence[Directionality], correction: str, alpha: float,
-                         suggestive_alpha: float, n_study: int) -> Significance:
+def significance_summary(
+    effects: Sequence[Directionality], correction: str, alpha: float, suggestive_alpha: float, n_study: int
+) -> Significance:
     tested = [d for d in effects if d.p is not None]
     m = len(tested)
     alpha_test = pw.per_test_alpha(alpha, correction, m) if m else None
     return Significance(
-        correction=correction, alpha=alpha, suggestive_alpha=suggestive_alpha, m=m, alpha_per_test=alpha_test,
-        n_strong=sum(d.tier == STRONG for d in tested), n_suggestive=sum(d.tier == SUGGESTIVE for d in tested),
-        n_not_enough=sum(d.tier not in (STRONG, SUGGESTIVE) for d in tested), n_untested=len(effects) - m,
-        n_study=n_study, min_rho_full_n=pw.min_rho(n_study, alpha_test) if alpha_test is not None else None,
+        correction=correction,
+        alpha=alpha,
+        suggestive_alpha=suggestive_alpha,
+        m=m,
+        alpha_per_test=alpha_test,
+        n_strong=sum(d.tier == STRONG for d in tested),
+        n_suggestive=sum(d.tier == SUGGESTIVE for d in tested),
+        n_not_enough=sum(d.tier not in (STRONG, SUGGESTIVE) for d in tested),
+        n_untested=len(effects) - m,
+        n_study=n_study,
+        min_rho_full_n=pw.min_rho(n_study, alpha_test) if alpha_test is not None else None,
     )

@@ -78,9 +78,7 @@ def classify(dist_type: str, choices: tuple[Any, ...]) -> str:
 def param_specs(snapshot: Snapshot) -> dict[str, ParamSpec]:
     """One spec per parameter name, sorted by name."""
     params = snapshot.params
-    structure_numbers = set(
-        snapshot.trials.loc[snapshot.trials["state"].isin(_STRUCTURE_STATES), "number"].tolist()
-    )
+    structure_numbers = set(snapshot.trials.loc[snapshot.trials["state"].isin(_STRUCTURE_STATES), "number"].tolist())
     structural = params[params["number"].isin(structure_numbers)]
     specs: dict[str, ParamSpec] = {}
     conditions = detect_conditions(structural, len(structure_numbers))
@@ -138,7 +136,8 @@ def detect_conditions(params: pd.DataFrame, n_trials: int) -> dict[str, Conditio
     eligible = {
         name
         for name in presence.columns
-        if "float" not in families[name] and ("categorical" in families[name] or distinct[name] <= MAX_INT_PARENT_LEVELS)
+        if "float" not in families[name]
+        and ("categorical" in families[name] or distinct[name] <= MAX_INT_PARENT_LEVELS)
     }
     conditions: dict[str, Condition] = {}
     for child in presence.columns:

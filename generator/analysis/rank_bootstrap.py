@@ -67,7 +67,7 @@ def _spearman_codes(x: tuple[np.ndarray, int], y: tuple[np.ndarray, int], indice
 def rank_biserial_from_indices(a: np.ndarray, b: np.ndarray, idx_a: np.ndarray, idx_b: np.ndarray) -> np.ndarray:
     """Rank-biserial r = 2 U_a / (n_a n_b) - 1 of each pair of independent resamples."""
     codes, n_distinct = _codes(np.concatenate([a, b]))
-    pooled = np.concatenate([codes[: len(a)][idx_a], codes[len(a):][idx_b]], axis=1)
+    pooled = np.concatenate([codes[: len(a)][idx_a], codes[len(a) :][idx_b]], axis=1)
     ranks, _ = resampled_ranks(pooled, n_distinct)
     n_a, n_b = idx_a.shape[1], idx_b.shape[1]
     u_a = ranks[:, :n_a].sum(axis=1) - n_a * (n_a + 1) / 2.0
@@ -78,17 +78,17 @@ def epsilon_squared_from_indices(groups: Sequence[np.ndarray], indices: Sequence
     """Kruskal-Wallis H (tie-corrected, as scipy) / (N - 1) of each set of group resamples."""
     codes, n_distinct = _codes(np.concatenate(list(groups)))
     starts = np.cumsum([0] + [len(g) for g in groups])
-    pooled = np.concatenate([codes[starts[i]:starts[i + 1]][idx] for i, idx in enumerate(indices)], axis=1)
+    pooled = np.concatenate([codes[starts[i] : starts[i + 1]][idx] for i, idx in enumerate(indices)], axis=1)
     ranks, counts = resampled_ranks(pooled, n_distinct)
     total = pooled.shape[1]
     h = np.zeros(pooled.shape[0])
     position = 0
     for idx in indices:
         size = idx.shape[1]
-        h += ranks[:, position:position + size].sum(axis=1) ** 2 / size
+        h += ranks[:, position : position + size].sum(axis=1) ** 2 / size
         position += size
     h = 12.0 / (total * (total + 1)) * h - 3.0 * (total + 1)
-    ties = 1.0 - (counts.astype(float) ** 3 - counts).sum(axis=1) / (total ** 3 - total)
+    ties = 1.0 - (counts.astype(float) ** 3 - counts).sum(axis=1) / (total**3 - total)
     with np.errstate(invalid="ignore", divide="ignore"):
         h = np.where(ties > 0, h / ties, 0.0)
     return h / (total - 1)

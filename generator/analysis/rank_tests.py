@@ -115,15 +115,28 @@ def bootstrap_interval(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DegenerateDataWarning: handled by the fallback below
         result = stats.bootstrap(
-            tuple(data), statistic, paired=paired, vectorized=True, n_resamples=n_resamples,
-            confidence_level=CONFIDENCE, method="BCa", rng=rng,
+            tuple(data),
+            statistic,
+            paired=paired,
+            vectorized=True,
+            n_resamples=n_resamples,
+            confidence_level=CONFIDENCE,
+            method="BCa",
+            rng=rng,
         )
         low, high = result.confidence_interval
         method = "BCa"
         if not (np.isfinite(low) and np.isfinite(high)):
             result = stats.bootstrap(
-                tuple(data), statistic, paired=paired, vectorized=True, n_resamples=0,
-                confidence_level=CONFIDENCE, method="percentile", bootstrap_result=result, rng=rng,
+                tuple(data),
+                statistic,
+                paired=paired,
+                vectorized=True,
+                n_resamples=0,
+                confidence_level=CONFIDENCE,
+                method="percentile",
+                bootstrap_result=result,
+                rng=rng,
             )
             low, high = result.confidence_interval
             method = "percentile"
@@ -149,8 +162,12 @@ def spearman_test(x: np.ndarray, y: np.ndarray, n_resamples: int, rng: np.random
 def exact_spearman_p(x: np.ndarray, y: np.ndarray) -> float:
     # Permuting y alone enumerates all n! pairings (permuting both would enumerate n!^2).
     result = stats.permutation_test(
-        (y,), lambda yy, axis=-1: spearman_rho(x, yy, axis), permutation_type="pairings",
-        n_resamples=np.inf, vectorized=True, batch=PERMUTATION_BATCH,
+        (y,),
+        lambda yy, axis=-1: spearman_rho(x, yy, axis),
+        permutation_type="pairings",
+        n_resamples=np.inf,
+        vectorized=True,
+        batch=PERMUTATION_BATCH,
     )
     return float(result.pvalue)
 
@@ -197,9 +214,13 @@ def kruskal_test(groups: Sequence[np.ndarray], n_resamples: int, rng: np.random.
     h = float(stats.kruskal(*groups).statistic)
     if assignments([len(g) for g in groups]) <= EXACT_PERMUTATIONS:
         result = stats.permutation_test(
-            tuple(groups), lambda *g, axis=-1: stats.kruskal(*g, axis=axis).statistic,
-            permutation_type="independent", alternative="greater", n_resamples=np.inf,
-            vectorized=True, batch=PERMUTATION_BATCH,
+            tuple(groups),
+            lambda *g, axis=-1: stats.kruskal(*g, axis=axis).statistic,
+            permutation_type="independent",
+            alternative="greater",
+            n_resamples=np.inf,
+            vectorized=True,
+            batch=PERMUTATION_BATCH,
         )
         p, p_method = float(result.pvalue), "exact permutation"
     else:

@@ -55,8 +55,14 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
     statistics = build_statistics(snapshot, config, direction, summary, user_attrs)
     importance = analyse_importance(snapshot, config)
     recommended = next_sweep(
-        snapshot, config, direction, counts, user_attrs,
-        statistics.directionality, statistics.elites, statistics.boundary_hits,
+        snapshot,
+        config,
+        direction,
+        counts,
+        user_attrs,
+        statistics.directionality,
+        statistics.elites,
+        statistics.boundary_hits,
     )
     warnings = [
         *study_warnings(counts, summary, len(snapshot.directions)),

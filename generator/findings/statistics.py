@@ -45,4 +45,3 @@ def build_statistics(
     specs = [ps.spec for ps in sample.params.values()]
     warnings = analysis_warnings(effects, elites, hits, perf, significance, specs)
     return StatisticsFindings(effects, hits, elites, significance, highlights, tuple(warnings))
-

@@ -38,9 +38,7 @@ def study_warnings(counts: TrialCounts, summary: Summary, n_objectives: int) -> 
     if finished and counts.pruned / finished > MANY_UNFINISHED_SHARE:
         found.append(Finding("many_pruned", "info", (), {"pruned": counts.pruned, "finished": finished}))
     if counts.running or counts.waiting:
-        found.append(
-            Finding("unfinished_trials", "info", (), {"running": counts.running, "waiting": counts.waiting})
-        )
+        found.append(Finding("unfinished_trials", "info", (), {"running": counts.running, "waiting": counts.waiting}))
     if n_objectives > 1:
         found.append(Finding("multi_objective", "info", (), {"n_objectives": n_objectives}))
     return found
@@ -72,18 +70,34 @@ def analysis_warnings(
     n_study = significance.n_study if significance else 0
     if tested and n_study < MIN_TRIALS_PER_PARAM * len(tested):
         found.append(
-            Finding("low_sample_size", "warning", (), {
-                "n": n_study, "n_params": len(tested), "per_param": n_study / len(tested),
-                "recommended": MIN_TRIALS_PER_PARAM * len(tested),
-            })
+            Finding(
+                "low_sample_size",
+                "warning",
+                (),
+                {
+                    "n": n_study,
+                    "n_params": len(tested),
+                    "per_param": n_study / len(tested),
+                    "recommended": MIN_TRIALS_PER_PARAM * len(tested),
+                },
+            )
         )
     for d in effects:
         if d.condition is not None and 0 < d.n < CONDITIONAL_SMALL_N:
             found.append(
-                Finding("conditional_small_n", "warning", (d.param,), {
-                    "n": d.n, "n_study": d.n_study, "parent": d.condition.parent, "value": d.condition.value,
-                    "min_effect": d.power.min_effect if d.power else None, "tier": d.tier,
-                })
+                Finding(
+                    "conditional_small_n",
+                    "warning",
+                    (d.param,),
+                    {
+                        "n": d.n,
+                        "n_study": d.n_study,
+                        "parent": d.condition.parent,
+                        "value": d.condition.value,
+                        "min_effect": d.power.min_effect if d.power else None,
+                        "tier": d.tier,
+                    },
+                )
             )
         if d.untested_reason == "single_value":
             found.append(Finding("single_value_param", "info", (d.param,), {"n": d.n}))
@@ -91,10 +105,20 @@ def analysis_warnings(
         bound = h.declared_high if h.side == "high" else h.declared_low
         code, severity = ("boundary_hit", "warning") if h.crowded else ("boundary_best_trial", "info")
         found.append(
-            Finding(code, severity, (h.param,), {
-                "side": h.side, "bound": bound, "elite_share": h.elite_share, "n_elites_in_zone": h.n_elites_in_zone,
-                "n_elites": h.n_elites, "best_in_zone": h.best_in_zone, "suggested_bound": h.suggested_bound,
-            })
+            Finding(
+                code,
+                severity,
+                (h.param,),
+                {
+                    "side": h.side,
+                    "bound": bound,
+                    "elite_share": h.elite_share,
+                    "n_elites_in_zone": h.n_elites_in_zone,
+                    "n_elites": h.n_elites,
+                    "best_in_zone": h.best_in_zone,
+                    "suggested_bound": h.suggested_bound,
+                },
+            )
         )
     if elites is not None:
         for lv in elites.levels:
@@ -103,32 +127,64 @@ def analysis_warnings(
                 # Chance of no elite at all at this level if elites fell on levels at random.
                 p_chance = float(hypergeom.pmf(0, lv.n_branch, lv.n, lv.n_branch_elites))
                 found.append(
-                    Finding("level_never_elite", "warning", (lv.param,), {
-                        "level": lv.level, "n": lv.n, "n_branch": lv.n_branch,
-                        "n_branch_elites": lv.n_branch_elites, "expected": expected, "p_chance": p_chance,
-                    })
+                    Finding(
+                        "level_never_elite",
+                        "warning",
+                        (lv.param,),
+                        {
+                            "level": lv.level,
+                            "n": lv.n,
+                            "n_branch": lv.n_branch,
+                            "n_branch_elites": lv.n_branch_elites,
+                            "expected": expected,
+                            "p_chance": p_chance,
+                        },
+                    )
                 )
     if perf is not None and perf.low:
         found.append(
-            Finding("low_performance", "warning", (), {
-                "best": perf.best, "baseline": perf.baseline.value, "source": perf.baseline.source,
-                "ratio": perf.ratio, "headroom_used": perf.headroom_used,
-            })
+            Finding(
+                "low_performance",
+                "warning",
+                (),
+                {
+                    "best": perf.best,
+                    "baseline": perf.baseline.value,
+                    "source": perf.baseline.source,
+                    "ratio": perf.ratio,
+                    "headroom_used": perf.headroom_used,
+                },
+            )
         )
     if significance is not None and significance.m and significance.n_strong == 0:
         min_q = min(d.q for d in tested if d.q is not None)
         found.append(
-            Finding("no_significant_effect", "warning", (), {
-                "m": significance.m, "correction": significance.correction, "alpha": significance.alpha,
-                "min_q": min_q, "n_suggestive": significance.n_suggestive,
-            })
+            Finding(
+                "no_significant_effect",
+                "warning",
+                (),
+                {
+                    "m": significance.m,
+                    "correction": significance.correction,
+                    "alpha": significance.alpha,
+                    "min_q": min_q,
+                    "n_suggestive": significance.n_suggestive,
+                },
+            )
         )
     for spec in specs:
         if spec.dynamic:
             found.append(
-                Finding("dynamic_search_space", "info", (spec.name,), {
-                    "n_distributions": spec.n_distributions, "low": spec.low, "high": spec.high,
-                    "n_choices": len(spec.choices),
-                })
+                Finding(
+                    "dynamic_search_space",
+                    "info",
+                    (spec.name,),
+                    {
+                        "n_distributions": spec.n_distributions,
+                        "low": spec.low,
+                        "high": spec.high,
+                        "n_choices": len(spec.choices),
+                    },
+                )
             )
     return found

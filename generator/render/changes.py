@@ -297,7 +297,9 @@ def importance_ranks(entries: list[Mapping[str, Any]]) -> dict[str, dict[str, tu
     for e in entries:
         by_method.setdefault(str(e["method"]), []).append((float(e["importance"]), str(e["param"])))
     return {
-        method: {param: (rank, value) for rank, (value, param) in enumerate(sorted(rows, key=lambda r: (-r[0], r[1])), 1)}
+        method: {
+            param: (rank, value) for rank, (value, param) in enumerate(sorted(rows, key=lambda r: (-r[0], r[1])), 1)
+        }
         for method, rows in by_method.items()
     }
 
@@ -313,7 +315,10 @@ def _rank_changes(previous: list[Mapping[str, Any]], current: list[Mapping[str, 
             if rank_before != rank_after:
                 changes.append(
                     RankChange(
-                        method, param, rank_before, rank_after,
+                        method,
+                        param,
+                        rank_before,
+                        rank_after,
                         before[param][1] if param in before else None,
                         after[param][1] if param in after else None,
                     )
@@ -345,7 +350,9 @@ def _warning_changes(previous: list[Mapping[str, Any]], current: list[Mapping[st
     return tuple(changes)
 
 
-def _boundary_changes(previous: list[Mapping[str, Any]], current: list[Mapping[str, Any]]) -> tuple[BoundaryChange, ...]:
+def _boundary_changes(
+    previous: list[Mapping[str, Any]], current: list[Mapping[str, Any]]
+) -> tuple[BoundaryChange, ...]:
     old = {(str(b["param"]), str(b["side"])): float(b["elite_share"]) for b in previous}
     new = {(str(b["param"]), str(b["side"])): float(b["elite_share"]) for b in current}
     changes = []

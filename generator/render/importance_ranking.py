@@ -38,7 +38,9 @@ def importance_ranking(findings: Findings) -> tuple[RankingRow, ...]:
     importance and the directionality result (either may be absent)."""
     top = {i.param: i for i in findings.importance if i.method == TOP_QUANTILE_METHOD}
     direction = {d.param: d for d in findings.directionality}
-    ordered = sorted((i for i in findings.importance if i.method == GLOBAL_METHOD), key=lambda i: (-i.importance, i.param))
+    ordered = sorted(
+        (i for i in findings.importance if i.method == GLOBAL_METHOD), key=lambda i: (-i.importance, i.param)
+    )
     return tuple(
         RankingRow(rank, i.param, i.condition, i.n, i, top.get(i.param), direction.get(i.param))
         for rank, i in enumerate(ordered, start=1)

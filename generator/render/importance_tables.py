@@ -12,7 +12,18 @@ import pandas as pd
 
 from generator.findings.model import Findings
 
-COLUMNS = ["param", "method", "importance", "ci_low", "ci_high", "condition_parent", "condition_value", "n", "scale", "quantile"]
+COLUMNS = [
+    "param",
+    "method",
+    "importance",
+    "ci_low",
+    "ci_high",
+    "condition_parent",
+    "condition_value",
+    "n",
+    "scale",
+    "quantile",
+]
 
 
 def importances_table(findings: Findings) -> pd.DataFrame:

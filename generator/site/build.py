@@ -13,9 +13,9 @@ from pathlib import Path
 from generator import __version__
 from generator.config import RENDERERS
 from generator.errors import UserError
+from generator.files import staging_dir, swap_in
 from generator.paths import templates_dir
 from generator.site import builtin, quarto
-from generator.files import staging_dir, swap_in
 from generator.site.sources import HOME_PAGE, PROJECT_FILE, SITE_DIR, check_ownership, write_project
 
 STAMP_FILE = ".hpo-report-build"
@@ -72,7 +72,9 @@ def build_stamp(out_dir: Path, renderer: str) -> str:
         sources += sorted(
             p
             for p in report.rglob("*")
-            if p.is_file() and p.suffix != ".duckdb" and not any(part.startswith(".") for part in p.relative_to(report).parts)
+            if p.is_file()
+            and p.suffix != ".duckdb"
+            and not any(part.startswith(".") for part in p.relative_to(report).parts)
         )
     for path in sources:
         label = path.relative_to(out_dir).as_posix() if path.is_relative_to(out_dir) else path.name

@@ -105,5 +105,7 @@ def _render_link_open(self: RendererHTML, tokens: list[Any], idx: int, options: 
     parts = urlsplit(href)
     if not parts.scheme and not parts.netloc and parts.path.endswith(".qmd"):
         page = parts.path[: -len(".qmd")] + ".html"
-        token.attrSet("href", page + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else ""))
+        token.attrSet(
+            "href", page + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        )
     return str(self.renderToken(tokens, idx, options, env))

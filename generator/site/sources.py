@@ -20,13 +20,13 @@ from typing import Any
 import yaml
 
 from generator.errors import UserError
+from generator.files import write_if_changed
 from generator.paths import templates_dir
 from generator.render.changes import CONFIG_ARTIFACTS
 from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
 from generator.render.site_charts import best_across_versions
 from generator.site import vendor
-from generator.files import write_if_changed
 from generator.versions import list_versions
 
 PROJECT_FILE = "_quarto.yml"
@@ -47,7 +47,15 @@ ASSET_FILES = ("style.css", "charts.js")
 """Copied from templates/site/ into report/assets/ (the Vega bundle is generated beside them)."""
 
 CHART_KINDS = (
-    "importance", "slice", "levels", "history", "parallel", "contour", "learning_curves", "ecdf", "timeline",
+    "importance",
+    "slice",
+    "levels",
+    "history",
+    "parallel",
+    "contour",
+    "learning_curves",
+    "ecdf",
+    "timeline",
 )
 """DESIGN.md's chart kinds, in the order the version page shows them."""
 
@@ -142,8 +150,7 @@ def check_ownership(out_dir: Path) -> None:
         path = out_dir / name
         if path.is_file() and GENERATED_MARKER not in path.read_text(encoding="utf-8", errors="replace")[:400]:
             raise UserError(
-                f"{path} exists and was not written by hpo-report; choose another --out folder "
-                f"or move that file away"
+                f"{path} exists and was not written by hpo-report; choose another --out folder or move that file away"
             )
 
 
@@ -155,7 +162,9 @@ def write_project(out_dir: Path) -> Project:
     vega = vendor.versions()
     files: dict[str, str] = {
         PROJECT_FILE: quarto_config(words),
-        HOME_PAGE: page("home.qmd.j2", {"pagetitle": md_text(words["title"]), "title": md_text(words["title"])}, studies=studies),
+        HOME_PAGE: page(
+            "home.qmd.j2", {"pagetitle": md_text(words["title"]), "title": md_text(words["title"])}, studies=studies
+        ),
     }
     for name in ASSET_FILES:
         files[f"{ASSETS_DIR}/{name}"] = (templates_dir() / "site" / name).read_text(encoding="utf-8")
@@ -228,9 +237,7 @@ def collect(report_dir: Path) -> list[StudySource]:
             continue
         documents = [_load(study_dir / v / "findings.json") for v in names]
         headlines = [headline(v, d) for v, d in zip(names, documents, strict=True)]
-        versions = tuple(
-            _version_source(study_dir, names, i, headlines[i]) for i in range(len(names))
-        )
+        versions = tuple(_version_source(study_dir, names, i, headlines[i]) for i in range(len(names)))
         spec = best_across_versions(headlines)
         studies.append(
             StudySource(
@@ -253,7 +260,11 @@ def _load(path: Path) -> dict[str, Any]:
 def _version_source(study_dir: Path, names: list[str], index: int, head: Headline) -> VersionSource:
     folder = study_dir / names[index]
     artifacts = folder / "artifacts"
-    files = sorted(p.relative_to(folder).as_posix() for p in artifacts.rglob("*") if p.is_file()) if artifacts.is_dir() else []
+    files = (
+        sorted(p.relative_to(folder).as_posix() for p in artifacts.rglob("*") if p.is_file())
+        if artifacts.is_dir()
+        else []
+    )
     configs = tuple(
         ShownFile(name, f"artifacts/{name}", text, fence_for(text))
         for name in SHOWN_CONFIGS

@@ -32,9 +32,7 @@ def load_snapshot(path: Path) -> Snapshot:
             return con.execute(sql).df()
 
         provenance = dict(con.execute("SELECT key, value FROM provenance ORDER BY key").fetchall())
-        directions = tuple(
-            d for (d,) in con.execute("SELECT direction FROM objectives ORDER BY objective").fetchall()
-        )
+        directions = tuple(d for (d,) in con.execute("SELECT direction FROM objectives ORDER BY objective").fetchall())
         return Snapshot(
             study_name=provenance["study_name"],
             directions=directions,

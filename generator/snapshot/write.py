@@ -125,9 +125,7 @@ def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, 
     }
     frames = {
         "provenance": pd.DataFrame(sorted(provenance.items()), columns=["key", "value"]),
-        "objectives": pd.DataFrame(
-            {"objective": range(len(record.directions)), "direction": list(record.directions)}
-        ),
+        "objectives": pd.DataFrame({"objective": range(len(record.directions)), "direction": list(record.directions)}),
         "trials": trials,
         "trial_values": record.values,
         "params": params,

@@ -66,7 +66,9 @@ def read_study(storage: JournalStorage, name: str) -> StudyRecord:
     return record_from_optuna(storage, study_id, name, schema_version="journal")
 
 
-def record_from_optuna(storage: optuna.storages.BaseStorage, study_id: int, name: str, schema_version: str) -> StudyRecord:
+def record_from_optuna(
+    storage: optuna.storages.BaseStorage, study_id: int, name: str, schema_version: str
+) -> StudyRecord:
     """Build a StudyRecord from Optuna's object API (any storage Optuna can open)."""
     trials = storage.get_all_trials(study_id, deepcopy=False)
     trial_rows, value_rows, param_rows, inter_rows, attr_rows = [], [], [], [], []

@@ -158,9 +158,7 @@ def schema_version(session: _Session) -> str:
 
 def list_studies(session: _Session) -> list[tuple[str, dict[str, int]]]:
     """Every study name with its trial count per state, sorted by name."""
-    counts: dict[str, dict[str, int]] = {
-        str(name): {} for (name,) in session.rows("SELECT study_name FROM studies")
-    }
+    counts: dict[str, dict[str, int]] = {str(name): {} for (name,) in session.rows("SELECT study_name FROM studies")}
     for name, state, n in session.rows(
         "SELECT s.study_name, t.state, COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id "
         "GROUP BY s.study_name, t.state"
@@ -209,9 +207,7 @@ def read_study(session: _Session, name: str) -> StudyRecord:
             if r[0] is not None
         ]
         inter_rows = session.rows(f"SELECT x.trial_id, x.step, x.value FROM trial_values x {join}", arg)
-        values = _frame(
-            VALUE_COLUMNS, [(number_of[t], o, _legacy_float(v)) for t, o, v in value_rows]
-        )
+        values = _frame(VALUE_COLUMNS, [(number_of[t], o, _legacy_float(v)) for t, o, v in value_rows])
         intermediate = _frame(
             INTERMEDIATE_COLUMNS,
             [(number_of[t], int(s), _legacy_float(v)) for t, s, v in inter_rows if s is not None],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -22,7 +22,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 _SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "sslpassword", "key")
 
 
-class StorageKind(str, Enum):
+class StorageKind(StrEnum):
     SQLITE = "sqlite"
     POSTGRESQL = "postgresql"
     MYSQL = "mysql"

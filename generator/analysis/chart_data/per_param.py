@@ -96,4 +96,3 @@ def _summary(label: str, values: np.ndarray, n_elite: int) -> LevelSummary:
         whisker_low=float(inside.min()),
         whisker_high=float(inside.max()),
     )
-

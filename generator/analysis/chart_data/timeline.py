@@ -24,7 +24,9 @@ def timeline_data(snapshot: Snapshot, limit: int) -> TimelineData | None:
     end = elapsed(shown["datetime_complete"], zero, unit)
     last_event = (last - zero).total_seconds() / UNIT_SECONDS[unit]
     bars = []
-    for number, state, s, e, duration in zip(shown["number"], shown["state"], start, end, shown["duration_s"], strict=True):
+    for number, state, s, e, duration in zip(
+        shown["number"], shown["state"], start, end, shown["duration_s"], strict=True
+    ):
         unfinished = bool(pd.isna(e))
         open_ended = unfinished and state == "RUNNING"
         bars.append(

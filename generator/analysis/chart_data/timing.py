@@ -23,7 +23,9 @@ def study_clock(trials: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp
     if starts.empty:
         return None, None, "s"
     first = starts.min()
-    last = max(starts.max(), trials["datetime_complete"].dropna().max() if trials["datetime_complete"].notna().any() else first)
+    last = max(
+        starts.max(), trials["datetime_complete"].dropna().max() if trials["datetime_complete"].notna().any() else first
+    )
     return first, last, time_unit((last - first).total_seconds())
 
 

@@ -110,7 +110,9 @@ def main_basis(param: ParamData, n_knots: int) -> Basis | None:
             weights = np.array([integer_weight(spec, v) for v in grid])
             weights = weights / weights.sum()
             keys = tuple(json.dumps(int(v)) for v in grid)
-            return Basis(spec.name, weights, np.diag(weights) - np.outer(weights, weights), levels=keys, integer_grid=grid)
+            return Basis(
+                spec.name, weights, np.diag(weights) - np.outer(weights, weights), levels=keys, integer_grid=grid
+            )
     low, high = scale(spec, np.array([spec.low, spec.high]))
     if not (math.isfinite(low) and math.isfinite(high) and high > low):
         return None

@@ -149,7 +149,6 @@ class FanovaEvaluator(ImportanceEvaluator):
         )
         return FanovaResult(summary, tuple(importances), pairs, interactions)
 
-
     def _nothing(self, data: ImportanceInput, reason: str) -> FanovaResult:
         skipped = self.skipped(data, reason)
         pairs = MethodResult(ImportanceMethod(PAIR_METHOD, "variance_fraction", data.n, None, 0, None, reason), ())
@@ -172,7 +171,9 @@ def fit_main_effects(data: ImportanceInput) -> MainEffects:
     return MainEffects(names, bases, design, ridge_gcv(design, data.values), indicators, float(data.values.mean()))
 
 
-def predict_main_effects(main: MainEffects, params: Mapping[str, ParamData], n: int, coef: np.ndarray | None = None) -> np.ndarray:
+def predict_main_effects(
+    main: MainEffects, params: Mapping[str, ParamData], n: int, coef: np.ndarray | None = None
+) -> np.ndarray:
     """The fitted surrogate at ``n`` new points (``params`` as in :class:`ImportanceInput`; a
     name missing from it is absent everywhere). With ``coef`` of shape (width, R), one column
     of predictions per coefficient replicate.
@@ -207,7 +208,12 @@ def _main_matrices(
             continue
         param = params.get(name)
         if param is None:
-            r, c, v, active = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(n, dtype=bool)
+            r, c, v, active = (
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0),
+                np.zeros(n, dtype=bool),
+            )
         else:
             r, c, v, active = basis.entries(param)
         columns = slice(width, width + basis.size)
@@ -273,15 +279,22 @@ def pair_strengths(
 
     def summary(skipped: str | None) -> ImportanceMethod:
         return ImportanceMethod(
-            PAIR_METHOD, "variance_fraction", data.n, None, 0 if skipped else signs.shape[1],
-            None if skipped else "multiplier_bootstrap", skipped,
+            PAIR_METHOD,
+            "variance_fraction",
+            data.n,
+            None,
+            0 if skipped else signs.shape[1],
+            None if skipped else "multiplier_bootstrap",
+            skipped,
         )
 
     if data.n < PAIR_MIN_TRIALS:
         return MethodResult(summary("too_few_trials"), ()), ()
     # Zero-importance parameters stay candidates: a parameter that acts only through an
     # interaction (Ishigami's x3) has no main effect, and is exactly what this stage is for.
-    ranked = sorted((i for i in importances if main.bases.get(i.param) is not None), key=lambda i: (-i.importance, i.param))
+    ranked = sorted(
+        (i for i in importances if main.bases.get(i.param) is not None), key=lambda i: (-i.importance, i.param)
+    )
     chosen = sorted(i.param for i in ranked[:top])
     branches = Branches(data)
     terms: list[tuple[str, str, float, np.ndarray]] = []
@@ -307,7 +320,9 @@ def pair_strengths(
     if total <= 0:  # the surrogate is flat after bias correction: no variance to share out
         total = math.inf
     interactions = [
-        Interaction(a, b, PAIR_METHOD, max(float(c), 0.0) / total, max(float(lo), 0.0) / total, max(float(hi), 0.0) / total)
+        Interaction(
+            a, b, PAIR_METHOD, max(float(c), 0.0) / total, max(float(lo), 0.0) / total, max(float(hi), 0.0) / total
+        )
         for (a, b, *_), c, lo, hi in zip(terms, center, low, high, strict=True)
     ]
     interactions.sort(key=lambda i: (-i.strength, i.param_a, i.param_b))
@@ -333,8 +348,6 @@ def _pair_design(
     tensor = (dense_a[:, :, None] * dense_b[:, None, :]).reshape(data.n, -1)
     tensor[~both] = 0.0
     width = tensor.shape[1]
-    component = Component(
-        f"{a}|{b}", slice(0, width), np.kron(basis_a.cov, basis_b.cov), weight, np.zeros(width)
-    )
+    component = Component(f"{a}|{b}", slice(0, width), np.kron(basis_a.cov, basis_b.cov), weight, np.zeros(width))
     design = Design(tensor, sp.csr_matrix((data.n, 0)), np.zeros((0, width)), (component,))
     return design, component

@@ -95,7 +95,9 @@ class PedAnovaEvaluator(ImportanceEvaluator):
             values = [(0.0, None, None)] * len(names)
         by_name = dict(zip(names, values, strict=True))
         importances = tuple(
-            Importance(name, METHOD, *by_name.get(name, (0.0, 0.0, 0.0)), condition=param.spec.condition, n=param.n_present)
+            Importance(
+                name, METHOD, *by_name.get(name, (0.0, 0.0, 0.0)), condition=param.spec.condition, n=param.n_present
+            )
             for name, param in sorted(data.params.items())
         )
         summary = ImportanceMethod(
@@ -146,7 +148,9 @@ def _trial(data: ImportanceInput, names: list[str], row: int) -> FrozenTrial:
         # A value outside its own declared distribution (seen in hand-edited storages):
         # leave that parameter out of this trial rather than the whole trial.
         kept = {k: v for k, v in params.items() if _contains(distributions[k], v)}
-        return create_trial(params=kept, distributions={k: distributions[k] for k in kept}, value=float(data.values[row]))
+        return create_trial(
+            params=kept, distributions={k: distributions[k] for k in kept}, value=float(data.values[row])
+        )
 
 
 def _contains(distribution: optuna.distributions.BaseDistribution, value: object) -> bool:

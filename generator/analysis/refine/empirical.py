@@ -38,7 +38,9 @@ def empirical_range(spec: ParamSpec, sample: ParamSample | None) -> EmpiricalRan
                 LevelCount(
                     value=json.loads(level),
                     n=sum(1 for label in sample.labels if label == level),
-                    n_elites=sum(1 for label, elite in zip(sample.labels, sample.elite, strict=True) if elite and label == level),
+                    n_elites=sum(
+                        1 for label, elite in zip(sample.labels, sample.elite, strict=True) if elite and label == level
+                    ),
                 )
                 for level in sample.levels()
             )

@@ -38,12 +38,22 @@ def declared_entry(spec: ParamSpec) -> RefinedParam:
         # Merged ranges of different declarations may leave high off the grid: Optuna would
         # never sample past the last grid point anyway.
         top = int(low) + step * ((int(high) - int(low)) // step)
-        return RefinedParam(spec.name, spec.kind, TUNE, "int", low=int(low), high=top, log=spec.log,
-                            step=step, condition=spec.condition)
+        return RefinedParam(
+            spec.name, spec.kind, TUNE, "int", low=int(low), high=top, log=spec.log, step=step, condition=spec.condition
+        )
     step_f = float(spec.step) if spec.step else None
     top_f = on_grid(high, low, step_f, "high") if step_f else float(high)
-    return RefinedParam(spec.name, spec.kind, TUNE, "float", low=float(low), high=top_f, log=spec.log,
-                        step=step_f, condition=spec.condition)
+    return RefinedParam(
+        spec.name,
+        spec.kind,
+        TUNE,
+        "float",
+        low=float(low),
+        high=top_f,
+        log=spec.log,
+        step=step_f,
+        condition=spec.condition,
+    )
 
 
 def with_step(entry: RefinedParam, reason: Step, /, **changes: Any) -> RefinedParam:
@@ -52,7 +62,9 @@ def with_step(entry: RefinedParam, reason: Step, /, **changes: Any) -> RefinedPa
 
 
 def fixed(entry: RefinedParam, value: Any, reason: Step) -> RefinedParam:
-    return with_step(entry, reason, action=FIX, dist=None, value=plain(value), low=None, high=None, step=None, choices=())
+    return with_step(
+        entry, reason, action=FIX, dist=None, value=plain(value), low=None, high=None, step=None, choices=()
+    )
 
 
 def size(entry: RefinedParam) -> int | float:

@@ -68,10 +68,18 @@ def expected_gain(
 
     def result(skipped: str | None, r2: float | None, estimates: tuple[SpaceEstimate, ...] = ()) -> ExpectedGain:
         return ExpectedGain(
-            model=MODEL, n=data.n, cv_folds=folds, cv_r2=r2, min_r2=config.gain_min_r2,
-            trustworthy=skipped is None, skipped=skipped, samples=config.gain_samples,
-            resamples=config.gain_resamples, interval=INTERVAL if skipped is None else None,
-            top_fraction=TOP_FRACTION, estimates=estimates,
+            model=MODEL,
+            n=data.n,
+            cv_folds=folds,
+            cv_r2=r2,
+            min_r2=config.gain_min_r2,
+            trustworthy=skipped is None,
+            skipped=skipped,
+            samples=config.gain_samples,
+            resamples=config.gain_resamples,
+            interval=INTERVAL if skipped is None else None,
+            top_fraction=TOP_FRACTION,
+            estimates=estimates,
         )
 
     reason = common_skip_reason(data)
@@ -97,8 +105,12 @@ def cross_validated_r2(data: ImportanceInput, folds: int) -> float:
 
 def subset(data: ImportanceInput, rows: np.ndarray) -> ImportanceInput:
     """The same input restricted to ``rows`` (in their order)."""
-    return replace(data, numbers=data.numbers[rows], values=data.values[rows],
-                   params={k: _rows(p, rows) for k, p in data.params.items()})
+    return replace(
+        data,
+        numbers=data.numbers[rows],
+        values=data.values[rows],
+        params={k: _rows(p, rows) for k, p in data.params.items()},
+    )
 
 
 def _rows(param: ParamData, rows: np.ndarray) -> ParamData:
@@ -116,13 +128,21 @@ def _estimates(
     coef = multiplier_bootstrap(main.design, main.fit, signs)
     # The intercept's replicate: the mean of the same sign-flipped residuals.
     intercepts = main.intercept + (signs * main.fit.residuals[:, None]).mean(axis=0)
-    presence = {name: spec.n_present / spec.n_structure for name, spec in specs.items()
-                if spec.condition is None and not spec.always_present and spec.n_structure}
+    presence = {
+        name: spec.n_present / spec.n_structure
+        for name, spec in specs.items()
+        if spec.condition is None and not spec.always_present and spec.n_structure
+    }
     sign = 1.0 if data.direction == "maximize" else -1.0
     summaries = {}
     for name, entries in spaces.items():
-        sampled = sample_space(entries, specs, config.gain_samples, data.rng(f"expected_gain:sample:{name}"),
-                               presence if name == DECLARED else None)
+        sampled = sample_space(
+            entries,
+            specs,
+            config.gain_samples,
+            data.rng(f"expected_gain:sample:{name}"),
+            presence if name == DECLARED else None,
+        )
         point = predict_main_effects(main, sampled.params, config.gain_samples)
         replicated = _predict_replicates(main, sampled.params, config.gain_samples, coef, intercepts)
         summaries[name] = (point, replicated, float(sampled.clipped.mean()))
@@ -132,23 +152,36 @@ def _estimates(
     for name, (point, reps, clipped) in summaries.items():
         mean_reps, top_reps = reps.mean(axis=0), top_mean(reps, sign)
         gain: dict[str, float | None] = dict.fromkeys(
-            ("gain_mean", "gain_mean_low", "gain_mean_high", "gain_top", "gain_top_low", "gain_top_high"))
+            ("gain_mean", "gain_mean_low", "gain_mean_high", "gain_top", "gain_top_low", "gain_top_high")
+        )
         if name != DECLARED:
             gm, gt = float(point.mean() - base_point.mean()), float(top_mean(point, sign) - top_mean(base_point, sign))
             (gml, gmh), (gtl, gth) = _interval(mean_reps - base_mean, gm), _interval(top_reps - base_top, gt)
-            gain = dict(gain_mean=gm, gain_mean_low=gml, gain_mean_high=gmh, gain_top=gt, gain_top_low=gtl,
-                        gain_top_high=gth)
+            gain = dict(
+                gain_mean=gm, gain_mean_low=gml, gain_mean_high=gmh, gain_top=gt, gain_top_low=gtl, gain_top_high=gth
+            )
         mean, top = float(point.mean()), float(top_mean(point, sign))
         (ml, mh), (tl, th) = _interval(mean_reps, mean), _interval(top_reps, top)
-        estimates.append(SpaceEstimate(
-            space=name, n_samples=config.gain_samples, mean=mean, mean_low=ml, mean_high=mh,
-            top=top, top_low=tl, top_high=th, share_clipped=clipped, **gain,
-        ))
+        estimates.append(
+            SpaceEstimate(
+                space=name,
+                n_samples=config.gain_samples,
+                mean=mean,
+                mean_low=ml,
+                mean_high=mh,
+                top=top,
+                top_low=tl,
+                top_high=th,
+                share_clipped=clipped,
+                **gain,
+            )
+        )
     return tuple(estimates)
 
 
-def _predict_replicates(main: MainEffects, params: dict[str, ParamData], n: int, coef: np.ndarray,
-                        intercepts: np.ndarray) -> np.ndarray:
+def _predict_replicates(
+    main: MainEffects, params: dict[str, ParamData], n: int, coef: np.ndarray, intercepts: np.ndarray
+) -> np.ndarray:
     """(n, R) predictions, one column per bootstrap replicate of the surrogate."""
     return predict_main_effects(main, params, n, coef) - main.intercept + intercepts[None, :]
 

@@ -32,8 +32,6 @@ from generator.config import AnalysisConfig
 from generator.findings.model import BoundaryHit
 from generator.findings.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
 
-
-
 # --- evidence that applies to every decision ---------------------------------------------------
 
 
@@ -86,11 +84,16 @@ def dominant_level(ev: ParamEvidence, config: AnalysisConfig) -> Step | None:
     top = max(ev.levels, key=lambda level: level.elite_share)  # first of equals, in level order
     if top.elite_share < config.refine_fix_share:
         return None
-    values = {"level": plain(top.level), "n_elite": top.n_elite, "n_elites": top.n_branch_elites,
-              "elite_share": top.elite_share}
+    values = {
+        "level": plain(top.level),
+        "n_elite": top.n_elite,
+        "n_elites": top.n_branch_elites,
+        "elite_share": top.elite_share,
+    }
     if at_least(top.tier, config.refine_fix_tier):
-        return Step("fix_level", {**values, "test": "fisher_exact", "n": top.n_branch, "p": top.p, "q": top.q,
-                                  "tier": top.tier})
+        return Step(
+            "fix_level", {**values, "test": "fisher_exact", "n": top.n_branch, "p": top.p, "q": top.q, "tier": top.tier}
+        )
     if at_least(d.tier, config.refine_fix_tier) and same_value(best_level(ev), top.level):
         return Step("fix_level", {**values, "test": d.test, "n": d.n, "p": d.p, "q": d.q, "tier": d.tier})
     return None
@@ -114,8 +117,23 @@ def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig)
         return entry
     bound = spec.high if side == "high" else spec.low
     value = int(bound) if spec.kind == "integer" else float(bound)
-    return fixed(entry, value, Step("fix_to_bound", {"side": side, "bound": value, "test": d.test, "n": d.n,
-                                                     "effect": d.effect, "p": d.p, "q": d.q, "tier": d.tier}))
+    return fixed(
+        entry,
+        value,
+        Step(
+            "fix_to_bound",
+            {
+                "side": side,
+                "bound": value,
+                "test": d.test,
+                "n": d.n,
+                "effect": d.effect,
+                "p": d.p,
+                "q": d.q,
+                "tier": d.tier,
+            },
+        ),
+    )
 
 
 # --- levels -----------------------------------------------------------------------------------------
@@ -131,8 +149,12 @@ def drop_worse_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCo
     drops: list[Step] = []
     if d.test == MANN_WHITNEY and d.effect:
         worse, better = (d.level_b, d.level_a) if d.effect > 0 else (d.level_a, d.level_b)
-        drops.append(Step("drop_worse_level", {"level": worse, "better": better, "test": d.test, "n": d.n,
-                                               "p": d.p, "q": d.q, "effect": d.effect}))
+        drops.append(
+            Step(
+                "drop_worse_level",
+                {"level": worse, "better": better, "test": d.test, "n": d.n, "p": d.p, "q": d.q, "effect": d.effect},
+            )
+        )
     elif d.test == KRUSKAL:
         best = best_level(ev)
         for pair in d.posthoc:
@@ -144,10 +166,21 @@ def drop_worse_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCo
                 worse = pair.level_a
             else:
                 continue
-            drops.append(Step("drop_worse_level", {"level": worse, "better": best, "test": "mann-whitney-u post hoc",
-                                                   "n": pair.n_a + pair.n_b, "p": pair.p, "q": pair.q,
-                                                   "effect": pair.effect if same_value(pair.level_a, best) else -pair.effect,
-                                                   "omnibus_q": d.q}))
+            drops.append(
+                Step(
+                    "drop_worse_level",
+                    {
+                        "level": worse,
+                        "better": best,
+                        "test": "mann-whitney-u post hoc",
+                        "n": pair.n_a + pair.n_b,
+                        "p": pair.p,
+                        "q": pair.q,
+                        "effect": pair.effect if same_value(pair.level_a, best) else -pair.effect,
+                        "omnibus_q": d.q,
+                    },
+                )
+            )
     if not drops:
         return entry
     removed = [s.values["level"] for s in drops]
@@ -188,8 +221,11 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
     else:
         kept = list(elite_levels)
         if len(kept) == 1:
-            others = [level for level in (ev.test.levels or ()) if not same_value(level.level, kept[0])
-                      and any(same_value(level.level, c) for c in entry.choices)]
+            others = [
+                level
+                for level in (ev.test.levels or ())
+                if not same_value(level.level, kept[0]) and any(same_value(level.level, c) for c in entry.choices)
+            ]
             if others:
                 runner_up = max(others, key=lambda level: ev.sign * level.mean).level
                 kept = [c for c in entry.choices if same_value(c, kept[0]) or same_value(c, runner_up)]
@@ -197,7 +233,9 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
     if len(kept) == len(entry.choices):
         return entry
     removed = [c for c in entry.choices if not any(same_value(c, k) for k in kept)]
-    return with_step(entry, Step("keep_elite_levels", {**values, "kept": kept, "removed": removed}), choices=tuple(kept))
+    return with_step(
+        entry, Step("keep_elite_levels", {**values, "kept": kept, "removed": removed}), choices=tuple(kept)
+    )
 
 
 # --- numeric ranges ---------------------------------------------------------------------------------
@@ -230,11 +268,23 @@ def narrow_to_elites(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCon
         new_low = max(float(entry.low), float_bound(spec, low, "low"))
         new_high = min(float(entry.high), float_bound(spec, high, "high"))
     if (new_low, new_high) == (entry.low, entry.high):
-        return with_step(entry, Step("elites_span_range", {"elite_min": er.elite_min, "elite_max": er.elite_max,
-                                                           "n_elites": er.n_elite}))
-    reason = Step("narrow_to_elites", {"elite_min": er.elite_min, "elite_max": er.elite_max, "n_elites": er.n_elite,
-                                       "n": er.n, "padding": config.refine_padding, "low": new_low, "high": new_high,
-                                       "log": spec.log})
+        return with_step(
+            entry,
+            Step("elites_span_range", {"elite_min": er.elite_min, "elite_max": er.elite_max, "n_elites": er.n_elite}),
+        )
+    reason = Step(
+        "narrow_to_elites",
+        {
+            "elite_min": er.elite_min,
+            "elite_max": er.elite_max,
+            "n_elites": er.n_elite,
+            "n": er.n,
+            "padding": config.refine_padding,
+            "low": new_low,
+            "high": new_high,
+            "log": spec.log,
+        },
+    )
     return with_step(entry, reason, low=new_low, high=new_high)
 
 
@@ -248,8 +298,12 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
     if strategy == AGGRESSIVE:
         return None
     d = ev.test
-    trend = d is not None and d.effect_measure == "rho" and d.effect is not None and d.effect != 0 and (
-        (d.effect > 0) == (hit.side == "high")
+    trend = (
+        d is not None
+        and d.effect_measure == "rho"
+        and d.effect is not None
+        and d.effect != 0
+        and ((d.effect > 0) == (hit.side == "high"))
     )
     return "best_trial" if hit.best_in_zone and trend else None
 
@@ -266,9 +320,16 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
         why = widens(hit, ev, strategy, config) if hit is not None and entry.action == TUNE else None
         if hit is None or why is None:
             continue
-        values = {"side": side, "why": why, "n_elites_in_zone": hit.n_elites_in_zone, "n_elites": hit.n_elites,
-                  "elite_share": hit.elite_share, "best_in_zone": hit.best_in_zone, "p": hit.p_enrichment,
-                  "bound": hit.declared_low if side == "low" else hit.declared_high}
+        values = {
+            "side": side,
+            "why": why,
+            "n_elites_in_zone": hit.n_elites_in_zone,
+            "n_elites": hit.n_elites,
+            "elite_share": hit.elite_share,
+            "best_in_zone": hit.best_in_zone,
+            "p": hit.p_enrichment,
+            "bound": hit.declared_low if side == "low" else hit.declared_high,
+        }
         target = hit.suggested_bound
         if target is None:
             entry = with_step(entry, Step("bound_kept", values))
@@ -292,14 +353,22 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
         if spec.kind == "integer":
             step = int(entry.step or 1)
             origin = int(entry.low if entry.low is not None else 0)
-            new: float | int = integer_outward(target, side, origin, step) if not capped else integer_bound(target, side, origin, step)
+            new: float | int = (
+                integer_outward(target, side, origin, step) if not capped else integer_bound(target, side, origin, step)
+            )
             if spec.log:
                 new = max(1, int(new))
         else:
-            new = float_bound(spec, round_outward(target, side), side) if not spec.step else float_bound(spec, target, side)
+            new = (
+                float_bound(spec, round_outward(target, side), side)
+                if not spec.step
+                else float_bound(spec, target, side)
+            )
         old = entry.low if side == "low" else entry.high
         if old is None or (side == "low" and new >= old) or (side == "high" and new <= old) or not math.isfinite(new):
             continue
         step_values = {**values, "new": new, "capped": capped, "max_decades": config.refine_max_decades}
-        entry = with_step(entry, Step("expand_bound", step_values), **({"low": new} if side == "low" else {"high": new}))
+        entry = with_step(
+            entry, Step("expand_bound", step_values), **({"low": new} if side == "low" else {"high": new})
+        )
     return entry

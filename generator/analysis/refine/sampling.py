@@ -131,5 +131,6 @@ def _into_old_space(spec: ParamSpec, present: np.ndarray, values: list[object]) 
             else:
                 outside[i] = True
         present = present & np.array([k is not None for k in keys], dtype=bool)
-    return ParamData(spec=spec, present=present.copy(), numeric=numeric, keys=keys,
-                     distributions=np.full(n, None, dtype=object)), outside
+    return ParamData(
+        spec=spec, present=present.copy(), numeric=numeric, keys=keys, distributions=np.full(n, None, dtype=object)
+    ), outside

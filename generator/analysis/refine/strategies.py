@@ -97,7 +97,9 @@ def refine(evidence: Mapping[str, ParamEvidence], strategy: str, config: Analysi
         if odd:
             # The sweep-config format (and Optuna today) takes scalar choices only.
             step = Step("not_expressible", {"examples": odd[:3], "n_choices": len(ev.spec.choices)})
-            out[name] = replace(declared_entry(ev.spec), action=DROP, dist=None, choices=(), steps=(step,), tier=ev.tier)
+            out[name] = replace(
+                declared_entry(ev.spec), action=DROP, dist=None, choices=(), steps=(step,), tier=ev.tier
+            )
             continue
         if ev.test is None or ev.tier == NOT_TESTED:
             entry = declared_entry(ev.spec)
@@ -138,8 +140,11 @@ def resolve_branches(entries: dict[str, RefinedParam]) -> dict[str, RefinedParam
         remaining = [v for v in values if can_take(parent, v)]
         if not remaining:
             rule = "drop_branch_fixed" if parent.action == FIX else "drop_branch_narrowed"
-            values_step = {"parent": condition.parent, "branch": values,
-                           "parent_value": parent.value if parent.action == FIX else list(parent.choices)}
+            values_step = {
+                "parent": condition.parent,
+                "branch": values,
+                "parent_value": parent.value if parent.action == FIX else list(parent.choices),
+            }
             out[name] = _dropped(entry, Step(rule, values_step))
         elif len(remaining) < len(values):
             out[name] = replace(entry, condition=make_condition(condition.parent, remaining))
@@ -155,8 +160,9 @@ def tuned_count(entries: Mapping[str, RefinedParam]) -> int:
     return sum(1 for e in entries.values() if e.action == TUNE and size(e) > 1)
 
 
-def trial_budget(base: int, declared: Mapping[str, RefinedParam], refined: Mapping[str, RefinedParam],
-                 config: AnalysisConfig) -> tuple[int, Step]:
+def trial_budget(
+    base: int, declared: Mapping[str, RefinedParam], refined: Mapping[str, RefinedParam], config: AnalysisConfig
+) -> tuple[int, Step]:
     """n_trials in proportion to the tuned dimensions left: the old study's trials per tuned
     parameter times the new count of tuned parameters, rounded up, at least refine_min_trials.
     (Volume shrinks multiplicatively with every narrowed range, but samplers such as TPE need
@@ -164,8 +170,16 @@ def trial_budget(base: int, declared: Mapping[str, RefinedParam], refined: Mappi
     before, after = tuned_count(declared), tuned_count(refined)
     proportional = math.ceil(base * after / before) if before else base
     n = max(config.refine_min_trials, proportional)
-    return n, Step("n_trials", {"base": base, "tuned_before": before, "tuned_after": after,
-                                "minimum": config.refine_min_trials, "n_trials": n})
+    return n, Step(
+        "n_trials",
+        {
+            "base": base,
+            "tuned_before": before,
+            "tuned_after": after,
+            "minimum": config.refine_min_trials,
+            "n_trials": n,
+        },
+    )
 
 
 def carried_knobs(user_attrs: Mapping[str, Any], specs: Mapping[str, ParamSpec]) -> tuple[RefinedParam, ...]:

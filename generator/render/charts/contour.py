@@ -39,18 +39,22 @@ def contour_chart(data: ContourData, elite_quantile: float) -> alt.TopLevelMixin
         alt.Tooltip(field="mean", type="quantitative", title=say("contour.mean"), format=".6g"),
         alt.Tooltip(field="n", type="quantitative", title=say("contour.cell_n")),
     ]
-    heat = alt.Chart(cells).mark_rect(stroke="white", strokeWidth=0.5).encode(
-        **_cell_encoding(a, "x"),
-        **_cell_encoding(b, "y"),
-        color=alt.Color(
-            field="mean",
-            type="quantitative",
-            title=say("contour.mean"),
-            # Best is the bright end of viridis in both directions.
-            scale=alt.Scale(scheme="viridis", reverse=data.direction == "minimize"),
-            legend=alt.Legend(orient="right", gradientLength=HEIGHT - 40),
-        ),
-        tooltip=tooltip_cell,
+    heat = (
+        alt.Chart(cells)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            **_cell_encoding(a, "x"),
+            **_cell_encoding(b, "y"),
+            color=alt.Color(
+                field="mean",
+                type="quantitative",
+                title=say("contour.mean"),
+                # Best is the bright end of viridis in both directions.
+                scale=alt.Scale(scheme="viridis", reverse=data.direction == "minimize"),
+                legend=alt.Legend(orient="right", gradientLength=HEIGHT - 40),
+            ),
+            tooltip=tooltip_cell,
+        )
     )
     elite_label, other_label = group_labels(elite_quantile)
     dots = (
@@ -101,7 +105,16 @@ def _cell_encoding(axis: BinAxis, channel: str) -> dict[str, object]:
     field = "a" if channel == "x" else "b"
     Channel, Channel2 = (alt.X, alt.X2) if channel == "x" else (alt.Y, alt.Y2)
     if axis.kind == "levels":
-        return {channel: Channel(field=field, type="nominal", title=axis.param, scale=_scale(axis), sort=list(axis.levels), axis=_axis(axis, channel))}
+        return {
+            channel: Channel(
+                field=field,
+                type="nominal",
+                title=axis.param,
+                scale=_scale(axis),
+                sort=list(axis.levels),
+                axis=_axis(axis, channel),
+            )
+        }
     return {
         channel: Channel(field=f"{field}_low", type="quantitative", title=axis.param, scale=_scale(axis)),
         f"{channel}2": Channel2(field=f"{field}_high"),
@@ -114,7 +127,14 @@ def _point_encoding(axis: BinAxis, channel: str, jitter_field: str) -> dict[str,
     if axis.kind == "levels":
         Offset = alt.XOffset if channel == "x" else alt.YOffset
         return {
-            channel: Channel(field=field, type="nominal", title=axis.param, scale=_scale(axis), sort=list(axis.levels), axis=_axis(axis, channel)),
+            channel: Channel(
+                field=field,
+                type="nominal",
+                title=axis.param,
+                scale=_scale(axis),
+                sort=list(axis.levels),
+                axis=_axis(axis, channel),
+            ),
             # scale=None: the offset is in pixels from the band's start.
             f"{channel}Offset": Offset(field=jitter_field, type="quantitative", scale=None),
         }

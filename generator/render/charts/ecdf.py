@@ -13,7 +13,12 @@ from generator.render.charts.wording import say
 
 def ecdf_chart(data: EcdfData, elite_quantile: float) -> alt.TopLevelMixin:
     points = frame(data.points)
-    x = alt.X(field="value", type="quantitative", title=objective_title(data.direction), scale=alt.Scale(zero=False, nice=False, padding=8))
+    x = alt.X(
+        field="value",
+        type="quantitative",
+        title=objective_title(data.direction),
+        scale=alt.Scale(zero=False, nice=False, padding=8),
+    )
     y = alt.Y(field="fraction", type="quantitative", title=say("ecdf.axis"), scale=alt.Scale(domain=[0, 1]))
     curve = (
         alt.Chart(points)

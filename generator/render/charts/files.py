@@ -97,7 +97,9 @@ def spec_dict(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 def spec_json(chart: alt.TopLevelMixin) -> str:
     """Sorted keys, compact separators, ASCII only, one trailing newline: byte-stable."""
-    return json.dumps(spec_dict(chart), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False) + "\n"
+    return (
+        json.dumps(spec_dict(chart), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False) + "\n"
+    )
 
 
 def write_charts(charts: ChartSet, artifacts: Path, export: tuple[str, ...] = ()) -> list[Path]:

@@ -27,14 +27,22 @@ def history_chart(data: HistoryData, elite_quantile: float) -> alt.TopLevelMixin
     y = alt.Y(field="value", type="quantitative", title=objective_title(data.direction), scale=alt.Scale(zero=False))
     tooltip = [tooltip_number(), tooltip_value()]
     panels: list[alt.LayerChart | alt.FacetChart] = [
-        _panel(points, frame(data.best_by_number), "number", say("history.number_axis"), y, tooltip, elite_quantile)
-        .properties(title=panel_title(say("history.by_number")), width=PANEL_WIDTH)
+        _panel(
+            points, frame(data.best_by_number), "number", say("history.number_axis"), y, tooltip, elite_quantile
+        ).properties(title=panel_title(say("history.by_number")), width=PANEL_WIDTH)
     ]
     if data.best_by_time:
         timed = points[points["elapsed"].notna()]
         panels.append(
-            _panel(timed, frame(data.best_by_time), "elapsed", say(f"history.time_axis.{data.time_unit}"), y, tooltip, elite_quantile)
-            .properties(title=panel_title(say("history.by_time")), width=PANEL_WIDTH)
+            _panel(
+                timed,
+                frame(data.best_by_time),
+                "elapsed",
+                say(f"history.time_axis.{data.time_unit}"),
+                y,
+                tooltip,
+                elite_quantile,
+            ).properties(title=panel_title(say("history.by_time")), width=PANEL_WIDTH)
         )
     subtitle = [say("history.subtitle"), n_line(data.n_complete, data.n_complete, None), *sampling_lines(data.sampling)]
     heading = title(say("history.title"), subtitle)

@@ -18,7 +18,9 @@ def importance_chart(data: ImportanceData, elite_quantile: float) -> alt.TopLeve
 def _panel(panel: ImportancePanel, order: list[str]) -> alt.LayerChart | alt.FacetChart:
     bars = frame(panel.bars)
     y = alt.Y(field="param", type="nominal", sort=order, scale=alt.Scale(domain=order), title=None)
-    x = alt.X(field="importance", type="quantitative", title=say("importance.axis"), scale=alt.Scale(zero=True, nice=True))
+    x = alt.X(
+        field="importance", type="quantitative", title=say("importance.axis"), scale=alt.Scale(zero=True, nice=True)
+    )
     tooltip = [
         alt.Tooltip(field="param", type="nominal", title=say("tooltip.param")),
         alt.Tooltip(field="importance", type="quantitative", title=say("tooltip.importance"), format=".4g"),
@@ -32,7 +34,12 @@ def _panel(panel: ImportancePanel, order: list[str]) -> alt.LayerChart | alt.Fac
         layers.append(
             alt.Chart(with_ci)
             .mark_rule(color=BEST, strokeWidth=1.6)
-            .encode(x=alt.X(field="ci_low", type="quantitative", title=say("importance.axis")), x2=alt.X2(field="ci_high"), y=y, tooltip=tooltip)
+            .encode(
+                x=alt.X(field="ci_low", type="quantitative", title=say("importance.axis")),
+                x2=alt.X2(field="ci_high"),
+                y=y,
+                tooltip=tooltip,
+            )
         )
     methods = lookup("importance.methods") or {}
     return alt.layer(*layers).properties(

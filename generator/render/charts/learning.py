@@ -16,8 +16,14 @@ def learning_chart(data: LearningData, elite_quantile: float) -> alt.TopLevelMix
     pruned_label = say("groups.pruned")
     rows = pd.DataFrame.from_records(
         [
-            {"number": c.number, "state": c.state, "elite": c.elite, "step": p.step, "value": sig(p.value),
-             "group": elite_label if c.elite else other_label}
+            {
+                "number": c.number,
+                "state": c.state,
+                "elite": c.elite,
+                "step": p.step,
+                "value": sig(p.value),
+                "group": elite_label if c.elite else other_label,
+            }
             for c in data.curves
             for p in c.points
         ]
@@ -45,9 +51,19 @@ def learning_chart(data: LearningData, elite_quantile: float) -> alt.TopLevelMix
                 .mark_line(opacity=opacity, strokeWidth=width)
                 .encode(x=x, y=y, detail=alt.Detail(field="number", type="nominal"), color=color, tooltip=tooltip)
             )
-    last = rows[rows["state"] == "PRUNED"].groupby("number", sort=True).tail(1).assign(group=pruned_label).drop(columns="elite")
+    last = (
+        rows[rows["state"] == "PRUNED"]
+        .groupby("number", sort=True)
+        .tail(1)
+        .assign(group=pruned_label)
+        .drop(columns="elite")
+    )
     if not last.empty:
-        layers.append(alt.Chart(last).mark_point(shape="cross", size=60, filled=True).encode(x=x, y=y, color=color, tooltip=tooltip))
+        layers.append(
+            alt.Chart(last)
+            .mark_point(shape="cross", size=60, filled=True)
+            .encode(x=x, y=y, color=color, tooltip=tooltip)
+        )
     subtitle = [say("learning_curves.subtitle", n=data.n_curves), *sampling_lines(data.sampling)]
     if data.steps_thinned:
         subtitle.append(say("sampling.steps_thinned"))

@@ -24,13 +24,19 @@ def parallel_chart(data: ParallelData, elite_quantile: float) -> alt.TopLevelMix
     elite_label, other_label = group_labels(elite_quantile)
     wide = pd.DataFrame.from_records(
         [
-            {"number": line.number, "value": sig(line.value), "group": elite_label if line.elite else other_label,
-             **{f: sig(p) for f, p in zip(fields, line.positions, strict=True)}}
+            {
+                "number": line.number,
+                "value": sig(line.value),
+                "group": elite_label if line.elite else other_label,
+                **{f: sig(p) for f, p in zip(fields, line.positions, strict=True)},
+            }
             for line in data.lines
         ]
     )
     x = alt.X(field="axis", type="nominal", sort=fields, scale=alt.Scale(domain=fields), axis=None)
-    y = alt.Y(field="position", type="quantitative", scale=alt.Scale(domain=[PARALLEL_ABSENT - 0.05, TOP + 0.04]), axis=None)
+    y = alt.Y(
+        field="position", type="quantitative", scale=alt.Scale(domain=[PARALLEL_ABSENT - 0.05, TOP + 0.04]), axis=None
+    )
     rules = pd.DataFrame({"axis": fields, "position": [0.0] * len(fields), "top": [1.0] * len(fields)})
     layers = [alt.Chart(rules).mark_rule(color=BOUND).encode(x=x, y=y, y2=alt.Y2(field="top"))]
     for elite, most, width in ((False, 0.35, 1.0), (True, 0.85, 1.8)):
@@ -64,7 +70,12 @@ def parallel_chart(data: ParallelData, elite_quantile: float) -> alt.TopLevelMix
     layers.append(
         alt.Chart(names)
         .mark_text(fontSize=12, fontWeight="bold", baseline="bottom", limit=AXIS_SPACING - 8)
-        .encode(x=x, y=y, text=alt.Text(field="name"), tooltip=alt.Tooltip(field="name", type="nominal", title=say("tooltip.param")))
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text(field="name"),
+            tooltip=alt.Tooltip(field="name", type="nominal", title=say("tooltip.param")),
+        )
     )
     ticks = pd.DataFrame.from_records(
         [

@@ -41,7 +41,9 @@ def slice_chart(data: SliceData, elite_quantile: float) -> alt.TopLevelMixin:
         .mark_point(filled=True, opacity=0.85)
         .encode(
             x=x,
-            y=alt.Y(field="value", type="quantitative", title=objective_title(data.direction), scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                field="value", type="quantitative", title=objective_title(data.direction), scale=alt.Scale(zero=False)
+            ),
             color=group_color(elite_quantile),
             tooltip=[
                 tooltip_number(),

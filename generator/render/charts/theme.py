@@ -42,7 +42,13 @@ def config() -> alt.theme.ThemeConfig:
             "font": font,
             "padding": 8,
             "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": "#d0d0d0"},
-            "title": {"fontSize": 15, "subtitleFontSize": 12, "subtitleColor": "#444444", "anchor": "start", "offset": 10},
+            "title": {
+                "fontSize": 15,
+                "subtitleFontSize": 12,
+                "subtitleColor": "#444444",
+                "anchor": "start",
+                "offset": 10,
+            },
             "axis": {
                 "labelFontSize": 12,
                 "titleFontSize": 13,

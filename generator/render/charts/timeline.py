@@ -13,8 +13,18 @@ from generator.render.charts.wording import say
 def timeline_chart(data: TimelineData, elite_quantile: float) -> alt.TopLevelMixin:
     bars = frame(data.bars)
     states = [s for s in STATE_COLORS if s in set(bars["state"])]
-    x = alt.X(field="start", type="quantitative", title=say(f"history.time_axis.{data.time_unit}"), scale=alt.Scale(nice=False))
-    y = alt.Y(field="number", type="quantitative", title=say("timeline.trial_axis"), scale=alt.Scale(nice=False, zero=False, reverse=True))
+    x = alt.X(
+        field="start",
+        type="quantitative",
+        title=say(f"history.time_axis.{data.time_unit}"),
+        scale=alt.Scale(nice=False),
+    )
+    y = alt.Y(
+        field="number",
+        type="quantitative",
+        title=say("timeline.trial_axis"),
+        scale=alt.Scale(nice=False, zero=False, reverse=True),
+    )
     color = alt.Color(
         field="state",
         type="nominal",
@@ -29,10 +39,16 @@ def timeline_chart(data: TimelineData, elite_quantile: float) -> alt.TopLevelMix
         alt.Tooltip(field="end", type="quantitative", title=say("timeline.tooltip.end"), format=".4g"),
     ]
     thickness = max(1.0, min(6.0, 260 / max(1, len(bars))))
-    spans = alt.Chart(bars).mark_rule(strokeWidth=thickness).encode(x=x, x2=alt.X2(field="end"), y=y, color=color, tooltip=tooltip)
+    spans = (
+        alt.Chart(bars)
+        .mark_rule(strokeWidth=thickness)
+        .encode(x=x, x2=alt.X2(field="end"), y=y, color=color, tooltip=tooltip)
+    )
     # A trial that ended the moment it started would be an invisible zero-length rule.
-    ends = alt.Chart(bars).mark_tick(orient="vertical", size=max(4.0, thickness + 2)).encode(
-        x=alt.X(field="end", type="quantitative"), y=y, color=color, tooltip=tooltip
+    ends = (
+        alt.Chart(bars)
+        .mark_tick(orient="vertical", size=max(4.0, thickness + 2))
+        .encode(x=alt.X(field="end", type="quantitative"), y=y, color=color, tooltip=tooltip)
     )
     subtitle = [say("timeline.subtitle"), *sampling_lines(data.sampling)]
     if any(bar.open_ended for bar in data.bars):
