@@ -15,6 +15,7 @@ import pytest
 from generator.cli import main
 from generator.paths import schema_path
 from generator.slug import study_slug
+from tests.invariants import report_violations
 from tests.site_checks import check_links, parse
 from tests.studies import AWKWARD, HOSTILE_NAMES, X, add, simple, sqlite_study
 
@@ -58,6 +59,7 @@ def test_every_awkward_study_gets_a_valid_report(name: str, tmp_path: Path) -> N
     assert not re.search(r"\bunknown\b|\bTBD\b|\[unknown\]", markdown, re.IGNORECASE)
     assert not empty_cells(markdown)
     assert (tmp_path / "out" / "site" / "index.html").is_file()
+    assert report_violations(version) == []
 
 
 def test_findings_match_optuna_best_trial(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from generator.paths import schema_path
 from generator.storage import list_studies, locate
 from generator.sweep_config import load_sweep_config
 from tests.conftest import shared_storage_files
+from tests.invariants import report_violations
 
 FILES = shared_storage_files()
 STATISTICS_SECTIONS = (
@@ -48,6 +49,7 @@ def test_every_shared_study_reports(path: Path, tmp_path: Path) -> None:
     for findings in (tmp_path / "out" / "report").rglob("findings.json"):
         document = json.loads(findings.read_text())
         assert document["study"]["n_trials"]["total"] > 0
+        assert report_violations(findings.parent) == []
         jsonschema.validate(document, schema)
         markdown = (findings.parent / "findings.md").read_text()
         assert all(section in markdown for section in STATISTICS_SECTIONS), findings

@@ -1,0 +1,162 @@
+"""What no report may say: statements that its own numbers contradict.
+
+``report_violations(version_dir)`` reads one version's findings.json and findings.md and lists
+every contradiction it finds, as readable strings (an empty list is a trustworthy report).
+The tests run it over every study the suite builds and every study in ../shared/studies.
+
+The checks, each one a way a real report once contradicted itself:
+- a strong or suggestive finding whose 95% interval contains the null (0 for rho and
+  rank-biserial r, 0 as the lower end for epsilon-squared);
+- a share, importance, interaction strength or elite share outside [0, 1];
+- a boundary warning on a categorical or boolean parameter, or one that says "widen" with no
+  bound to widen to;
+- a warning whose own q says "not significant";
+- sign words that disagree with the sign printed beside them ("larger values are better" with a
+  negative rho, "a beats b" with a negative r), and trend words for an interior optimum;
+- two parameters of one confounded group both credited in the executive summary;
+- a negative share of variance "explained".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+STRONG_TIERS = ("strong", "suggestive")
+SIGNED_MEASURES = ("rho", "rank_biserial")
+SHARE_KEYS = {"share", "elite_share", "share_in_zone", "importance", "strength"}
+"""Keys whose values are fractions wherever they appear in findings.json."""
+SHARE_CI_PARENTS = ("importance", "interactions")
+"""Lists whose ``ci_low``/``ci_high`` are intervals of a share."""
+BOUNDARY_CODES = ("boundary_hit", "boundary_best_trial")
+NUMBER = r"([-+−]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+
+
+def _walk(obj: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) for every key of every object in a JSON document."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield path, key, value
+            yield from _walk(value, f"{path}.{key}")
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from _walk(value, f"{path}[{i}]")
+
+
+def _in_unit(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and -1e-9 <= value <= 1 + 1e-9)
+
+
+def _contains_null(d: dict[str, Any]) -> bool:
+    low, high = d.get("ci_low"), d.get("ci_high")
+    if low is None or high is None:
+        return False
+    if d.get("effect_measure") in SIGNED_MEASURES:
+        return low <= 0 <= high
+    return low <= 0
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def interval_violations(document: dict[str, Any]) -> list[str]:
+    found = []
+    for d in document.get("directionality", []):
+        if d.get("tier") in STRONG_TIERS and _contains_null(d):
+            found.append(
+                f"{d['param']}: tier {d['tier']} but its interval [{d['ci_low']}, {d['ci_high']}] contains the null"
+            )
+    return found
+
+
+def share_violations(document: dict[str, Any]) -> list[str]:
+    found = []
+    for path, key, value in _walk(document):
+        if key in SHARE_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
+            if not _in_unit(value):
+                found.append(f"{path}.{key} = {value} is outside [0, 1]")
+    for parent in SHARE_CI_PARENTS:
+        for row in document.get(parent, []):
+            for key in ("ci_low", "ci_high"):
+                if not _in_unit(row.get(key)):
+                    found.append(f"{parent} {row}: {key} outside [0, 1]")
+    return found
+
+
+def warning_violations(document: dict[str, Any]) -> list[str]:
+    found = []
+    kinds = {d["param"]: d["kind"] for d in document.get("directionality", [])}
+    alpha = document["stats"]["alpha"]
+    for w in document.get("warnings", []):
+        values = w.get("values", {})
+        if w["code"] in BOUNDARY_CODES:
+            for param in w["params"]:
+                if kinds.get(param) in ("boolean", "categorical"):
+                    found.append(f"{w['code']} on {kinds[param]} parameter {param}")
+            if "widen" in w.get("message", "") and values.get("suggested_bound") is None:
+                found.append(f"{w['code']} on {w['params']} says widen but suggests no bound")
+        q = values.get("q")
+        if isinstance(q, int | float) and not isinstance(q, bool) and q >= alpha:
+            found.append(f"{w['code']} on {w['params']}: its own q = {q} is not significant")
+        if "  " in w.get("message", "").replace(".  ", ". "):
+            found.append(f"{w['code']}: message has an empty placeholder: {w['message']!r}")
+    return found
+
+
+def confounding_violations(document: dict[str, Any]) -> list[str]:
+    groups = [set(w["params"]) for w in document.get("warnings", []) if w["code"] == "confounded_params"]
+    credited = [
+        p for h in document.get("executive_summary", []) if h.get("kind") == "effect" for p in h.get("params", [])
+    ]
+    found = []
+    for group in groups:
+        both = sorted(set(credited) & group)
+        if len(both) > 1:
+            found.append(f"confounded parameters {both} are each credited in the executive summary")
+    return found
+
+
+def sign_word_violations(document: dict[str, Any], markdown: str) -> list[str]:
+    found = []
+    for line in markdown.splitlines():
+        for words, sign in (("larger values are better", 1), ("smaller values are better", -1)):
+            for match in re.finditer(re.escape(words) + r"[^()]*\([^)]*?rho " + NUMBER, line):
+                value = _number(match.group(1))
+                if value * sign < 0:
+                    found.append(f"{words!r} beside rho {match.group(1)}: {line.strip()[:160]}")
+        for match in re.finditer(r"beats [^()]*\([^)]*?\br " + NUMBER, line):
+            if _number(match.group(1)) < 0:
+                found.append(f"'beats' beside a negative r {match.group(1)}: {line.strip()[:160]}")
+        if re.search(r"explains? " + r"-\d", line) or re.search(r"explains? −\d", line):
+            found.append(f"a negative share of variance explained: {line.strip()[:160]}")
+    interior = [d["param"] for d in document.get("directionality", []) if d.get("shape") == "interior"]
+    for param in interior:
+        for line in markdown.splitlines():
+            if f"**`{param}`**" in line and re.search(r"(larger|smaller) values are better", line):
+                found.append(f"{param} has an interior optimum but is described as a trend: {line.strip()[:160]}")
+    return found
+
+
+def report_violations(version_dir: Path) -> list[str]:
+    """Every self-contradiction in one report version (empty when there is none)."""
+    document = json.loads((version_dir / "findings.json").read_text(encoding="utf-8"))
+    markdown = (version_dir / "findings.md").read_text(encoding="utf-8")
+    found = [
+        *interval_violations(document),
+        *share_violations(document),
+        *warning_violations(document),
+        *confounding_violations(document),
+        *sign_word_violations(document, markdown),
+    ]
+    for path, key, value in _walk(document):
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(f"{path}.{key} is not finite")
+    return [f"{document['study']['name']}: {v}" for v in found]
+
+
+__all__ = ["report_violations"]

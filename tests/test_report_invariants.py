@@ -1,0 +1,56 @@
+"""Reports on real-study shapes never crash and never contradict their own numbers.
+
+Every study of ``real_shapes.REAL_SHAPES`` (the shapes that broke reports of public storages)
+goes through the whole command; ``invariants.report_violations`` lists any statement its own
+numbers deny. The awkward studies (test_pipeline) and ../shared/studies (test_shared_studies)
+run the same check.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.invariants import report_violations
+from tests.real_shapes import REAL_SHAPES
+from tests.studies import sqlite_study
+
+
+def report(name: str, tmp_path: Path) -> Path:
+    builder, directions = REAL_SHAPES[name]
+    url = sqlite_study(tmp_path / "s.db", name, builder, directions)
+    assert main(["--storage", url, "--study", name, "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (version,) = sorted(p for p in (tmp_path / "out" / "report").glob("*/*") if p.is_dir())
+    return version
+
+
+@pytest.mark.parametrize("name", sorted(REAL_SHAPES))
+def test_real_shapes_report_without_contradiction(name: str, tmp_path: Path) -> None:
+    version = report(name, tmp_path)
+    assert report_violations(version) == []
+
+
+def test_formula_strings_are_neutralised_in_every_csv(tmp_path: Path) -> None:
+    version = report("formula_strings", tmp_path)
+    cells = [
+        cell
+        for path in sorted((version / "artifacts").rglob("*.csv"))
+        for row in csv.reader(path.read_text(encoding="utf-8").splitlines())
+        for cell in row
+    ]
+    assert any("HYPERLINK" in cell for cell in cells), "the hostile name is in the tables"
+    for cell in cells:
+        if cell[:1] in ("=", "+", "-", "@"):
+            # A number (e.g. -0.5) is data, not a formula; anything else must be neutralised.
+            float(cell)
+
+
+def test_single_trial_level_is_reported(tmp_path: Path) -> None:
+    version = report("single_trial_level", tmp_path)
+    rows = {d["param"]: d for d in json.loads((version / "findings.json").read_text())["directionality"]}
+    assert {level["n"] for level in rows["optimizer"]["levels"]} == {1, 7}
+    assert {level["n"] for level in rows["activation"]["levels"]} == {1, 3, 4}
