@@ -38,9 +38,10 @@ from generator.findings.next_sweep import DROP, KNOB, NextSweep, RefinedParam, R
 ASSOCIATION_THRESHOLD = 0.95
 """At or above this association two parameters carry (almost) the same information: with
 V or |rho| = 0.95 at most a few trials disagree, too few to attribute an effect to either."""
-MIN_SHARED_TRIALS = 5
-"""Fewer trials with both parameters say nothing: with three, any two booleans agree by chance
-a quarter of the time."""
+MIN_SHARED_TRIALS = 10
+"""Fewer trials with both parameters are not checked (directionality.SMALL_N): with five, two
+independent booleans agree (or disagree) in every trial by chance one time in sixteen, and
+such a branch is flagged as small n already."""
 
 CRAMER_V = "cramer_v"
 SPEARMAN = "abs_spearman"

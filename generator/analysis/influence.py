@@ -18,12 +18,15 @@ Each candidate set is removed and the analyses re-run cheaply: the fANOVA main e
 intervals (p, q and tier need none), corrected as one family as in the report. A parameter's
 finding is driven by the removed trials when
 
-- its importance without them falls below the lower end of its 95% interval AND its rank
-  falls (a share growing when others' outliers go is not flagged: that finding was masked,
-  not driven), or
-- its tier was strong or suggestive and is "not enough evidence" without them (the finding
-  disappears; strong becoming suggestive is not flagged: any q near alpha moves that much when
-  one trial goes), or its direction flips.
+- it is one of the ``TOP_PARAMS`` most important parameters (the ranks the report leads
+  with), and its importance without them falls below the lower end of its 95% interval AND
+  its rank falls (a share growing when others' outliers go is not flagged: that finding was
+  masked, not driven), or
+- its effect was strong and is "not enough evidence" without them (q from below alpha to at
+  least the suggestive level: the finding disappears. Strong becoming suggestive, or
+  suggestive becoming not enough, is not flagged: a q near a threshold moves that far when one
+  trial goes, and a suggestive finding is already stated as uncertain), or
+- its strong or suggestive effect is strong or suggestive in the opposite direction without them.
 
 The set is then shrunk to its shortest prefix (most extreme first) that still changes the
 finding and makes most (``SHRINK_SHARE``) of the importance drop of the whole set (binary
@@ -60,7 +63,8 @@ MIN_REMOVED = 3
 MIN_TRIALS = 30
 """Smaller studies are not checked (MIN_REMOVED would be over a tenth of them)."""
 TOP_PARAMS = 3
-"""Extreme-value candidate sets are drawn for this many of the most important numeric parameters."""
+"""Importance ranks are checked for this many of the most important parameters, and
+extreme-value candidate sets are drawn for this many of the most important numeric ones."""
 RESAMPLES = 100
 """Bootstrap replicates behind the re-run importances (for the bias correction the report's
 point estimate has; the rank check needs no interval)."""
@@ -254,23 +258,25 @@ def _ranks(shares: dict[str, float]) -> dict[str, int]:
 def _changed_kinds(param: str, full: _Estimate, without: _Estimate, intervals: dict[str, Importance]) -> list[str]:
     changes = []
     interval = intervals.get(param)
-    if interval is not None and param in without.importance:
+    if interval is not None and param in without.importance and full.rank[param] <= TOP_PARAMS:
         low = interval.ci_low if interval.ci_low is not None else interval.importance
         if without.importance[param] < low and without.rank[param] > full.rank[param]:
             changes.append("importance_rank")
     before, after = full.effects.get(param), without.effects.get(param)
-    if before is not None and before.tier in (STRONG, SUGGESTIVE):
-        after_tier = after.tier if after is not None else NOT_TESTED
-        if after_tier in (NOT_ENOUGH, NOT_TESTED):
-            changes.append("tier")
-        if (
-            after is not None
-            and before.effect_measure in SIGNED
-            and before.effect
-            and after.effect is not None
-            and np.sign(after.effect) == -np.sign(before.effect)
-        ):
-            changes.append("direction")
+    after_tier = after.tier if after is not None else NOT_TESTED
+    if before is not None and before.tier == STRONG and after_tier in (NOT_ENOUGH, NOT_TESTED):
+        changes.append("tier")
+    if (
+        before is not None
+        and after is not None
+        and before.tier in (STRONG, SUGGESTIVE)
+        and after_tier in (STRONG, SUGGESTIVE)
+        and before.effect_measure in SIGNED
+        and before.effect
+        and after.effect is not None
+        and np.sign(after.effect) == -np.sign(before.effect)
+    ):
+        changes.append("direction")
     return changes
 
 
