@@ -14,11 +14,11 @@ import numpy as np
 import optuna
 import pandas as pd
 import pytest
-from optuna.distributions import FloatDistribution
+from optuna.distributions import CategoricalDistribution, FloatDistribution
 from scipy import stats
 from scipy.stats.contingency import association
 
-from generator.analysis.confounding import ASSOCIATION_THRESHOLD, CRAMER_V, ETA, SPEARMAN
+from generator.analysis.confounding import ASSOCIATION_THRESHOLD, CRAMER_V, ETA, MIN_SHARED_TRIALS, SPEARMAN
 from generator.analysis.influence import MIN_TRIALS, removal_count
 from generator.config import AnalysisConfig
 from generator.findings.build import build_findings
@@ -204,6 +204,22 @@ def test_a_mixed_pair_is_measured_by_the_correlation_ratio(tmp_path: Path) -> No
     (w,) = _warnings(_findings(study, tmp_path), "confounded_params")
     assert w.params == ("flag", "size") and w.values["measure"] == ETA
     assert w.values["association"] == pytest.approx(1.0)
+
+
+def test_pairs_on_fewer_than_ten_shared_trials_are_not_checked(tmp_path: Path) -> None:
+    """Two booleans equal in every trial of a 9-trial branch: too few to say anything."""
+    rng = np.random.default_rng(2)
+    study = optuna.create_study(study_name="branch", direction="maximize")
+    enc = CategoricalDistribution(["x", "y"])
+    for i in range(30):
+        if i < MIN_SHARED_TRIALS - 1:
+            flag = i % 2 == 0
+            add(study, {"enc": "x", "p": flag, "q": flag}, {"enc": enc, "p": FLAG, "q": FLAG}, float(rng.normal()))
+        else:
+            add(study, {"enc": "y"}, {"enc": enc}, float(rng.normal()))
+    findings = _findings(study, tmp_path)
+    assert not _warnings(findings, "confounded_params")
+    assert all(d.confounded_with == () for d in findings.directionality)
 
 
 def test_the_example_study_confounds_use_cosine_and_use_scheduler(tmp_path: Path) -> None:

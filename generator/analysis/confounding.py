@@ -23,7 +23,7 @@ trials, not a hypothesis test: at any n, such a pair's effects cannot be separat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -138,17 +138,6 @@ def correlation_ratio(values: np.ndarray, groups: np.ndarray) -> float:
     return float(np.sqrt(min(1.0, between / total))) if total > 0 else 0.0
 
 
-def credited(groups: Iterable[tuple[str, ...]], order: Iterable[str]) -> dict[str, str]:
-    """Each confounded parameter -> the member of its group credited with the group's finding:
-    the first in ``order`` (strongest evidence first), else the first by name."""
-    position = {name: i for i, name in enumerate(order)}
-    chosen = {}
-    for group in groups:
-        lead = min(group, key=lambda name: (position.get(name, len(position)), name))
-        chosen.update(dict.fromkeys(group, lead))
-    return chosen
-
-
 def confounding_warnings(confounding: Confounding) -> list[Finding]:
     """One ``confounded_params`` warning per confounded pair, with its association and n."""
     return [
@@ -160,11 +149,6 @@ def confounding_warnings(confounding: Confounding) -> list[Finding]:
         )
         for p in confounding.pairs
     ]
-
-
-def suppressed(partners: Mapping[str, tuple[str, ...]], lead: Mapping[str, str]) -> frozenset[str]:
-    """Confounded parameters not credited (another member of their group is)."""
-    return frozenset(name for name in partners if lead.get(name, name) != name)
 
 
 def mark_importance(importance: Iterable[Importance], confounding: Confounding) -> tuple[Importance, ...]:
