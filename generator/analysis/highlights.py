@@ -37,6 +37,11 @@ def executive_summary(
     sign: float,
 ) -> tuple[Highlight, ...]:
     """``sign``: +1 when larger objective values are better, -1 otherwise."""
+    # A confounded group is one finding: only its member with the strongest evidence is
+    # credited; the others' effects, elite levels and boundary hits are the same evidence.
+    hidden = _not_credited(effects)
+    effects = [d for d in effects if d.param not in hidden]
+    hits = [h for h in hits if h.param not in hidden]
     ranked = sorted((d for d in effects if d.p is not None), key=evidence_key)
     # Only boundaries where the elites are over-represented beyond what sampling put there
     # (TPE often samples near a bound, so the elites sit there too without any evidence).
@@ -55,7 +60,7 @@ def executive_summary(
     covered = {p for h in items for p in h.params}
     if elites is not None:
         enriched = sorted((lv for lv in elites.levels if lv.tier == STRONG), key=lambda lv: (lv.q, lv.p, lv.param))
-        items += [_elite(lv) for lv in enriched if lv.param not in covered][:1]
+        items += [_elite(lv) for lv in enriched if lv.param not in covered | hidden][:1]
     covered = {p for h in items for p in h.params}
     # A boundary hit of a parameter already listed travels with its effect (see _effect).
     items += [_boundary(h) for h in crowded if h.param not in covered][:MAX_BOUNDARY_FIRST]
@@ -96,8 +101,22 @@ def _effect(d: Directionality, sign: float, hit: BoundaryHit | None) -> Highligh
             "level_b": d.level_b,
             "best_level": best_level,
             "boundary": None if hit is None else _boundary(hit).values,
+            "confounded_with": d.confounded_with,
         },
     )
+
+
+def _not_credited(effects: Sequence[Directionality]) -> frozenset[str]:
+    """Members of confounded groups other than the one credited: the tested member with the
+    strongest evidence (see evidence_key), else the first by name."""
+    order = {d.param: evidence_key(d) for d in effects}
+    hidden: set[str] = set()
+    for d in effects:
+        group = [d.param, *d.confounded_with]
+        lead = min(group, key=lambda p: (p not in order or order[p][0] > 1.0, order.get(p, ()), p))
+        if lead != d.param:
+            hidden.add(d.param)
+    return frozenset(hidden)
 
 
 def _elite(lv: EliteLevel) -> Highlight:

@@ -38,6 +38,8 @@ class ParamSample:
     """True where the trial is an elite of the study."""
     best: np.ndarray
     """True at the study's best trial (when it belongs to this branch)."""
+    numbers: np.ndarray | None = None
+    """Each row's trial number (to re-run a test without some trials: ``analysis/influence.py``)."""
 
     @property
     def n(self) -> int:
@@ -102,6 +104,7 @@ def study_sample(snapshot: Snapshot, objective: int, direction: str, elite_quant
             labels=tuple(labels[order].tolist()),
             elite=np.isin(numbers[order], list(elites)),
             best=numbers[order] == best_number,
+            numbers=numbers[order],
         )
     return StudySample(
         direction=direction,

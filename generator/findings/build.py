@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from generator.analysis.importance import analyse_importance
+from generator.analysis.confounding import annotate_next_sweep, mark_importance, separate_interactions
+from generator.analysis.importance import analyse_importance, prepare_input
+from generator.analysis.influence import annotate_highlights, influence, influence_warnings
 from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
@@ -52,8 +54,13 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         config_hash=config.digest(),
         command=command,
     )
-    statistics = build_statistics(snapshot, config, direction, summary, user_attrs)
+    data = prepare_input(snapshot, config)
+    statistics = build_statistics(snapshot, config, direction, summary, user_attrs, data)
     importance = analyse_importance(snapshot, config)
+    # Findings that a few trials drive, and confounded parameters, are marked where they are
+    # stated (executive summary, rows, interactions, next-sweep reasons), not only warned about.
+    driven = influence(snapshot, config, data, statistics.directionality, importance.importance)
+    confounding = statistics.confounding
     recommended = next_sweep(
         snapshot,
         config,
@@ -68,6 +75,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         *study_warnings(counts, summary, len(snapshot.directions)),
         *statistics.warnings,
         *importance.warnings,
+        *influence_warnings(driven),
     ]
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,
@@ -83,11 +91,12 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         boundary_hits=statistics.boundary_hits,
         elites=statistics.elites,
         significance=statistics.significance,
-        executive_summary=statistics.executive_summary,
-        importance=importance.importance,
-        interactions=importance.interactions,
+        executive_summary=annotate_highlights(statistics.executive_summary, driven),
+        importance=mark_importance(importance.importance, confounding),
+        interactions=separate_interactions(importance.interactions, confounding),
         importance_methods=importance.methods,
         warnings=sort_findings(warnings),
         provenance=provenance,
-        next_sweep=recommended,
+        next_sweep=annotate_next_sweep(recommended, confounding),
+        influence=driven,
     )

@@ -144,6 +144,9 @@ class Directionality:
     levels: tuple[LevelStats, ...] = ()
     posthoc: tuple[PairwiseTest, ...] = ()
     power: Power | None = None
+    confounded_with: tuple[str, ...] = ()
+    """Parameters whose values moved (near-)identically with this one over the analysed trials
+    (``analysis/confounding.py``): their effects cannot be told apart, so they are one finding."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,9 @@ class Importance:
     """The branch the parameter exists in; its importance is measured within that branch."""
     n: int | None = None
     """Analysed trials in which the parameter exists."""
+    confounded_with: tuple[str, ...] = ()
+    """Confounded parameters (see ``Directionality.confounded_with``): their shares are one
+    effect seen through several parameters and must not be added up as separate credit."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,33 @@ class BoundaryHit:
 
 
 @dataclass(frozen=True)
+class Influence:
+    """A finding a few trials drive (``analysis/influence.py``): without ``trials`` the
+    parameter's importance drops below its interval and its rank falls, or its strong or
+    suggestive effect becomes "not enough evidence" (or its direction flips). The ``*_without`` numbers are the estimates without them."""
+
+    param: str
+    removal: str
+    """Which trials were removed: ``worst`` or ``best`` objective values, or the ``largest`` or
+    ``smallest`` values of ``removal_param``."""
+    removal_param: str | None
+    trials: tuple[int, ...]
+    """Trial numbers removed (sorted)."""
+    n: int
+    """Analysed trials (COMPLETE, finite value) before removal."""
+    changes: tuple[str, ...]
+    """What moved: ``importance_rank``, ``tier``, ``direction``."""
+    importance: float | None
+    importance_rank: int | None
+    importance_without: float | None
+    importance_rank_without: int | None
+    effect: float | None
+    tier: str | None
+    effect_without: float | None
+    tier_without: str | None
+
+
+@dataclass(frozen=True)
 class Finding:
     """A warning or notable fact: stable code, severity, the params it concerns, its numbers.
 
@@ -270,3 +303,5 @@ class Findings:
     next_sweep: NextSweep | None = None
     """The recommended next sweep (refined spaces, empirical ranges, expected gain)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    influence: tuple[Influence, ...] = ()
+    """Findings that a few trials drive (warning ``driven_by_few_trials``)."""

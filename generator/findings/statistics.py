@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.analysis.baseline import chance_baseline, performance
 from generator.analysis.boundary import boundary_hits
+from generator.analysis.confounding import Confounding, confounded_pairs, confounding_warnings
 from generator.analysis.directionality import directionality
 from generator.analysis.elites import elite_analysis
 from generator.analysis.highlights import executive_summary, significance_summary
+from generator.analysis.importance import ImportanceInput, prepare_input
 from generator.analysis.sample import study_sample
 from generator.config import AnalysisConfig
 from generator.findings.effects import EliteAnalysis, Highlight, Significance
@@ -26,13 +28,26 @@ class StatisticsFindings:
     significance: Significance
     executive_summary: tuple[Highlight, ...]
     warnings: tuple[Finding, ...]
+    confounding: Confounding = Confounding()
 
 
 def build_statistics(
-    snapshot: Snapshot, config: AnalysisConfig, direction: str, summary: Summary, user_attrs: dict[str, Any]
+    snapshot: Snapshot,
+    config: AnalysisConfig,
+    direction: str,
+    summary: Summary,
+    user_attrs: dict[str, Any],
+    data: ImportanceInput | None = None,
 ) -> StatisticsFindings:
+    """``data``: the analysed trials as the importance methods see them (prepared here when
+    not given); the confounding check reads their trial-aligned parameter values."""
     sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
-    effects = directionality(sample, config)
+    confounding = confounded_pairs(data if data is not None else prepare_input(snapshot, config))
+    partners = confounding.partners()
+    effects = tuple(
+        replace(d, confounded_with=partners[d.param]) if d.param in partners else d
+        for d in directionality(sample, config)
+    )
     hits = boundary_hits(sample, config.refine_max_decades)
     elites = elite_analysis(sample, config)
     significance = significance_summary(effects, config.correction, config.alpha, config.suggestive_alpha, sample.n)
@@ -44,4 +59,5 @@ def build_statistics(
     highlights = executive_summary(effects, elites, hits, perf, significance, sample.sign)
     specs = [ps.spec for ps in sample.params.values()]
     warnings = analysis_warnings(effects, elites, hits, perf, significance, specs)
-    return StatisticsFindings(effects, hits, elites, significance, highlights, tuple(warnings))
+    warnings += confounding_warnings(confounding)
+    return StatisticsFindings(effects, hits, elites, significance, highlights, tuple(warnings), confounding)

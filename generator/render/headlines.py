@@ -77,6 +77,12 @@ def headline(version: str, document: Mapping[str, Any]) -> Headline:
         ),
         key=lambda t: (-TIER_RANK[t.tier], t.q if t.q is not None else 2.0, t.param, t.condition or ""),
     )
+    # A confounded group is one finding: name only its first member (by evidence).
+    partners = {str(e["param"]): set(e.get("confounded_with") or ()) for e in tests}
+    credited: list[TopEffect] = []
+    for e in effects:
+        if not any(e.param in partners.get(c.param, set()) for c in credited):
+            credited.append(e)
     warnings = document.get("warnings") or []
     return Headline(
         study=str(study["name"]),
@@ -87,7 +93,7 @@ def headline(version: str, document: Mapping[str, Any]) -> Headline:
         n_total=int(study["n_trials"]["total"]),
         n_complete=int(study["n_trials"]["complete"]),
         latest_trial=summary.get("last_complete") or summary.get("first_start"),
-        top_effects=tuple(e for e in effects if e.tier in (STRONG, SUGGESTIVE))[:TOP_EFFECTS],
+        top_effects=tuple(e for e in credited if e.tier in (STRONG, SUGGESTIVE))[:TOP_EFFECTS],
         n_effects_tested=len(tests),
         top_importance=_top_importance(document.get("importance") or []),
         n_errors=sum(1 for w in warnings if w.get("severity") == "error"),
