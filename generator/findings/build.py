@@ -9,6 +9,7 @@ from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
 from generator.errors import UserError
+from generator.findings.importance_effects import importance_effect_warnings
 from generator.findings.model import Findings, Provenance, StatsPolicy, StudyInfo
 from generator.findings.statistics import build_statistics
 from generator.findings.warnings import sort_findings, study_warnings
@@ -68,6 +69,13 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         *study_warnings(counts, summary, len(snapshot.directions)),
         *statistics.warnings,
         *importance.warnings,
+        *importance_effect_warnings(
+            statistics.directionality,
+            importance.importance,
+            importance.interactions,
+            importance.methods,
+            importance.data,
+        ),
     ]
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,

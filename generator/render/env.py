@@ -117,7 +117,7 @@ def signed(value: Any, digits: int = 4) -> str:
 
 
 @lru_cache(maxsize=1)
-def messages() -> dict[str, str]:
+def messages() -> dict[str, Any]:
     with (templates_dir() / "messages.yaml").open(encoding="utf-8") as handle:
         return dict(yaml.safe_load(handle))
 
@@ -128,7 +128,10 @@ def message_for(code: str, values: dict[str, Any]) -> str:
         k: fmt_num(v) if isinstance(v, float) else fmt_value(v) if isinstance(v, bool) or v is None else v
         for k, v in values.items()
     }
-    return messages()[code].format(**formatted)
+    message = messages()[code]
+    if isinstance(message, dict):  # one sentence per measured reason (values["reason"])
+        message = message[values["reason"]]
+    return str(message).format(**formatted)
 
 
 @lru_cache(maxsize=2)

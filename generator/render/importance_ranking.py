@@ -19,7 +19,7 @@ from generator.findings.model import (
 )
 
 GLOBAL_METHOD = "fanova"
-TOP_QUANTILE_METHOD = "ped_anova"
+TOP_QUANTILE_METHOD = "elite_mutual_info"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,14 @@ class RankingRow:
     importance: Importance
     top_quantile: Importance | None
     direction: Directionality | None
+    n_study: int | None = None
+    """Trials the global method analysed: a parameter with fewer (``n``) and no detected parent
+    exists in only some trials, and the "Exists when" column says so rather than "always"."""
+
+    @property
+    def partial(self) -> bool:
+        """Present in only some trials without a detected parent (a search space that changed)."""
+        return self.condition is None and self.n is not None and self.n_study is not None and self.n < self.n_study
 
 
 def importance_ranking(findings: Findings) -> tuple[RankingRow, ...]:
@@ -41,8 +49,10 @@ def importance_ranking(findings: Findings) -> tuple[RankingRow, ...]:
     ordered = sorted(
         (i for i in findings.importance if i.method == GLOBAL_METHOD), key=lambda i: (-i.importance, i.param)
     )
+    method = importance_method(findings, GLOBAL_METHOD)
+    n_study = method.n if method is not None else None
     return tuple(
-        RankingRow(rank, i.param, i.condition, i.n, i, top.get(i.param), direction.get(i.param))
+        RankingRow(rank, i.param, i.condition, i.n, i, top.get(i.param), direction.get(i.param), n_study)
         for rank, i in enumerate(ordered, start=1)
     )
 
