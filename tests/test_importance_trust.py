@@ -28,6 +28,7 @@ from generator.findings.build import build_findings
 from generator.findings.importance_effects import TINY_IMPORTANCE, importance_effect_warnings
 from generator.findings.model import Directionality, Findings, Importance, ImportanceMethod, Interaction
 from generator.render.env import message_for, render
+from generator.render.importance_ranking import converged_but_low
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import AWKWARD, add
 
@@ -184,7 +185,7 @@ def test_a_strong_effect_with_no_importance_names_the_near_copy(tmp_path: Path) 
     rho = stats.spearmanr(study_trials["x"], study_trials["x_copy"]).statistic
     assert warning.values["association"] == pytest.approx(abs(rho))
     assert warning.values["association_measure"] == "spearman"
-    assert "`x`" in message_for(warning.code, warning.values)
+    assert "moves with x " in message_for(warning.code, warning.values)
 
 
 def findings_trials(study: optuna.Study) -> pd.DataFrame:
@@ -246,3 +247,23 @@ def test_every_disagreement_reason_renders(tmp_path: Path) -> None:
     assert importance_effect_warnings(effects, shares, (pair,), (skipped,), data) == []
     for warning in [*found, y]:
         assert "{" not in message_for(warning.code, warning.values)
+
+
+def test_a_converged_level_with_a_low_top_quantile_value_is_explained(tmp_path: Path) -> None:
+    """When most trials use the converged level too, mutual information is honestly small; the
+    report must then say so beside the column rather than leave a contradiction."""
+    findings = findings_of(converged_study(), tmp_path)
+    assert converged_but_low(findings) == ()
+    assert "converged in the elite analysis" not in importance_section(findings)
+    low = tuple(
+        replace(i, importance=0.01, ci_low=0.0, ci_high=0.04)
+        if (i.method, i.param) == ("elite_mutual_info", "batch_size")
+        else i
+        for i in findings.importance
+    )
+    lowered = replace(findings, importance=low)
+    (found,) = converged_but_low(lowered)
+    assert (found.param, found.level) == ("batch_size", 64)
+    section = importance_section(lowered)
+    assert f"Most elites use `batch_size` = 64 (share {found.elite_share:.3g}" in section
+    assert "yet its top-quantile value is 0.010 [0.000, 0.040]" in section

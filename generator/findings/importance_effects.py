@@ -126,7 +126,7 @@ def _most_associated(
             strength, measure = abs(float(stats.spearmanr(x, y).statistic)), "spearman"
         else:
             a, b = bin_codes(param, n_bins)[both], bin_codes(other, n_bins)[both]
-            table = np.zeros((a.max() + 1, b.max() + 1))
+            table = np.zeros((a.max() + 1, b.max() + 1), dtype=np.int64)
             np.add.at(table, (a, b), 1)
             table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
             if min(table.shape) < 2:

@@ -15,7 +15,7 @@ import jinja2
 import yaml
 
 from generator.paths import templates_dir
-from generator.render.importance_ranking import importance_method, importance_ranking
+from generator.render.importance_ranking import converged_but_low, importance_method, importance_ranking
 
 
 def fmt_num(value: Any, digits: int = 4) -> str:
@@ -158,6 +158,7 @@ def environment(html: bool) -> jinja2.Environment:
     env.globals["message_for"] = message_for
     env.globals["importance_ranking"] = importance_ranking
     env.globals["importance_method"] = importance_method
+    env.globals["converged_but_low"] = converged_but_low
     return env
 
 
