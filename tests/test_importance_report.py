@@ -214,3 +214,20 @@ def test_no_assessable_pair_is_stated(tmp_path: Path) -> None:
     assert analysis.interactions == ()
     assert {m.method: m.skipped for m in analysis.methods}["fanova_pairwise"] == "no_pairs"
     assert [w.code for w in analysis.warnings] == ["interactions_no_pairs"]
+
+
+def test_a_real_study_whose_surrogate_predicts_nothing_prints_no_shares(tmp_path: Path) -> None:
+    """DQN_24_02_06 (473 trials): the main effects explain under 1% of the objective's variance
+    out of sample; the report printed shares anyway before (issue 11)."""
+    require_shared()
+    path = next((p for p in shared_storage_files() if p.name == "ploita_dissertacao.db"), None)
+    if path is None:
+        pytest.skip("ploita_dissertacao.db is absent")
+    findings = build_findings(snapshot_of(str(path), "DQN_24_02_06", tmp_path), AnalysisConfig(), "generate-report")
+    methods = {m.method: m for m in findings.importance_methods}
+    assert methods["fanova"].skipped == "no_predictive_power" and methods["fanova"].fit_r2 < 0.02
+    assert not [i for i in findings.importance if i.method == "fanova"] and findings.interactions == ()
+    assert "importance_no_predictive_power" in {w.code for w in findings.warnings}
+    section = render("findings.md.j2", f=findings, version="v").split("## Parameter importance", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    assert "no predictive power" in section and "| Rank |" not in section

@@ -239,6 +239,7 @@ def test_every_disagreement_reason_renders(tmp_path: Path) -> None:
     assert set(by_param) == {"y", "rare"}  # x's importance is large: nothing to explain
     assert by_param["rare"].values["reason"] == "small_branch"
     assert (by_param["rare"].values["n_present"], by_param["rare"].values["n"]) == (10, 100)
+    assert by_param["rare"].values["branch_weight"] == pytest.approx(0.1)  # no parent: its share of trials
     assert by_param["y"].values["reason"] == "interaction" and by_param["y"].params == ("y", "x")
     plain = importance_effect_warnings(effects, shares, (), (method,), data)
     (y,) = [w for w in plain if w.params[0] == "y"]

@@ -8,7 +8,8 @@ for each such parameter, names the first measured reason that holds:
 - ``correlated``: another parameter carries the same information in the sampled trials (a
   near-copy, or a sampler that moved both together); the additive surrogate gives the shared
   variance to one of them. The other parameter and the association are named.
-- ``small_branch``: the parameter exists in few trials, and its importance is weighted by that share.
+- ``small_branch``: the parameter's branch has a small weight (declared probability under a
+  detected parent, share of trials otherwise), and its importance is weighted by it.
 - ``interaction``: its effect is mostly joint with another parameter (a pair strength whose
   interval excludes zero), which the main-effect share does not count.
 - ``small_variance``: none of these: the change is consistent in rank but small in the
@@ -25,6 +26,7 @@ from scipy import stats
 from scipy.stats.contingency import association
 
 from generator.analysis.importance import ImportanceInput
+from generator.analysis.importance._design import Branches
 from generator.analysis.importance._elite_mi import bin_codes, n_bins_for
 from generator.findings.model import Directionality, Finding, Importance, ImportanceMethod, Interaction
 
@@ -36,7 +38,8 @@ EFFECT_TIERS = ("strong", "suggestive")
 MIN_ASSOCIATION = 0.7
 """|Spearman rho| (numbers) or Cramér's V (otherwise) above which two parameters are near-copies."""
 SMALL_BRANCH = 0.25
-"""A parameter present in fewer than this share of the trials has its importance weighted down by it."""
+"""A branch weighted below this (its declared probability, or its share of trials without a
+detected parent) takes most of the parameter's within-branch variance out of its importance."""
 NUMERIC_KINDS = ("continuous", "integer", "ordinal")
 
 
@@ -90,9 +93,11 @@ def _reason(
             "other_importance": shares[other].importance,
         }
     param = data.params[name]
-    branch_share = param.n_present / data.n
-    if branch_share < SMALL_BRANCH:
-        return {"reason": "small_branch", "n_present": param.n_present, "n": data.n, "branch_share": branch_share}
+    # The weight the variance decomposition gave the branch: its declared probability under a
+    # detected parent, the share of trials having the parameter otherwise.
+    weight = Branches(data).probability([name])
+    if weight < SMALL_BRANCH:
+        return {"reason": "small_branch", "n_present": param.n_present, "n": data.n, "branch_weight": weight}
     joint = [i for i in interactions if name in (i.param_a, i.param_b) and (i.ci_low or 0.0) > 0]
     if joint:
         top = max(joint, key=lambda i: (i.strength, i.param_a, i.param_b))
