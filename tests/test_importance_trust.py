@@ -20,6 +20,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from scipy import stats
 from sklearn.metrics import mutual_info_score
 
+from generator.analysis.frames import elite_numbers
 from generator.analysis.importance import analyse_importance, prepare_input
 from generator.analysis.importance._elite_mi import bin_codes, elite_mask, n_bins_for
 from generator.analysis.importance._fanova import MIN_FIT_R2
@@ -268,3 +269,16 @@ def test_a_converged_level_with_a_low_top_quantile_value_is_explained(tmp_path: 
     section = importance_section(lowered)
     assert f"Most elites use `batch_size` = 64 (share {found.elite_share:.3g}" in section
     assert "yet its top-quantile value is 0.010 [0.000, 0.040]" in section
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_elites_are_the_elite_analysis_elites(direction: str, tmp_path: Path) -> None:
+    """Same trials as findings.elites, ties at the cut-off by trial number included."""
+    study = memory(f"ties_{direction}", direction)
+    dists = {"x": FloatDistribution(0, 1)}
+    for i in range(40):
+        add(study, {"x": i / 40}, dists, float(i % 7))  # many ties at every value
+    snapshot = snapshot_of_study(study, tmp_path)
+    data = prepare_input(snapshot, CONFIG)
+    mine = set(data.numbers[elite_mask(data, CONFIG.elite_quantile)].tolist())
+    assert mine == set(elite_numbers(snapshot, 0, direction, CONFIG.elite_quantile))
