@@ -116,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         "--top-quantile-resamples",
         type=int,
         default=d.top_quantile_resamples,
-        help="subsamples behind top-quantile (PED-ANOVA) intervals (default: %(default)s)",
+        help="bootstrap replicates behind top-quantile (elite mutual information) intervals (default: %(default)s)",
     )
     p.add_argument(
         "--interaction-params",

@@ -252,13 +252,14 @@ def test_importance_panels_side_by_side_with_intervals() -> None:
         Importance("lr", "fanova", 0.6, 0.5, 0.7),
         Importance("depth", "fanova", 0.3, 0.2, 0.4),
         Importance("x.y[0]", "fanova", 0.1, None, None),
-        Importance("depth", "ped_anova_q0.25", 0.7, 0.6, 0.8),
-        Importance("lr", "ped_anova_q0.25", 0.2, 0.1, 0.3),
+        Importance("depth", "elite_mutual_info", 0.7, 0.6, 0.8),
+        Importance("lr", "elite_mutual_info", 0.2, 0.1, 0.3),
     )
     chart = json.loads(spec_json(importance_chart(importance_data(rows), 0.25)))
     validate_jsonschema(chart, VEGA_LITE, rootschema=VEGA_LITE)
     global_panel, quantile_panel = chart["hconcat"]
-    assert (global_panel["title"]["text"], quantile_panel["title"]["text"]) == ("fanova", "ped_anova_q0.25")
+    # The report table's column headers ("Importance [95% CI]", "Top 25% [95% CI]").
+    assert (global_panel["title"]["text"], quantile_panel["title"]["text"]) == ("Importance", "Top 25%")
     for panel in (global_panel, quantile_panel):
         assert panel["layer"][0]["encoding"]["y"]["sort"] == ["lr", "depth", "x.y[0]"]
     bars, intervals = global_panel["layer"]

@@ -19,8 +19,11 @@ import optuna
 import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
+from scipy import stats
+from sklearn.metrics import mutual_info_score
 
 from generator.analysis.importance import (
+    EliteMutualInfoEvaluator,
     FanovaEvaluator,
     ImportanceEvaluator,
     ImportanceInput,
@@ -36,8 +39,9 @@ from tests.synthetic import conditional_depth_study
 EVALUATORS: dict[str, Callable[[], ImportanceEvaluator]] = {
     "fanova": lambda: FanovaEvaluator(resamples=100, interaction_params=3),
     "ped_anova": lambda: PedAnovaEvaluator(quantile=0.25, resamples=8),
+    "elite_mutual_info": lambda: EliteMutualInfoEvaluator(quantile=0.25, resamples=50),
 }
-REASONS = {"too_few_trials", "no_parameters", "no_varying_parameters", "constant_objective"}
+REASONS = {"too_few_trials", "no_parameters", "no_varying_parameters", "constant_objective", "no_predictive_power"}
 
 
 @pytest.fixture(params=sorted(EVALUATORS))
@@ -60,7 +64,8 @@ def conditional_trials(n: int = 48) -> list[optuna.trial.FrozenTrial]:
 
 
 def assert_valid(result, data: ImportanceInput) -> None:
-    """Either one share per parameter with an interval around it, or nothing and a reason."""
+    """Either one value in [0, 1] per parameter with an interval around it (summing to 1 on
+    the ``normalized`` scale), or nothing and a reason."""
     if result.summary.skipped is not None:
         assert result.importances == ()
         return
@@ -73,7 +78,8 @@ def assert_valid(result, data: ImportanceInput) -> None:
         if i.ci_low is not None:
             assert 0.0 <= i.ci_low <= i.importance + 1e-12 <= i.ci_high + 2e-12 <= 1.0 + 2e-12, i
         total += i.importance
-    assert math.isclose(total, 1.0, abs_tol=1e-9) or total == 0.0
+    if result.summary.scale == "normalized":
+        assert math.isclose(total, 1.0, abs_tol=1e-9) or total == 0.0
 
 
 @pytest.mark.parametrize("name", sorted(AWKWARD))
@@ -170,4 +176,9 @@ def test_a_parameter_that_never_varies_gets_zero(evaluator: ImportanceEvaluator,
     result = evaluator.evaluate(data)
     assert_valid(result, data)
     by_param = {i.param: i for i in result.importances}
-    assert by_param["fixed"].importance == 0.0 and by_param["x"].importance == pytest.approx(1.0)
+    assert by_param["fixed"].importance == 0.0 and by_param["fixed"].ci_high in (0.0, None)
+    if result.summary.scale == "normalized":
+        assert by_param["x"].importance == pytest.approx(1.0)
+    else:  # two equal-count bins of 40 trials, the upper one holding all 10 elites
+        entropy, info = stats.entropy([10, 30]), mutual_info_score([0] * 20 + [1] * 20, [0] * 30 + [1] * 10)
+        assert by_param["x"].importance == pytest.approx((info - 1 / 80) / entropy)  # Miller-Madow: 1 / (2n)

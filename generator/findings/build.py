@@ -11,6 +11,7 @@ from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
 from generator.errors import UserError
+from generator.findings.importance_effects import importance_effect_warnings
 from generator.findings.model import Findings, Provenance, StatsPolicy, StudyInfo
 from generator.findings.statistics import build_statistics
 from generator.findings.warnings import sort_findings, study_warnings
@@ -56,7 +57,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
     )
     data = prepare_input(snapshot, config)
     statistics = build_statistics(snapshot, config, direction, summary, user_attrs, data)
-    importance = analyse_importance(snapshot, config)
+    importance = analyse_importance(snapshot, config, data)
     # Findings that a few trials drive, and confounded parameters, are marked where they are
     # stated (executive summary, rows, interactions, next-sweep reasons), not only warned about.
     driven = influence(snapshot, config, data, statistics.directionality, importance.importance)
@@ -76,6 +77,13 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         *statistics.warnings,
         *importance.warnings,
         *influence_warnings(driven),
+        *importance_effect_warnings(
+            statistics.directionality,
+            importance.importance,
+            importance.interactions,
+            importance.methods,
+            importance.data,
+        ),
     ]
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,

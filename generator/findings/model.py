@@ -173,7 +173,9 @@ class ImportanceMethod:
 
     method: str
     scale: str
-    """``normalized`` (values sum to 1 over parameters) or ``variance_fraction``."""
+    """``normalized`` (values sum to 1 over parameters), ``variance_fraction``, or
+    ``elite_entropy_fraction`` (each value in [0, 1], not summing to 1: mutual information with
+    "is an elite" over that indicator's entropy; method ``elite_mutual_info``)."""
     n: int
     """Complete trials with a finite value that the method saw."""
     quantile: float | None
@@ -181,9 +183,9 @@ class ImportanceMethod:
     resamples: int
     """Replicates behind the 95% intervals (0: no intervals)."""
     interval: str | None
-    """How the intervals were obtained: ``multiplier_bootstrap`` or ``subsampling``."""
+    """How the intervals were obtained: ``multiplier_bootstrap``, ``subsampling`` or ``multinomial_bootstrap``."""
     skipped: str | None
-    """Why no values were computed (a reason code), or None when they were."""
+    """Why no values were computed (a reason code, e.g. ``no_predictive_power``), or None when they were."""
     fit_r2: float | None = None
     """Share of the objective's variance the surrogate explains (generalized cross-validation)."""
 

@@ -15,7 +15,7 @@ import jinja2
 import yaml
 
 from generator.paths import templates_dir
-from generator.render.importance_ranking import importance_method, importance_ranking
+from generator.render.importance_ranking import converged_but_low, importance_method, importance_ranking
 
 
 def fmt_num(value: Any, digits: int = 4) -> str:
@@ -117,7 +117,7 @@ def signed(value: Any, digits: int = 4) -> str:
 
 
 @lru_cache(maxsize=1)
-def messages() -> dict[str, str]:
+def messages() -> dict[str, Any]:
     with (templates_dir() / "messages.yaml").open(encoding="utf-8") as handle:
         return dict(yaml.safe_load(handle))
 
@@ -128,7 +128,10 @@ def message_for(code: str, values: dict[str, Any]) -> str:
         k: fmt_num(v) if isinstance(v, float) else fmt_value(v) if isinstance(v, bool) or v is None else v
         for k, v in values.items()
     }
-    return messages()[code].format(**formatted)
+    message = messages()[code]
+    if isinstance(message, dict):  # one sentence per measured reason (values["reason"])
+        message = message[values["reason"]]
+    return str(message).format(**formatted)
 
 
 @lru_cache(maxsize=2)
@@ -155,6 +158,7 @@ def environment(html: bool) -> jinja2.Environment:
     env.globals["message_for"] = message_for
     env.globals["importance_ranking"] = importance_ranking
     env.globals["importance_method"] = importance_method
+    env.globals["converged_but_low"] = converged_but_low
     return env
 
 

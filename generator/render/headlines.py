@@ -18,6 +18,7 @@ from generator.render.changes import (
     importance_ranks,
     tier_of,
 )
+from generator.render.importance_ranking import GLOBAL_METHOD
 
 TOP_EFFECTS = 3
 """Effects named in a headline: enough to say what matters, few enough for a table cell."""
@@ -102,10 +103,13 @@ def headline(version: str, document: Mapping[str, Any]) -> Headline:
 
 
 def _top_importance(entries: list[Mapping[str, Any]]) -> TopImportance | None:
-    """The most important parameter by the first method the findings list."""
+    """The most important parameter by the global method (fanova); none when it reported no
+    shares (e.g. its surrogate had no predictive power): the top-quantile measure answers
+    another question and is not headlined in its place."""
+    entries = [e for e in entries if e["method"] == GLOBAL_METHOD]
     if not entries:
         return None
-    method = str(entries[0]["method"])
+    method = GLOBAL_METHOD
     ranks = importance_ranks(entries)[method]
     param = min(ranks, key=lambda p: ranks[p][0])
     return TopImportance(method, param, ranks[param][1])

@@ -7,8 +7,15 @@ study, side by side in the report:
 - ``fanova``: variance decomposition of a functional-ANOVA surrogate over the declared search
   space, conditional parameters within their branch, with 95% bootstrap intervals, plus the
   pairwise interaction strength of the top parameters (``fanova_pairwise``).
-- ``ped_anova``: Optuna's PED-ANOVA on the top ``elite_quantile`` of trials: what matters for
-  reaching the elite, with subsampling intervals.
+- ``elite_mutual_info``: what matters for reaching the top ``elite_quantile`` of trials (the
+  elites), as the mutual information between each parameter and "is elite" over the entropy
+  of "is elite", on one binning for every kind, with bootstrap intervals.
+
+A global share is only reported when the surrogate predicts out of sample (GCV R² above
+``MIN_FIT_R2``); otherwise the method row says ``no_predictive_power`` and a warning gives the R².
+
+``ped_anova`` (Optuna's PED-ANOVA, :class:`PedAnovaEvaluator`) remains available but is not
+run: its divergences are not on one scale across parameter kinds (see ``_elite_mi``).
 """
 
 from __future__ import annotations
@@ -24,8 +31,12 @@ from generator.analysis.importance._base import (
     common_skip_reason,
     prepare_input,
 )
+from generator.analysis.importance._elite_mi import METHOD as TOP_METHOD
+from generator.analysis.importance._elite_mi import MIN_TOP_TRIALS, EliteMutualInfoEvaluator
 from generator.analysis.importance._fanova import METHOD as FANOVA_METHOD
 from generator.analysis.importance._fanova import (
+    MIN_FIT_R2,
+    NO_PREDICTIVE_POWER,
     PAIR_METHOD,
     PAIR_MIN_TRIALS,
     FanovaEvaluator,
@@ -35,8 +46,7 @@ from generator.analysis.importance._fanova import (
     predict_main_effects,
 )
 from generator.analysis.importance._linear import multiplier_bootstrap, rademacher
-from generator.analysis.importance._ped_anova import METHOD as PED_METHOD
-from generator.analysis.importance._ped_anova import MIN_TOP_TRIALS, PedAnovaEvaluator
+from generator.analysis.importance._ped_anova import PedAnovaEvaluator
 from generator.config import AnalysisConfig
 from generator.findings.model import Finding, Importance, ImportanceMethod, Interaction
 from generator.snapshot import Snapshot
@@ -48,20 +58,26 @@ class ImportanceAnalysis:
     interactions: tuple[Interaction, ...]
     methods: tuple[ImportanceMethod, ...]
     warnings: tuple[Finding, ...]
+    data: ImportanceInput | None = None
+    """The prepared trials every method saw (for checks that join importance with other stages)."""
 
 
 def evaluators(config: AnalysisConfig) -> tuple[ImportanceEvaluator, ...]:
     """The importance methods a report runs, configured from ``config``."""
     return (
         FanovaEvaluator(resamples=config.importance_resamples, interaction_params=config.interaction_params),
-        PedAnovaEvaluator(quantile=config.elite_quantile, resamples=config.top_quantile_resamples),
+        EliteMutualInfoEvaluator(quantile=config.elite_quantile, resamples=config.top_quantile_resamples),
     )
 
 
-def analyse_importance(snapshot: Snapshot, config: AnalysisConfig) -> ImportanceAnalysis:
+def analyse_importance(
+    snapshot: Snapshot, config: AnalysisConfig, data: ImportanceInput | None = None
+) -> ImportanceAnalysis:
     """Every method's importances, the top pairs' interaction strengths, and a warning for
-    each method that could compute nothing (never a silent empty list)."""
-    data = prepare_input(snapshot, config)
+    each method that could compute nothing (never a silent empty list). ``data`` is the
+    prepared input when the caller already built it (it is built once per report)."""
+    if data is None:
+        data = prepare_input(snapshot, config)
     importance: list[Importance] = []
     interactions: tuple[Interaction, ...] = ()
     methods: list[ImportanceMethod] = []
@@ -72,7 +88,7 @@ def analyse_importance(snapshot: Snapshot, config: AnalysisConfig) -> Importance
         if isinstance(result, FanovaResult):
             methods.append(result.pairs.summary)
             interactions = result.interactions
-    return ImportanceAnalysis(tuple(importance), interactions, tuple(methods), _warnings(data, methods))
+    return ImportanceAnalysis(tuple(importance), interactions, tuple(methods), _warnings(data, methods), data)
 
 
 def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[Finding, ...]:
@@ -81,6 +97,10 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
     run (the others then could not either), otherwise one per method that could not."""
     by_method = {m.method: m for m in methods}
     overall = by_method[FANOVA_METHOD].skipped
+    if overall == NO_PREDICTIVE_POWER:
+        r2 = by_method[FANOVA_METHOD].fit_r2
+        values = {"n": data.n, "r2": r2, "r2_percent": 100 * (r2 or 0.0), "threshold_percent": 100 * MIN_FIT_R2}
+        return (Finding(f"importance_{overall}", "warning", (), values),)
     if overall is not None:
         minimum = max(2, data.config.importance_min_trials)
         return (Finding(f"importance_{overall}", "info", (), {"n": data.n, "minimum": minimum}),)
@@ -89,7 +109,7 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
     if pairs.skipped is not None:
         counts = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
         found.append(Finding(f"interactions_{pairs.skipped}", "info", (), counts))
-    top = by_method[PED_METHOD]
+    top = by_method[TOP_METHOD]
     if top.skipped is not None and top.quantile is not None:
         values: dict[str, int | float] = {
             "n": data.n,
@@ -102,6 +122,7 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
 
 
 __all__ = [
+    "EliteMutualInfoEvaluator",
     "FanovaEvaluator",
     "ImportanceAnalysis",
     "ImportanceEvaluator",

@@ -34,9 +34,8 @@ parameter with no effect reach zero (``benchmarks/importance.py`` measures cover
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,7 +57,7 @@ from generator.analysis.importance._design import (
     knots_for,
     main_basis,
 )
-from generator.analysis.importance._intervals import normalized_shares, reflected_interval
+from generator.analysis.importance._intervals import normalized_shares
 from generator.analysis.importance._linear import (
     Component,
     Design,
@@ -75,6 +74,11 @@ PAIR_MIN_TRIALS = 20
 """Fewer trials with both parameters present leave a 25-cell pairwise term about one trial
 per cell: such a pair is not assessed."""
 NO_PAIRS = "no_pairs"
+NO_PREDICTIVE_POWER = "no_predictive_power"
+MIN_FIT_R2 = 0.02
+"""Out-of-sample (GCV) R² the main-effect surrogate must exceed before its shares are reported:
+at or below it the surrogate predicts the objective no better than its mean (pure noise gives
+about 0, give or take 0.01), and shares of its variance would rank noise."""
 PAIR_RESAMPLES = 200
 """Replicates behind pair intervals: pairs only choose which contours to draw."""
 
@@ -122,6 +126,10 @@ class FanovaEvaluator(ImportanceEvaluator):
         estimate = np.array([c.variance(main.fit.coef) for c in components])
         if not components or not estimate.sum() > 0:
             return self._nothing(data, NO_VARYING_PARAMETERS if not components else NO_SIGNAL)
+        if not main.fit.r2 > MIN_FIT_R2:
+            # Shares of a surrogate that predicts nothing out of sample are shares of noise:
+            # report the R² and no share at all (nor any interaction built on it).
+            return self._nothing(data, NO_PREDICTIVE_POWER, fit_r2=main.fit.r2)
         signs = rademacher(data.rng(METHOD), data.n, self.resamples)
         replicates = multiplier_bootstrap(main.design, main.fit, signs)
         replicated = np.array([c.variance(replicates) for c in components])
@@ -143,16 +151,20 @@ class FanovaEvaluator(ImportanceEvaluator):
             skipped=None,
             fit_r2=main.fit.r2,
         )
-        corrected = np.clip(2 * estimate - replicated.mean(axis=1), 0.0, None)
         pairs, interactions = pair_strengths(
-            data, main, corrected, tuple(importances), self.interaction_params, signs[:, :PAIR_RESAMPLES]
+            data,
+            main,
+            (estimate, replicated[:, :PAIR_RESAMPLES]),
+            tuple(importances),
+            self.interaction_params,
+            signs[:, :PAIR_RESAMPLES],
         )
         return FanovaResult(summary, tuple(importances), pairs, interactions)
 
-    def _nothing(self, data: ImportanceInput, reason: str) -> FanovaResult:
-        skipped = self.skipped(data, reason)
+    def _nothing(self, data: ImportanceInput, reason: str, fit_r2: float | None = None) -> FanovaResult:
+        summary = replace(self.skipped(data, reason).summary, fit_r2=fit_r2)
         pairs = MethodResult(ImportanceMethod(PAIR_METHOD, "variance_fraction", data.n, None, 0, None, reason), ())
-        return FanovaResult(skipped.summary, (), pairs, ())
+        return FanovaResult(summary, (), pairs, ())
 
 
 def fit_main_effects(data: ImportanceInput) -> MainEffects:
@@ -260,7 +272,7 @@ def _branch_indicators(data: ImportanceInput, bases: dict[str, Basis | None], br
 def pair_strengths(
     data: ImportanceInput,
     main: MainEffects,
-    main_variances: np.ndarray,
+    main_variances: tuple[np.ndarray, np.ndarray],
     importances: tuple[Importance, ...],
     top: int,
     signs: np.ndarray,
@@ -272,7 +284,11 @@ def pair_strengths(
     main effects, so its variance is the pair's second-order ANOVA component. Strength is that
     variance over the surrogate's total (main effects plus every assessed pair), a
     second-order Sobol index; bias-corrected and with a basic bootstrap interval like the
-    main effects. Pairs that are never present together, or where one parameter is the
+    main effects, both taken on the share scale: ``main_variances`` is the main effects'
+    estimate and their replicates under the same ``signs`` (one joint bootstrap), so each
+    replicate's pair share is its own pair variance over its own total, in [0, 1]. (A ratio of
+    separately corrected variances was not: a nearly flat surrogate divided noise by almost
+    nothing and printed strengths of 83.) Pairs that are never present together, or where one parameter is the
     other's parent (the child's effect is already within the parent's branch), or that share
     fewer than ``PAIR_MIN_TRIALS`` trials, are skipped.
     """
@@ -312,18 +328,14 @@ def pair_strengths(
             terms.append((a, b, float(component.variance(fit.coef)), component.variance(replicates)))
     if not terms:
         return MethodResult(summary(NO_PAIRS), ()), ()
-    estimate = np.array([t[2] for t in terms])
-    replicated = np.array([t[3] for t in terms])
-    center = 2 * estimate - replicated.mean(axis=1)
-    low, high = reflected_interval(center, replicated)
-    total = float(main_variances.sum() + np.clip(center, 0.0, None).sum())
-    if total <= 0:  # the surrogate is flat after bias correction: no variance to share out
-        total = math.inf
+    main_estimate, main_replicated = main_variances
+    estimate = np.concatenate([main_estimate, [t[2] for t in terms]])
+    replicated = np.vstack([main_replicated, np.array([t[3] for t in terms])])
+    point, low, high = normalized_shares(estimate, replicated, bias_correct=True)
+    first = len(main_estimate)
     interactions = [
-        Interaction(
-            a, b, PAIR_METHOD, max(float(c), 0.0) / total, max(float(lo), 0.0) / total, max(float(hi), 0.0) / total
-        )
-        for (a, b, *_), c, lo, hi in zip(terms, center, low, high, strict=True)
+        Interaction(a, b, PAIR_METHOD, float(p), float(min(lo, p)), float(max(hi, p)))
+        for (a, b, *_), p, lo, hi in zip(terms, point[first:], low[first:], high[first:], strict=True)
     ]
     interactions.sort(key=lambda i: (-i.strength, i.param_a, i.param_b))
     return MethodResult(summary(None), ()), tuple(interactions)

@@ -11,11 +11,11 @@ from generator.render.charts.wording import lookup, say
 
 
 def importance_chart(data: ImportanceData, elite_quantile: float) -> alt.TopLevelMixin:
-    panels = [_panel(panel, list(data.order)) for panel in data.panels]
+    panels = [_panel(panel, list(data.order), elite_quantile) for panel in data.panels]
     return alt.hconcat(*panels, title=title(say("importance.title"), [say("importance.subtitle")]))
 
 
-def _panel(panel: ImportancePanel, order: list[str]) -> alt.LayerChart | alt.FacetChart:
+def _panel(panel: ImportancePanel, order: list[str], elite_quantile: float) -> alt.LayerChart | alt.FacetChart:
     bars = frame(panel.bars)
     y = alt.Y(field="param", type="nominal", sort=order, scale=alt.Scale(domain=order), title=None)
     x = alt.X(
@@ -42,6 +42,7 @@ def _panel(panel: ImportancePanel, order: list[str]) -> alt.LayerChart | alt.Fac
             )
         )
     methods = lookup("importance.methods") or {}
-    return alt.layer(*layers).properties(
-        width=PANEL_WIDTH, height=alt.Step(22), title=panel_title(str(methods.get(panel.method, panel.method)))
-    )
+    # The table's column headers, so a reader matches panel and column ("Top 25%"): the
+    # quantile is formatted as the Markdown formats it (fmt_num, 3 significant digits).
+    label = str(methods.get(panel.method, panel.method)).replace("{quantile_percent}", f"{100 * elite_quantile:.3g}")
+    return alt.layer(*layers).properties(width=PANEL_WIDTH, height=alt.Step(22), title=panel_title(label))
