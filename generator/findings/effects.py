@@ -136,6 +136,9 @@ class Significance:
     """Complete trials with a finite value."""
     min_rho_full_n: float | None
     """Smallest |rho| detectable at 80% power with every trial (an unconditional parameter)."""
+    n_interval_disagrees: int = 0
+    """Tests whose q alone would be strong or suggestive but whose interval includes the null
+    (counted in ``n_not_enough``)."""
 
 
 @dataclass(frozen=True)
