@@ -228,7 +228,7 @@ def test_a_strong_q_whose_rho_interval_includes_zero_is_not_strong(tmp_path: Pat
     assert check_sign_words(text) == 1
     assert "the test alone says strong, but its 95% CI includes 0: treat as not established" in text
     assert "(q alone: strong, but its 95% CI includes 0)" in text
-    assert "1 more would be strong or suggestive by q alone" in text
+    assert "by q alone 1 would be strong or suggestive, but its 95% interval includes no effect" in text
 
 
 def test_a_named_winner_carries_a_positive_r_and_a_disagreeing_interval_says_so(tmp_path: Path) -> None:

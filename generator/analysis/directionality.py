@@ -21,7 +21,8 @@ Why the 95% interval against a corrected q: a strong q (< 0.05) implies p < 0.05
 interval that inverts the same test excludes 0 at 95%, and the two disagree only where the
 interval's approximation and the test's p differ (small n, ties, exact against asymptotic).
 A suggestive q (0.05 <= q < 0.10) can rest on p >= 0.05; its 95% interval then includes 0,
-and the row says so instead of claiming a direction the interval cannot support.
+and the row says so instead of claiming a direction the interval cannot support. Without an
+interval (rho on 3 trials, epsilon-squared under ``--n-bootstrap 0``) the tier rests on q alone.
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ class Power:
     min_effect: float | None
     """Smallest |effect| (in the test's own measure) detectable at ``power`` with this n."""
     n_needed: int | None
-    """Trials of the branch needed to confirm the observed effect at ``power`` (suggestive only)."""
+    """Trials of the branch needed to confirm the observed effect at ``power`` (suggestive, or
+    interval_disagrees, only)."""
     trials_needed: int | None
     """Study trials needed for ``n_needed`` branch trials at the branch's current share."""
 
