@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import numpy as np
 import optuna
 import pytest
@@ -29,6 +30,8 @@ from generator.analysis.rank_tests import fisher_z_interval, kruskal_test, mann_
 from generator.cli import main
 from generator.config import AnalysisConfig
 from generator.findings.build import build_findings
+from generator.paths import schema_path
+from generator.render.documents import findings_document
 from generator.render.env import render
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import add
@@ -206,6 +209,7 @@ def test_the_whole_pipeline_survives_a_level_seen_once(tmp_path: Path) -> None:
     assert main(["--storage", url, "--study", "one_and_n", "--out", str(out), "--quiet", "--n-bootstrap", "100"]) == 0
     (path,) = (out / "report").rglob("findings.json")
     document = json.loads(path.read_text())
+    jsonschema.validate(document, json.loads(schema_path().read_text()))
     assert {d["param"]: d["test"] for d in document["directionality"]} == {
         "act": "kruskal-wallis",
         "optimizer": "mann-whitney-u",
@@ -224,6 +228,7 @@ def test_a_strong_q_whose_rho_interval_includes_zero_is_not_strong(tmp_path: Pat
     assert (d.q_tier, d.tier, d.interval_disagrees) == ("strong", "not enough evidence", True)
     assert d.ci_low < 0 < d.ci_high
     assert findings.significance.n_interval_disagrees == 1 and findings.significance.n_strong == 0
+    jsonschema.validate(findings_document(findings), json.loads(schema_path().read_text()))
     text = check_invariants(findings)
     assert check_sign_words(text) == 1
     assert "the test alone says strong, but its 95% CI includes 0: treat as not established" in text
