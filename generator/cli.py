@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "--n-bootstrap",
         type=int,
         default=d.n_bootstrap,
-        help="bootstrap resamples per effect-size CI; 0 for none (default: %(default)s)",
+        help="bootstrap resamples per epsilon-squared CI; 0 for none (rho and r CIs are analytic) (default: %(default)s)",
     )
     p.add_argument("--no-charts", dest="charts", action="store_false", help="write no chart specs or contour CSVs")
     p.add_argument(

@@ -32,7 +32,7 @@ class AnalysisConfig:
     seed: int = 0
     """Added to the snapshot-derived seed of every random procedure (bootstrap, forests)."""
     n_bootstrap: int = 2000
-    """Bootstrap resamples behind every effect-size confidence interval (0: no intervals)."""
+    """Bootstrap resamples behind the epsilon-squared intervals (0: none); rho and r intervals are analytic."""
     charts: bool = True
     """Write the Altair (Vega-Lite) chart specs and the contour CSVs."""
     export: tuple[str, ...] = ()

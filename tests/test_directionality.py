@@ -125,8 +125,13 @@ def check_entry(d: dict[str, Any], study: optuna.Study, sign: float) -> None:
             assert d["p"] == pytest.approx(exact.pvalue, rel=1e-9)
         else:
             assert d["p"] == pytest.approx(rho.pvalue, rel=1e-12)
-        low, high = bootstrap_ci((x, y), spearman_rho, True, f"spearman:{d['param']}", d["ci_method"])
-        assert (d["ci_low"], d["ci_high"]) == pytest.approx(tuple(sorted((sign * low, sign * high))), abs=1e-12)
+        # Fisher z of the signed rho with the Bonett-Wright variance (1 + rho^2 / 2) / (n - 3).
+        e, n = d["effect"], len(x)
+        half = stats.norm.ppf(0.975) * math.sqrt((1 + e * e / 2) / (n - 3))
+        assert d["ci_method"] == "fisher_z"
+        assert (d["ci_low"], d["ci_high"]) == pytest.approx(
+            (math.tanh(math.atanh(e) - half), math.tanh(math.atanh(e) + half)), abs=1e-12
+        )
     elif d["test"] == "mann-whitney-u":
         level_a = d["levels"][0]["level"]
         a = y[[json.dumps(v) == json.dumps(level_a) for v in values]]
@@ -141,8 +146,12 @@ def check_entry(d: dict[str, Any], study: optuna.Study, sign: float) -> None:
         assert d["mean_diff"] == pytest.approx(a.mean() - b.mean(), abs=1e-12)
         welch = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
         assert (d["mean_diff_ci_low"], d["mean_diff_ci_high"]) == pytest.approx((welch.low, welch.high), abs=1e-12)
-        low, high = bootstrap_ci((a, b), rank_biserial, False, f"mann-whitney:{d['param']}", d["ci_method"])
-        assert (d["ci_low"], d["ci_high"]) == pytest.approx(tuple(sorted((sign * low, sign * high))), abs=1e-12)
+        # The score interval inverting the asymptotic test: it excludes 0 exactly when that test
+        # (tie-corrected, no continuity correction) rejects at 5% (see test_tier_interval.py).
+        assert d["ci_method"] == "mann_whitney_score"
+        asymptotic = stats.mannwhitneyu(a, b, method="asymptotic", use_continuity=False).pvalue
+        assert d["ci_low"] <= d["effect"] <= d["ci_high"]
+        assert (d["ci_low"] > 0 or d["ci_high"] < 0) == (asymptotic < 0.05)
     elif d["test"] == "kruskal-wallis":
         levels = [lv["level"] for lv in d["levels"]]
         groups = [y[[json.dumps(v) == json.dumps(level) for v in values]] for level in levels]
@@ -191,7 +200,14 @@ def test_every_statistic_equals_scipy(name: str, tmp_path: Path) -> None:
     qs = multipletests([d["p"] for d in tested], method="holm")[1]
     assert [d["q"] for d in tested] == pytest.approx(list(qs), rel=1e-12)
     for d in tested:
-        assert d["tier"] == ("strong" if d["q"] < 0.05 else "suggestive" if d["q"] < 0.10 else "not enough evidence")
+        q_tier = "strong" if d["q"] < 0.05 else "suggestive" if d["q"] < 0.10 else "not enough evidence"
+        assert d["q_tier"] == q_tier
+        null_inside = d["ci_low"] is not None and (
+            d["ci_low"] <= 0 if d["effect_measure"] == "epsilon_squared" else d["ci_low"] <= 0 <= d["ci_high"]
+        )
+        disagrees = q_tier != "not enough evidence" and null_inside
+        assert d["interval_disagrees"] == disagrees
+        assert d["tier"] == ("not enough evidence" if disagrees else q_tier)
 
 
 @pytest.mark.parametrize("method", ["holm", "fdr_bh", "bonferroni", "none"])
@@ -202,7 +218,8 @@ def test_corrections_equal_statsmodels(method: str, tmp_path: Path) -> None:
     expected = p if method == "none" else list(multipletests(p, method=method)[1])
     assert [d["q"] for d in tested] == pytest.approx(expected, rel=1e-12)
     assert document["stats"]["correction"] == method
-    assert all(d["ci_low"] is None for d in tested), "--n-bootstrap 0 computes no intervals"
+    # --n-bootstrap 0 drops the bootstrap intervals (epsilon-squared); rho and r keep their analytic ones.
+    assert all((d["ci_low"] is None) == (d["test"] == "kruskal-wallis") for d in tested)
     levels = document["elites"]["levels"]
     ep = [lv["p"] for lv in levels]
     expected = ep if method == "none" else list(multipletests(ep, method=method)[1])

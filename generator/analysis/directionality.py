@@ -1,15 +1,28 @@
 """Directionality: one primary test per parameter, corrected as one family, with power.
 
 - continuous, integer, ordinal -> Spearman rho (effect: rho signed by the objective's
-  direction, so positive means "larger values are better"), with a bootstrap CI. Log-declared
-  parameters need no transform: ranks are unchanged by the (monotone) log.
+  direction, so positive means "larger values are better"), with a Fisher-z CI (Bonett-Wright
+  variance). Log-declared parameters need no transform: ranks are unchanged by the (monotone) log.
 - boolean and two-level categorical -> Mann-Whitney U; effect: rank-biserial correlation of
   level_a against level_b (True against False; else the first declared level against the
-  second), signed the same way; plus the raw mean difference with a Welch CI.
+  second), signed the same way, with the score CI that inverts the Mann-Whitney test; plus the
+  raw mean difference with a Welch CI.
 - three or more levels -> Kruskal-Wallis H; effect: epsilon-squared (unsigned) with a bootstrap
   CI; pairwise Mann-Whitney post-hoc tests, Holm-corrected within the parameter.
 A parameter with a single observed value, fewer than MIN_N trials, or a constant objective in
-its branch is reported, not tested.
+its branch is reported, not tested. Any group sizes are tested, a level seen once included
+(see ``rank_tests``).
+
+Tier and interval agree. q alone gives a tier (``q_tier``); a row is strong or suggestive only
+when its 95% interval also excludes the null (0 for rho and r; for epsilon-squared, a lower end
+above 0). Otherwise it is "not enough evidence" with ``interval_disagrees`` set, and the report
+says the test alone would call it strong or suggestive but its interval includes the null.
+Why the 95% interval against a corrected q: a strong q (< 0.05) implies p < 0.05, so an
+interval that inverts the same test excludes 0 at 95%, and the two disagree only where the
+interval's approximation and the test's p differ (small n, ties, exact against asymptotic).
+A suggestive q (0.05 <= q < 0.10) can rest on p >= 0.05; its 95% interval then includes 0,
+and the row says so instead of claiming a direction the interval cannot support. Without an
+interval (rho on 3 trials, epsilon-squared under ``--n-bootstrap 0``) the tier rests on q alone.
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from generator.analysis import power as pw
-from generator.analysis.correction import NOT_TESTED, SUGGESTIVE, adjust, tier
+from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE, adjust, tier
 from generator.analysis.rank_tests import (
     Interval,
     kruskal_test,
@@ -67,12 +80,28 @@ def directionality(sample: StudySample, config: AnalysisConfig) -> tuple[Directi
         d = raw.result
         if i in q_of:
             q = q_of[i]
-            d = replace(d, q=q, tier=tier(q, config.alpha, config.suggestive_alpha))
+            q_tier = tier(q, config.alpha, config.suggestive_alpha)
+            d = replace(d, q=q, tier=q_tier, q_tier=q_tier)
+            if q_tier in (STRONG, SUGGESTIVE) and interval_excludes_null(d) is False:
+                d = replace(d, tier=NOT_ENOUGH, interval_disagrees=True)
             d = replace(d, power=_power(d, sample.params[d.param], sample.n, alpha_test))
         results.append(d)
     order = sorted((d for d in results if d.p is not None), key=evidence_key)
     rank = {d.param: k for k, d in enumerate(order, start=1)}
     return tuple(replace(d, rank=rank.get(d.param)) for d in results)
+
+
+def interval_excludes_null(d: Directionality) -> bool | None:
+    """Whether the effect's interval excludes "no effect"; None without an interval.
+
+    rho and rank-biserial r: the interval lies on one side of 0. epsilon-squared is never
+    negative: its lower end must be above 0.
+    """
+    if d.ci_low is None or d.ci_high is None:
+        return None
+    if d.effect_measure == "epsilon_squared":
+        return d.ci_low > 0
+    return d.ci_low > 0 or d.ci_high < 0
 
 
 def evidence_key(d: Directionality) -> tuple[float, float, int, str]:
@@ -119,8 +148,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
     sign = sample.sign
     if ps.spec.numeric:
         assert ps.x is not None
-        rng = sample_rng(config.seed, f"spearman:{ps.spec.name}", (ps.x, ps.y))
-        c = spearman_test(ps.x, ps.y, config.n_bootstrap, rng)
+        c = spearman_test(ps.x, ps.y)
         low, high, method = _signed(c.ci, sign)
         return _Raw(
             replace(
@@ -142,8 +170,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
     if len(levels) == 2:
         # level_a is the first level: True for booleans, the first declared choice otherwise.
         (a_key, b_key), (a, b) = levels, groups
-        rng = sample_rng(config.seed, f"mann-whitney:{ps.spec.name}", (a, b))
-        t = two_sample_test(a, b, config.n_bootstrap, rng)
+        t = two_sample_test(a, b)
         low, high, method = _signed(t.ci, sign)
         mean_low, mean_high = t.mean_diff_ci if t.mean_diff_ci else (None, None)
         return _Raw(
@@ -240,23 +267,28 @@ def level_stats(ps: ParamSample) -> tuple[LevelStats, ...]:
     return tuple(rows)
 
 
+def _to_confirm(d: Directionality) -> bool:
+    """Suggestive effects, and those whose test alone would tier them but whose interval disagrees."""
+    return bool(d.effect) and (d.tier == SUGGESTIVE or d.interval_disagrees)
+
+
 def _power(d: Directionality, ps: ParamSample, n_study: int, alpha: float) -> Power:
-    """Detectable effect at this n; for suggestive effects, the trials needed to confirm them."""
+    """Detectable effect at this n; for effects to confirm (``_to_confirm``), the trials needed."""
     n_needed = None
     if d.test == SPEARMAN:
         min_effect = pw.min_rho(d.n, alpha)
-        if d.tier == SUGGESTIVE and d.effect:
+        if _to_confirm(d):
             n_needed = pw.n_for_rho(d.effect, alpha)
     elif d.test == MANN_WHITNEY:
         n_a = d.levels[0].n
         n_b = d.n - n_a
         min_effect = pw.min_rank_biserial(n_a, n_b, alpha)
-        if d.tier == SUGGESTIVE and d.effect:
+        if _to_confirm(d):
             n_needed = pw.n_for_rank_biserial(d.effect, n_a, n_b, alpha)
     else:
         k = len(d.levels)
         min_effect = pw.min_epsilon_squared(d.n, k, alpha)
-        if d.tier == SUGGESTIVE and d.effect:
+        if _to_confirm(d):
             n_needed = pw.n_for_epsilon_squared(d.effect, k, alpha)
     trials_needed = None
     if n_needed is not None:

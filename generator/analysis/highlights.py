@@ -93,6 +93,8 @@ def _effect(d: Directionality, sign: float, hit: BoundaryHit | None) -> Highligh
             "p": d.p,
             "q": d.q,
             "tier": d.tier,
+            "q_tier": d.q_tier,
+            "interval_disagrees": d.interval_disagrees,
             "n": d.n,
             "n_study": d.n_study,
             "condition": d.condition,
@@ -180,6 +182,7 @@ def _no_strong(s: Significance) -> Highlight:
             "correction": s.correction,
             "alpha": s.alpha,
             "n_suggestive": s.n_suggestive,
+            "n_interval_disagrees": s.n_interval_disagrees,
             "n_study": s.n_study,
             "min_rho": s.min_rho_full_n,
             "alpha_per_test": s.alpha_per_test,
@@ -219,4 +222,5 @@ def significance_summary(
         n_untested=len(effects) - m,
         n_study=n_study,
         min_rho_full_n=pw.min_rho(n_study, alpha_test) if alpha_test is not None else None,
+        n_interval_disagrees=sum(d.interval_disagrees for d in tested),
     )

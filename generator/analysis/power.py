@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+import numpy as np
 from scipy import optimize, stats
 from statsmodels.stats.power import FTestAnovaPower, TTestIndPower
 
@@ -32,6 +33,8 @@ _MAX_EFFECT = 50.0
 _MAX_N = 10**8
 _STEP = 1.5
 _MAX_STEPS = 100
+_REFINE_GRID = 33
+_REFINE_DEPTH = 3
 
 
 def per_test_alpha(alpha: float, correction: str, m: int) -> float:
@@ -63,7 +66,9 @@ def _solve(func, guess: float, low: float, high: float) -> float | None:
     Brackets the root by stepping geometrically from ``guess`` (a normal-approximation
     answer, so a step or two suffices), then refines with brentq. NaNs are stepped over:
     statsmodels' power functions return NaN where the noncentral distributions underflow
-    (power within about 1e-12 of 0 or 1), far from the 80% sought here.
+    (power within about 1e-12 of 0 or 1), far from the 80% sought here, though not only at
+    the ends: with 3 and 4 trials the t-test's power is NaN at scattered effects between
+    ones where it is finite (see ``_refine``).
     """
     point = min(max(guess, low), high)
     value = func(point)
@@ -72,15 +77,36 @@ def _solve(func, guess: float, low: float, high: float) -> float | None:
     for _ in range(_MAX_STEPS):
         if math.isfinite(value):
             if upward and value >= 0:
-                return float(optimize.brentq(func, previous, point, xtol=1e-10)) if previous else point
+                return _refine(func, previous, point) if previous else point
             if not upward and value < 0:
-                return float(optimize.brentq(func, point, previous, xtol=1e-10)) if previous else None
+                return _refine(func, point, previous) if previous else None
             previous = point
         if (upward and point >= high) or (not upward and point <= low):
             return None
         point = min(point * _STEP, high) if upward else max(point / _STEP, low)
         value = func(point)
     return None
+
+
+def _refine(func, below: float, above: float, depth: int = _REFINE_DEPTH) -> float:
+    """The root between ``below`` (func < 0) and ``above`` (func >= 0), NaN-safe.
+
+    brentq stops at the first NaN it meets inside the bracket. Then a grid over the bracket
+    narrows it to two neighbouring finite points of opposite sign, and brentq tries again; if
+    NaNs still block it, ``above`` (where the power is known to be reached) is the answer: a
+    slightly conservative one, within the grid's step.
+    """
+    try:
+        return float(optimize.brentq(func, below, above, xtol=1e-10))
+    except ValueError:
+        if depth == 0:
+            return above
+    grid = np.linspace(below, above, _REFINE_GRID)
+    values = [func(x) for x in grid]
+    finite = [(x, v) for x, v in zip(grid, values, strict=True) if math.isfinite(v)]
+    upper = next(((x, v) for x, v in finite if v >= 0), (above, 0.0))
+    lower = max(((x, v) for x, v in finite if v < 0 and x < upper[0]), default=(below, -1.0))
+    return _refine(func, lower[0], upper[0], depth - 1)
 
 
 @lru_cache(maxsize=4096)

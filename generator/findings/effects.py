@@ -60,7 +60,8 @@ class Power:
     min_effect: float | None
     """Smallest |effect| (in the test's own measure) detectable at ``power`` with this n."""
     n_needed: int | None
-    """Trials of the branch needed to confirm the observed effect at ``power`` (suggestive only)."""
+    """Trials of the branch needed to confirm the observed effect at ``power`` (suggestive, or
+    interval_disagrees, only)."""
     trials_needed: int | None
     """Study trials needed for ``n_needed`` branch trials at the branch's current share."""
 
@@ -136,6 +137,9 @@ class Significance:
     """Complete trials with a finite value."""
     min_rho_full_n: float | None
     """Smallest |rho| detectable at 80% power with every trial (an unconditional parameter)."""
+    n_interval_disagrees: int = 0
+    """Tests whose q alone would be strong or suggestive but whose interval includes the null
+    (counted in ``n_not_enough``)."""
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,8 @@ class Directionality:
     p_method: str | None = None
     """How p was computed: the library's default, or an exact permutation test for small n."""
     ci_method: str | None = None
-    """Bootstrap interval of the effect: BCa, or percentile where BCa is degenerate."""
+    """How the effect's 95% interval was built: fisher_z (rho), mann_whitney_score (rank-biserial r),
+    or a bootstrap of epsilon-squared (BCa, or percentile where BCa is degenerate or n is large)."""
     rank: int | None = None
     """Position by evidence (q, then p, then larger n) among tested parameters; 1 is the strongest."""
     n_study: int = 0
@@ -147,6 +148,11 @@ class Directionality:
     confounded_with: tuple[str, ...] = ()
     """Parameters whose values moved (near-)identically with this one over the analysed trials
     (``analysis/confounding.py``): their effects cannot be told apart, so they are one finding."""
+    q_tier: str | None = None
+    """The tier q alone gives (strong / suggestive / not enough evidence); None when untested."""
+    interval_disagrees: bool = False
+    """q alone says strong or suggestive but the 95% interval includes the null (0; for epsilon-squared
+    a lower end of 0): ``tier`` is then "not enough evidence" (see ``analysis.directionality``)."""
 
 
 @dataclass(frozen=True)
