@@ -19,6 +19,7 @@ from generator.findings.effects import (
     Significance,
 )
 from generator.findings.next_sweep import NextSweep
+from generator.findings.shape import ShapeTest
 
 JSONScalar = str | int | float | bool | None
 
@@ -144,6 +145,11 @@ class Directionality:
     levels: tuple[LevelStats, ...] = ()
     posthoc: tuple[PairwiseTest, ...] = ()
     power: Power | None = None
+    shape: str | None = None
+    """increasing, decreasing, interior or none (``generator/findings/shape.py``); null for boolean and
+    categorical parameters and for untested ones."""
+    shape_test: ShapeTest | None = None
+    """The interior test (rank quadratic, side tests, best range); null when it could not run."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from generator.analysis.directionality import directionality
 from generator.analysis.elites import elite_analysis
 from generator.analysis.highlights import executive_summary, significance_summary
 from generator.analysis.sample import study_sample
+from generator.analysis.shape import with_shapes
 from generator.config import AnalysisConfig
 from generator.findings.effects import EliteAnalysis, Highlight, Significance
 from generator.findings.model import BoundaryHit, Directionality, Finding, Summary
@@ -32,7 +33,7 @@ def build_statistics(
     snapshot: Snapshot, config: AnalysisConfig, direction: str, summary: Summary, user_attrs: dict[str, Any]
 ) -> StatisticsFindings:
     sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
-    effects = directionality(sample, config)
+    effects = with_shapes(directionality(sample, config), sample, config)
     hits = boundary_hits(sample, config.refine_max_decades)
     elites = elite_analysis(sample, config)
     significance = significance_summary(effects, config.correction, config.alpha, config.suggestive_alpha, sample.n)
