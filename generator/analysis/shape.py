@@ -13,8 +13,9 @@ ordinal parameter also gets an interior test, and its shape is decided in this o
    - the fitted maximum lies strictly inside the observed range;
    - each side of the peak on its own: Spearman rho rises towards the peak on the trials at or
      below it and falls after it on the trials at or above it, each with one-sided
-     p < ``SIDE_P`` and at least ``MIN_SIDE_N`` trials (the split point comes from the same
-     data, so these only confirm what the corrected curvature test decided);
+     p < ``SIDE_P``, |rho| >= ``MIN_SIDE_RHO`` and at least ``MIN_SIDE_N`` trials (the split
+     point comes from the same data, so these only confirm what the corrected curvature test
+     decided);
    - the best range (the branch's elites, ``BEST_TRIM`` of them dropped at each end) lies
      strictly inside the observed range: trials below and above it exist and scored worse.
 2. ``increasing`` / ``decreasing`` when the primary Spearman test is strong or suggestive: the
@@ -61,6 +62,11 @@ SIDE_P = 0.10
 studies at noise half its depth and in 98% at a quarter; pure noise or a linear trend in about
 2%; a rise then a flat plateau in about 9%. A level of 0.05 halves the plateau's rate but costs a
 quarter of the power, and missing an interior optimum is the error this test exists to prevent.)"""
+MIN_SIDE_RHO = 0.1
+"""Smallest |rho| a side test must show as well (Cohen's "small" correlation): with thousands of
+trials a negligible dip after a plateau (rho -0.07 on 437 trials) reaches p < SIDE_P, but it
+does not make that end worse in any sense a next sweep should act on. Below about 270 trials
+per side, p < SIDE_P already implies it."""
 BEST_TRIM = 0.10
 """Share of the branch's elites dropped at each end of the best range."""
 MIN_BEST_ELITES = 3
@@ -113,6 +119,7 @@ def is_interior(t: ShapeTest, alpha: float) -> bool:
         and t.rho_above < 0
         and t.p_below < SIDE_P
         and t.p_above < SIDE_P
+        and min(abs(t.rho_below), abs(t.rho_above)) >= MIN_SIDE_RHO
     )
     if not sides or t.best_low is None or t.best_high is None:
         return False
