@@ -20,7 +20,7 @@ import optuna
 import pytest
 import statsmodels.api as sm
 import yaml
-from optuna.distributions import FloatDistribution, IntDistribution
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -218,3 +218,28 @@ def test_trend_at_the_bound_extends_it_in_the_aggressive_config(tmp_path: Path) 
     assert "**`depth`**: larger values are better" in line and "widen it to 8" in line
     (table_row,) = [r for r in section(markdown, "## Boundary hits").splitlines() if r.startswith("| `depth`")]
     assert table_row.rstrip(" |").endswith("8")
+
+
+BATCH = CategoricalDistribution([8, 16, 32, 64, 128, 256])
+
+
+def interior_batch(study: optuna.Study) -> None:
+    """48 trials, batch size (ordinal) with accuracy peaking at 32, both extremes worse."""
+    rng = np.random.default_rng(4)
+    choices = [8, 16, 32, 64, 128, 256]
+    for i in range(48):
+        batch = choices[i % 6]
+        value = 0.8 - 0.04 * (math.log2(batch) - 5) ** 2 + float(rng.normal(0.0, 0.02))
+        add(study, {"batch_size": batch}, {"batch_size": BATCH}, value)
+
+
+def test_ordinal_interior_keeps_the_levels_of_its_best_range(tmp_path: Path) -> None:
+    document, markdown, version, _ = report(tmp_path, interior_batch, "maximize")
+    batch = row(document, "batch_size")
+    t = batch["shape_test"]
+    assert batch["kind"] == "ordinal" and batch["shape"] == "interior" and t["best_low"] <= 32 <= t["best_high"]
+    aggressive = config_entry(version, "aggressive", "batch_size")
+    assert 32 in aggressive["choices"] and 8 not in aggressive["choices"] and 256 not in aggressive["choices"]
+    assert "interior optimum" in aggressive["reason"]
+    for line in lines_about(section(markdown, "## Executive summary"), "batch_size"):
+        assert "larger values are better" not in line and "smaller values are better" not in line

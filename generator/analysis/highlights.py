@@ -51,7 +51,11 @@ def executive_summary(
     # An interior optimum is decided at the strong level (its curvature q < alpha), whatever the
     # monotone test says: it is listed with the strong effects, by the stronger of its two q.
     strong_effects = sorted((d for d in ranked if d.tier == STRONG or d.shape == INTERIOR), key=_shape_evidence_key)
-    strong = [_effect(d, sign, edge.get(d.param), _trend_hit(d, hits)) for d in strong_effects]
+    # An interior optimum's ends are worse: a crowded bound of it is no call to widen.
+    strong = [
+        _effect(d, sign, None if d.shape == INTERIOR else edge.get(d.param), _trend_hit(d, hits))
+        for d in strong_effects
+    ]
     suggestive = [
         _effect(d, sign, edge.get(d.param), _trend_hit(d, hits))
         for d in ranked

@@ -214,6 +214,12 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
     values: dict[str, Any] = {"n_elites": n_elites, "n": ev.test.n}
     if ev.spec.kind == "ordinal":
         low, high = min(elite_levels, key=float), max(elite_levels, key=float)
+        t = ev.test.shape_test
+        if ev.test.shape == INTERIOR and t is not None and t.best_low is not None and t.best_high is not None:
+            # An interior optimum: the levels of its best range (a tenth of the elites trimmed at
+            # each end), so one stray elite at an extreme does not keep that extreme.
+            low, high = t.best_low, t.best_high
+            values.update(interior=True, best_low=t.best_low, best_high=t.best_high, peak=t.peak, curvature_q=t.q)
         kept = [c for c in entry.choices if float(low) <= float(c) <= float(high)]
         if len(kept) == 1:
             i = list(entry.choices).index(kept[0])
@@ -376,12 +382,31 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
     suggested bound: half the declared width beyond it on the parameter's scale, at most
     ``refine_max_decades`` decades for a log parameter, integers staying integers, never below 0
     for a range that starts at 0, and an ordinal gains the next level (8/16/32 -> 4). A bound
-    the analysis will not move (a floor of 0, a fraction's 1) is kept, and the reason says so."""
+    the analysis will not move (a floor of 0, a fraction's 1) is kept, and the reason says so.
+
+    A parameter whose shape is ``interior`` keeps both bounds: its interior test shows both ends
+    worse, which outweighs elites near a bound (an ordinal's outer tenth of 8..256 holds 32)."""
     spec = ev.spec
     for side in ("low", "high"):
         hit = ev.hits.get(side)
         why = widens(hit, ev, strategy, config) if hit is not None and entry.action == TUNE else None
         if hit is None or why is None:
+            continue
+        t = ev.test.shape_test if ev.test is not None else None
+        if ev.test is not None and ev.test.shape == INTERIOR and t is not None:
+            interior_values = {
+                "side": side,
+                "bound": hit.declared_low if side == "low" else hit.declared_high,
+                "n_elites_in_zone": hit.n_elites_in_zone,
+                "n_elites": hit.n_elites,
+                "best_low": t.best_low,
+                "best_high": t.best_high,
+                "curvature_q": t.q,
+                "rho_side": t.rho_below if side == "low" else t.rho_above,
+                "p_side": t.p_below if side == "low" else t.p_above,
+                "n_side": t.n_below if side == "low" else t.n_above,
+            }
+            entry = with_step(entry, Step("interior_not_widened", interior_values))
             continue
         values = {
             "side": side,
