@@ -143,3 +143,24 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
     summary = {r["param"]: r for r in read("directionality_categorical_summary.csv")}
     assert (summary["encoder_type"]["best_level"], summary["encoder_type"]["worst_level"]) == ("cnn", "context")
     assert (summary["batch_size"]["best_level"], summary["batch_size"]["worst_level"]) == ("8", "64")
+
+
+def test_shapes_follow_the_planted_trends(seed_report) -> None:
+    document, markdown, version = seed_report
+    d = by_param(document)
+    # depth and batch_size are planted monotone: their shape is the signed trend, not interior.
+    assert (d["depth"]["shape"], d["batch_size"]["shape"]) == ("increasing", "decreasing")
+    assert d["depth"]["shape_test"]["curvature"] > 0 or d["depth"]["shape_test"]["q"] >= 0.05
+    # Weak evidence gets no shape claim; boolean and categorical parameters get none at all.
+    assert d["lr"]["tier"] == "not enough evidence" and d["lr"]["shape"] == "none"
+    assert d["encoder_type"]["shape"] is None and d["demo_agg"]["shape_test"] is None
+    # Parameters with fewer than 12 trials get no interior test (ctx_* have 5).
+    assert d["ctx_n_head"]["shape_test"] is None and d["ctx_n_head"]["shape"] == "none"
+    summary = markdown.split("## Executive summary", 1)[1].split("## Parameter importance", 1)[0]
+    assert "**`depth`**: larger values are better" in summary
+    assert "**`batch_size`**: smaller values are better" in summary
+    rows = {
+        r["param"]: r
+        for r in csv.DictReader(io.StringIO((version / "artifacts" / "directionality_continuous.csv").read_text()))
+    }
+    assert rows["depth"]["shape"] == "increasing" and rows["depth"]["best_low"] == ""

@@ -1,6 +1,7 @@
 """The executive summary: the few findings that matter most, in order of evidence.
 
-Priority: strong effects (by q, then p, then larger n: never by |effect| across different n),
+Priority: strong effects (by q, then p, then larger n: never by |effect| across different n;
+an interior optimum, decided at the strong level by its own test, counts as one),
 then elite levels whose enrichment is strong, then boundaries the elites crowd (and are
 enriched at, Fisher p < alpha), then a low absolute performance, then suggestive effects.
 When nothing is strong, saying so comes first; when fewer than three items remain, what the
@@ -17,6 +18,7 @@ from generator.analysis.correction import STRONG, SUGGESTIVE
 from generator.analysis.directionality import evidence_key
 from generator.findings.effects import EliteAnalysis, EliteLevel, Highlight, Significance
 from generator.findings.model import BoundaryHit, Directionality
+from generator.findings.shape import DECREASING, INCREASING, INTERIOR
 
 MAX_HIGHLIGHTS = 5
 MIN_HIGHLIGHTS = 3
@@ -51,10 +53,21 @@ def executive_summary(
         key=lambda h: (h.p_enrichment, -h.elite_share, h.param),
     )
     edge = {h.param: h for h in reversed(crowded)}  # the best-supported hit of each param
-    strong = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier == STRONG]
-    suggestive = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier == SUGGESTIVE]
+    # An interior optimum is decided at the strong level (its curvature q < alpha), whatever the
+    # monotone test says: it is listed with the strong effects, by the stronger of its two q.
+    strong_effects = sorted((d for d in ranked if d.tier == STRONG or d.shape == INTERIOR), key=_shape_evidence_key)
+    # An interior optimum's ends are worse: a crowded bound of it is no call to widen.
+    strong = [
+        _effect(d, sign, None if d.shape == INTERIOR else edge.get(d.param), _trend_hit(d, hits))
+        for d in strong_effects
+    ]
+    suggestive = [
+        _effect(d, sign, edge.get(d.param), _trend_hit(d, hits))
+        for d in ranked
+        if d.tier == SUGGESTIVE and d.shape != INTERIOR
+    ]
     items: list[Highlight] = []
-    if significance is not None and significance.m and not strong:
+    if significance is not None and significance.m and not significance.n_strong:
         items.append(_no_strong(significance))
     items += strong[:MAX_STRONG_FIRST]
     covered = {p for h in items for p in h.params}
@@ -71,12 +84,31 @@ def executive_summary(
     items += [_boundary(h) for h in crowded if h.param not in covered]
     if len(items) < MIN_HIGHLIGHTS and significance is not None and significance.n_not_enough and strong:
         items.append(_undetected(significance))
-    weak = [_effect(d, sign, edge.get(d.param)) for d in ranked if d.tier not in (STRONG, SUGGESTIVE)]
+    weak = [
+        _effect(d, sign, edge.get(d.param))
+        for d in ranked
+        if d.tier not in (STRONG, SUGGESTIVE) and d.shape != INTERIOR
+    ]
     items += weak[: max(0, MIN_HIGHLIGHTS - len(items))]
     return tuple(items[:MAX_HIGHLIGHTS])
 
 
-def _effect(d: Directionality, sign: float, hit: BoundaryHit | None) -> Highlight:
+def _shape_evidence_key(d: Directionality) -> tuple[float, float, int, str]:
+    """evidence_key, with an interior parameter's curvature q and p when they are smaller."""
+    q, p, n, name = evidence_key(d)
+    t = d.shape_test
+    if d.shape == INTERIOR and t is not None and t.q is not None:
+        return (min(q, t.q), min(p, t.p), n, name)
+    return (q, p, n, name)
+
+
+def _trend_hit(d: Directionality, hits: Sequence[BoundaryHit]) -> BoundaryHit | None:
+    """The boundary hit on the side an increasing or decreasing shape points to, if any."""
+    side = "high" if d.shape == INCREASING else "low" if d.shape == DECREASING else None
+    return next((h for h in hits if h.param == d.param and h.side == side), None)
+
+
+def _effect(d: Directionality, sign: float, hit: BoundaryHit | None, trend_hit: BoundaryHit | None = None) -> Highlight:
     # The level with the best mean objective (what a Kruskal-Wallis result points to).
     best_level = max(d.levels, key=lambda lv: sign * lv.mean).level if d.levels else None
     return Highlight(
@@ -104,6 +136,10 @@ def _effect(d: Directionality, sign: float, hit: BoundaryHit | None) -> Highligh
             "best_level": best_level,
             "boundary": None if hit is None else _boundary(hit).values,
             "confounded_with": d.confounded_with,
+            "shape": d.shape,
+            "shape_test": d.shape_test,
+            # The bound the trend runs into (elites or the best trial there), crowded or not.
+            "trend_boundary": None if trend_hit is None else _boundary(trend_hit).values,
         },
     )
 

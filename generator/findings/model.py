@@ -19,6 +19,7 @@ from generator.findings.effects import (
     Significance,
 )
 from generator.findings.next_sweep import NextSweep
+from generator.findings.shape import ShapeTest
 
 JSONScalar = str | int | float | bool | None
 
@@ -153,6 +154,11 @@ class Directionality:
     interval_disagrees: bool = False
     """q alone says strong or suggestive but the 95% interval includes the null (0; for epsilon-squared
     a lower end of 0): ``tier`` is then "not enough evidence" (see ``analysis.directionality``)."""
+    shape: str | None = None
+    """increasing, decreasing, interior or none (``generator/findings/shape.py``); null for boolean and
+    categorical parameters and for untested ones."""
+    shape_test: ShapeTest | None = None
+    """The interior test (rank quadratic, side tests, best range); null when it could not run."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from generator.analysis.elites import elite_analysis
 from generator.analysis.highlights import executive_summary, significance_summary
 from generator.analysis.importance import ImportanceInput, prepare_input
 from generator.analysis.sample import study_sample
+from generator.analysis.shape import with_shapes
 from generator.config import AnalysisConfig
 from generator.findings.effects import EliteAnalysis, Highlight, Significance
 from generator.findings.model import BoundaryHit, Directionality, Finding, Summary
@@ -44,9 +45,13 @@ def build_statistics(
     sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
     confounding = confounded_pairs(data if data is not None else prepare_input(snapshot, config))
     partners = confounding.partners()
-    effects = tuple(
-        replace(d, confounded_with=partners[d.param]) if d.param in partners else d
-        for d in directionality(sample, config)
+    effects = with_shapes(
+        tuple(
+            replace(d, confounded_with=partners[d.param]) if d.param in partners else d
+            for d in directionality(sample, config)
+        ),
+        sample,
+        config,
     )
     hits = boundary_hits(sample, config.refine_max_decades)
     elites = elite_analysis(sample, config)

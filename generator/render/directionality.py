@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from generator.findings.model import Condition, Directionality, Findings
+from generator.findings.shape import INTERIOR
 
 CONTINUOUS_COLUMNS = [
     "param",
@@ -34,6 +35,11 @@ CONTINUOUS_COLUMNS = [
     "min_detectable_effect",
     "n_needed",
     "trials_needed",
+    "shape",
+    "curvature_q",
+    "peak",
+    "best_low",
+    "best_high",
 ]
 BOOLEAN_COLUMNS = [
     "param",
@@ -135,6 +141,11 @@ def continuous_table(findings: Findings) -> pd.DataFrame:
             "min_detectable_effect": _power(d, "min_effect"),
             "n_needed": _power(d, "n_needed"),
             "trials_needed": _power(d, "trials_needed"),
+            "shape": d.shape,
+            "curvature_q": d.shape_test.q if d.shape_test is not None else None,
+            "peak": d.shape_test.peak if d.shape_test is not None else None,
+            "best_low": d.shape_test.best_low if d.shape == INTERIOR and d.shape_test is not None else None,
+            "best_high": d.shape_test.best_high if d.shape == INTERIOR and d.shape_test is not None else None,
         }
         for d in findings.directionality
         if d.kind in ("continuous", "integer", "ordinal")

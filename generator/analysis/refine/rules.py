@@ -31,6 +31,7 @@ from generator.analysis.refine.numbers import (
 from generator.config import AnalysisConfig
 from generator.findings.model import BoundaryHit
 from generator.findings.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
+from generator.findings.shape import DECREASING, INCREASING, INTERIOR
 
 # --- evidence that applies to every decision ---------------------------------------------------
 
@@ -65,7 +66,7 @@ def best_level(ev: ParamEvidence) -> Any:
         return None
     if d.test == MANN_WHITNEY:
         return d.level_a if d.effect > 0 else d.level_b
-    if d.test == SPEARMAN and d.levels:  # ordinal: the extreme the trend points to
+    if d.test == SPEARMAN and d.levels and d.shape != INTERIOR:  # ordinal: the extreme the trend points to
         numbers = [level.level for level in d.levels]
         return max(numbers, key=float) if d.effect > 0 else min(numbers, key=float)
     if d.test == KRUSKAL and d.levels:
@@ -109,7 +110,7 @@ def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig)
     spec = ev.spec
     if entry.action != TUNE or spec.kind not in RANGED or d is None or d.test != SPEARMAN or not d.effect:
         return entry
-    if not ev.testable or not at_least(d.tier, config.refine_fix_tier):
+    if not ev.testable or not at_least(d.tier, config.refine_fix_tier) or d.shape == INTERIOR:
         return entry
     side = "high" if d.effect > 0 else "low"
     assert spec.low is not None and spec.high is not None
@@ -213,6 +214,12 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
     values: dict[str, Any] = {"n_elites": n_elites, "n": ev.test.n}
     if ev.spec.kind == "ordinal":
         low, high = min(elite_levels, key=float), max(elite_levels, key=float)
+        t = ev.test.shape_test
+        if ev.test.shape == INTERIOR and t is not None and t.best_low is not None and t.best_high is not None:
+            # An interior optimum: the levels of its best range (a tenth of the elites trimmed at
+            # each end), so one stray elite at an extreme does not keep that extreme.
+            low, high = t.best_low, t.best_high
+            values.update(interior=True, best_low=t.best_low, best_high=t.best_high, peak=t.peak, curvature_q=t.q)
         kept = [c for c in entry.choices if float(low) <= float(c) <= float(high)]
         if len(kept) == 1:
             i = list(entry.choices).index(kept[0])
@@ -251,22 +258,7 @@ def narrow_to_elites(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCon
         return entry
     if er.n_elite < config.refine_min_elites or er.elite_min is None or er.elite_max is None:
         return with_step(entry, Step("too_few_elites", {"n_elites": er.n_elite, "minimum": config.refine_min_elites}))
-    assert entry.low is not None and entry.high is not None
-    s_low, s_high = on_scale(spec, entry.low), on_scale(spec, entry.high)
-    pad = config.refine_padding * (s_high - s_low)
-    low = off_scale(spec, max(s_low, on_scale(spec, er.elite_min) - pad))
-    high = off_scale(spec, min(s_high, on_scale(spec, er.elite_max) + pad))
-    new_low: float | int
-    new_high: float | int
-    if spec.kind == "integer":
-        grid = int(entry.step or 1)
-        new_low = integer_bound(low, "low", int(entry.low), grid)
-        new_high = integer_bound(high, "high", int(entry.low), grid)
-        if new_low >= new_high:  # one value would fix it untested: keep a neighbour each side
-            new_low, new_high = max(int(entry.low), new_low - grid), min(int(entry.high), new_high + grid)
-    else:
-        new_low = max(float(entry.low), float_bound(spec, low, "low"))
-        new_high = min(float(entry.high), float_bound(spec, high, "high"))
+    new_low, new_high = padded_range(entry, ev, er.elite_min, er.elite_max, config)
     if (new_low, new_high) == (entry.low, entry.high):
         return with_step(
             entry,
@@ -288,13 +280,89 @@ def narrow_to_elites(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCon
     return with_step(entry, reason, low=new_low, high=new_high)
 
 
+def padded_range(
+    entry: RefinedParam, ev: ParamEvidence, low_value: float, high_value: float, config: AnalysisConfig
+) -> tuple[float | int, float | int]:
+    """[low_value, high_value] padded by ``refine_padding`` of the declared width on the
+    parameter's own scale, within the entry's bounds, on its grid (an integer range keeps at
+    least two values: one would fix the parameter untested)."""
+    spec = ev.spec
+    assert entry.low is not None and entry.high is not None
+    s_low, s_high = on_scale(spec, entry.low), on_scale(spec, entry.high)
+    pad = config.refine_padding * (s_high - s_low)
+    low = off_scale(spec, max(s_low, on_scale(spec, low_value) - pad))
+    high = off_scale(spec, min(s_high, on_scale(spec, high_value) + pad))
+    new_low: float | int
+    new_high: float | int
+    if spec.kind == "integer":
+        grid = int(entry.step or 1)
+        new_low = integer_bound(low, "low", int(entry.low), grid)
+        new_high = integer_bound(high, "high", int(entry.low), grid)
+        if new_low >= new_high:  # one value would fix it untested: keep a neighbour each side
+            new_low, new_high = max(int(entry.low), new_low - grid), min(int(entry.high), new_high + grid)
+    else:
+        new_low = max(float(entry.low), float_bound(spec, low, "low"))
+        new_high = min(float(entry.high), float_bound(spec, high, "high"))
+    return new_low, new_high
+
+
+def narrow_to_interior(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
+    """Aggressive: narrow a continuous or integer parameter whose shape is ``interior`` (best
+    values inside the range, both ends worse) around its best range, padded like
+    :func:`narrow_to_elites`. Unchanged for any other shape."""
+    d, spec = ev.test, ev.spec
+    if entry.action != TUNE or spec.kind not in RANGED or d is None or d.shape != INTERIOR:
+        return entry
+    t = d.shape_test
+    assert t is not None and t.best_low is not None and t.best_high is not None
+    new_low, new_high = padded_range(entry, ev, t.best_low, t.best_high, config)
+    if (new_low, new_high) == (entry.low, entry.high):
+        return entry
+    reason = Step(
+        "narrow_to_interior",
+        {
+            "best_low": t.best_low,
+            "best_high": t.best_high,
+            "n_best": t.n_best,
+            "n_elites": t.n_elites,
+            "peak": t.peak,
+            "n": t.n,
+            "curvature_p": t.p,
+            "curvature_q": t.q,
+            "rho_below": t.rho_below,
+            "p_below": t.p_below,
+            "n_below": t.n_below,
+            "rho_above": t.rho_above,
+            "p_above": t.p_above,
+            "n_above": t.n_above,
+            "padding": config.refine_padding,
+            "low": new_low,
+            "high": new_high,
+            "log": spec.log,
+        },
+    )
+    return with_step(entry, reason, low=new_low, high=new_high)
+
+
+def trend_side(ev: ParamEvidence) -> str | None:
+    """The bound a monotone shape points beyond: ``high`` for increasing, ``low`` for decreasing."""
+    d = ev.test
+    shape = d.shape if d is not None else None
+    return "high" if shape == INCREASING else "low" if shape == DECREASING else None
+
+
 def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisConfig) -> str | None:
     """Why a config widens the bound of ``hit``, or None: ``crowded`` (both configs) when at
-    least ``refine_expand_share`` of the elites, two or more, sit at it; ``best_trial``
-    (conservative only) when the best trial sits there and the parameter's trend (its rho)
-    points that way."""
+    least ``refine_expand_share`` of the elites, two or more, sit at it; ``trend`` (both
+    configs) when the parameter's shape is increasing or decreasing (its primary test strong or
+    suggestive) towards this bound and the best trial or elites sit at it (a hit exists only
+    then), so narrowing to [low, bound] would stop the search where the trend says to go on;
+    ``best_trial`` (conservative only) when the best trial sits there and the sign of rho
+    points that way, whatever its evidence (an interior shape never counts as a trend)."""
     if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD:
         return "crowded"
+    if trend_side(ev) == hit.side:
+        return "trend"
     if strategy == AGGRESSIVE:
         return None
     d = ev.test
@@ -303,6 +371,7 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
         and d.effect_measure == "rho"
         and d.effect is not None
         and d.effect != 0
+        and d.shape != INTERIOR
         and ((d.effect > 0) == (hit.side == "high"))
     )
     return "best_trial" if hit.best_in_zone and trend else None
@@ -313,12 +382,31 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
     suggested bound: half the declared width beyond it on the parameter's scale, at most
     ``refine_max_decades`` decades for a log parameter, integers staying integers, never below 0
     for a range that starts at 0, and an ordinal gains the next level (8/16/32 -> 4). A bound
-    the analysis will not move (a floor of 0, a fraction's 1) is kept, and the reason says so."""
+    the analysis will not move (a floor of 0, a fraction's 1) is kept, and the reason says so.
+
+    A parameter whose shape is ``interior`` keeps both bounds: its interior test shows both ends
+    worse, which outweighs elites near a bound (an ordinal's outer tenth of 8..256 holds 32)."""
     spec = ev.spec
     for side in ("low", "high"):
         hit = ev.hits.get(side)
         why = widens(hit, ev, strategy, config) if hit is not None and entry.action == TUNE else None
         if hit is None or why is None:
+            continue
+        t = ev.test.shape_test if ev.test is not None else None
+        if ev.test is not None and ev.test.shape == INTERIOR and t is not None:
+            interior_values = {
+                "side": side,
+                "bound": hit.declared_low if side == "low" else hit.declared_high,
+                "n_elites_in_zone": hit.n_elites_in_zone,
+                "n_elites": hit.n_elites,
+                "best_low": t.best_low,
+                "best_high": t.best_high,
+                "curvature_q": t.q,
+                "rho_side": t.rho_below if side == "low" else t.rho_above,
+                "p_side": t.p_below if side == "low" else t.p_above,
+                "n_side": t.n_below if side == "low" else t.n_above,
+            }
+            entry = with_step(entry, Step("interior_not_widened", interior_values))
             continue
         values = {
             "side": side,
@@ -330,6 +418,9 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
             "p": hit.p_enrichment,
             "bound": hit.declared_low if side == "low" else hit.declared_high,
         }
+        if why == "trend" and ev.test is not None:
+            d = ev.test
+            values.update(shape=d.shape, test=d.test, n=d.n, effect=d.effect, q=d.q, tier=d.tier, p_test=d.p)
         target = hit.suggested_bound
         if target is None:
             entry = with_step(entry, Step("bound_kept", values))

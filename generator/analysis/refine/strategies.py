@@ -2,8 +2,10 @@
 
 - **aggressive** exploits what the study found: it fixes a level the elites settled on (with a
   test behind it), fixes a number whose strong monotone trend runs into a bound that cannot
-  move, narrows ranges and choices to where the elites are, widens bounds the elites crowd,
-  drops significantly worse levels, and drops the parameters of an eliminated branch.
+  move, narrows ranges and choices to where the elites are (an interior optimum: around its
+  best range), widens bounds the elites crowd or a monotone trend (shape increasing or
+  decreasing) runs into, drops significantly worse levels, and drops the parameters of an
+  eliminated branch.
 - **conservative** keeps exploring: it removes only levels that are significantly worse,
   never narrows a range, and widens every bound the elites crowd or the best trial sits at
   when the trend points beyond it (an ordinal gains the next level).
@@ -45,6 +47,7 @@ from generator.findings.next_sweep import (
     RefinedSpace,
     Step,
 )
+from generator.findings.shape import INTERIOR
 
 SWEEP_CONFIG_ATTR = "sweep_config"
 """Study user attribute in which ``train-sweep`` records the config that ran the study."""
@@ -64,7 +67,10 @@ def aggressive_entry(ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
     entry = rules.fix_to_bound(entry, ev, config)
     entry = rules.drop_worse_levels(entry, ev, config)
     entry = rules.narrow_levels(entry, ev, config)
-    entry = rules.narrow_to_elites(entry, ev, config)
+    if ev.test is not None and ev.test.shape == INTERIOR:
+        entry = rules.narrow_to_interior(entry, ev, config)
+    else:
+        entry = rules.narrow_to_elites(entry, ev, config)
     return rules.expand_bounds(entry, ev, AGGRESSIVE, config)
 
 
