@@ -31,9 +31,9 @@ from generator.render.next_sweep import next_sweep_files
 from generator.render.tables import to_csv, trials_table
 from generator.site import build_site, preflight
 from generator.slug import study_slug
-from generator.snapshot import content_hash, load_snapshot, write_snapshot
-from generator.storage import locate, read_study
-from generator.versions import latest_event, list_versions, next_version, unchanged_version
+from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
+from generator.storage import locate, read_study, study_fingerprint
+from generator.versions import latest_event, list_versions, next_version, unchanged_fingerprint, unchanged_version
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,16 @@ def generate(
 ) -> Outcome:
     renderer = preflight(out_dir, (site or SiteConfig()).renderer)
     location = locate(storage)
+    site_index = out_dir / "site" / "index.html"
+    # A cheap fingerprint first: an unchanged study is recognised without reading it all.
+    probe = study_fingerprint(location, study)
+    fingerprint = probe[1] if probe is not None else ""
+    if probe is not None:
+        known_dir = out_dir / "report" / study_slug(probe[0])
+        same = unchanged_fingerprint(known_dir, fingerprint, config.digest())
+        if same is not None:
+            build_site(out_dir, renderer)
+            return Outcome(probe[0], same, known_dir / same, False, site_index)
     with progress.step(f"Reading {location.display}"):
         record = read_study(location, study)
     if record.trials.empty:
@@ -82,7 +92,6 @@ def generate(
     input_hash = content_hash(record)
     slug = study_slug(record.name)
     study_dir = out_dir / "report" / slug
-    site_index = out_dir / "site" / "index.html"
     same = unchanged_version(study_dir, input_hash, config.digest())
     if same is not None:
         # A no-op when the site is current; rebuilds it when an earlier site build failed.
@@ -94,13 +103,13 @@ def generate(
     study_dir.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(study_dir, f".{version}-")
     try:
-        with progress.step("Writing snapshot.duckdb"):
+        with progress.step(f"Writing {SNAPSHOT_DIR}/"):
             write_snapshot(
                 record,
-                staging / "snapshot.duckdb",
-                {"input_hash": input_hash, "config": config.to_json()},
+                staging / SNAPSHOT_DIR,
+                {"input_hash": input_hash, "config": config.to_json(), "storage_fingerprint": fingerprint},
             )
-            snapshot = load_snapshot(staging / "snapshot.duckdb")
+            snapshot = load_snapshot(staging / SNAPSHOT_DIR)
         with progress.step("Analysing"):
             command = reproduce_command(record.name, record.source["storage"], config)
             findings = build_findings(snapshot, config, command)

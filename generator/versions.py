@@ -35,6 +35,16 @@ def latest_event(trials: pd.DataFrame) -> pd.Timestamp | None:
 
 def unchanged_version(study_dir: Path, input_hash: str, config_hash: str) -> str | None:
     """The latest version's name if it was computed from this very input and config."""
+    return _latest_matching(study_dir, "input_hash", input_hash, config_hash)
+
+
+def unchanged_fingerprint(study_dir: Path, fingerprint: str, config_hash: str) -> str | None:
+    """The latest version's name if its storage fingerprint and config are these: the study is
+    unchanged, known without reading it (see ``generator.storage.study_fingerprint``)."""
+    return _latest_matching(study_dir, "storage_fingerprint", fingerprint, config_hash)
+
+
+def _latest_matching(study_dir: Path, key: str, value: str, config_hash: str) -> str | None:
     versions = list_versions(study_dir)
     if not versions:
         return None
@@ -43,6 +53,8 @@ def unchanged_version(study_dir: Path, input_hash: str, config_hash: str) -> str
         provenance = json.loads(findings.read_text(encoding="utf-8"))["provenance"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if provenance.get("input_hash") == input_hash and provenance.get("config_hash") == config_hash:
+    if not isinstance(provenance, dict) or not value:
+        return None
+    if provenance.get(key) == value and provenance.get("config_hash") == config_hash:
         return versions[-1]
     return None
