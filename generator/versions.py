@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a version is made, not for an unchanged re-run
+    import pandas as pd
 
 VERSION_PATTERN = re.compile(r"^(\d{4})-(\d{8}T\d{6})$")
 
@@ -29,6 +31,8 @@ def next_version(existing: list[str], latest_event: pd.Timestamp | None) -> str:
 
 
 def latest_event(trials: pd.DataFrame) -> pd.Timestamp | None:
+    import pandas as pd
+
     moments = pd.concat([trials["datetime_start"], trials["datetime_complete"]]).dropna()
     return None if moments.empty else pd.Timestamp(moments.max())
 
