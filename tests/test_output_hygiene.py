@@ -210,3 +210,19 @@ def test_journal_unchanged_rerun_is_known_by_fingerprint_and_a_change_makes_a_ve
     before = mtimes(out)
     assert generate(str(path), None, out) == 0
     assert mtimes(out) == before
+
+
+def test_a_write_to_another_study_costs_a_read_but_makes_no_version(tmp_path: Path) -> None:
+    """The SQLite fingerprint covers the whole file: another study's new trial changes it, the full
+    read then finds this study's content unchanged, and nothing is written."""
+    url = sqlite_study(tmp_path / "s.db", "s", simple, ["maximize"])
+    other = optuna.create_study(study_name="other", storage=url)
+    add(other, {"x": 0.5}, {"x": X}, 1.0)
+    out = tmp_path / "out"
+    assert generate(url, "s", out) == 0
+    fingerprint = study_fingerprint(locate(url), "s")
+    add(other, {"x": 0.7}, {"x": X}, 2.0)
+    assert study_fingerprint(locate(url), "s") != fingerprint
+    before = mtimes(out)
+    assert generate(url, "s", out) == 0
+    assert mtimes(out) == before and len(versions(out)) == 1
