@@ -226,3 +226,17 @@ def test_a_write_to_another_study_costs_a_read_but_makes_no_version(tmp_path: Pa
     before = mtimes(out)
     assert generate(url, "s", out) == 0
     assert mtimes(out) == before and len(versions(out)) == 1
+
+
+def test_a_format_1_snapshot_duckdb_file_still_loads(tmp_path: Path) -> None:
+    """Versions written before the Parquet snapshot hold one DuckDB file with the same tables."""
+    record = read_study(locate(str(EXAMPLE)), None)
+    write_snapshot(record, tmp_path / "snapshot", {"input_hash": content_hash(record)})
+    con = duckdb.connect(str(tmp_path / "snapshot.duckdb"))
+    for table in sorted(p.stem for p in (tmp_path / "snapshot").iterdir()):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM '{tmp_path / 'snapshot' / table}.parquet'")
+    con.close()
+    new, old = load_snapshot(tmp_path / "snapshot"), load_snapshot(tmp_path / "snapshot.duckdb")
+    for frame in ("trials", "values", "params", "intermediate", "study_attrs", "trial_attrs"):
+        pd.testing.assert_frame_equal(getattr(new, frame), getattr(old, frame))
+    assert (new.provenance, new.directions, new.study_name) == (old.provenance, old.directions, old.study_name)
