@@ -1,6 +1,6 @@
 """The snapshot: the cache boundary between reading a storage and analysing it."""
 
-from generator.snapshot.load import Snapshot, load_snapshot, read_provenance
+from generator.snapshot.load import Snapshot, load_snapshot
 from generator.snapshot.schema import SNAPSHOT_DIR
 from generator.snapshot.write import content_hash, normalize_params, write_snapshot
 
@@ -10,6 +10,5 @@ __all__ = [
     "content_hash",
     "load_snapshot",
     "normalize_params",
-    "read_provenance",
     "write_snapshot",
 ]

@@ -57,16 +57,3 @@ def load_snapshot(path: Path) -> Snapshot:
         )
     finally:
         con.close()
-
-
-def read_provenance(path: Path) -> dict[str, str]:
-    """Only the provenance table of the snapshot at ``path`` (input hash, config, versions)."""
-    folder = path.is_dir()
-    con = duckdb.connect(":memory:" if folder else str(path), read_only=not folder)
-    try:
-        table = (
-            "read_parquet('" + str(path / "provenance.parquet").replace("'", "''") + "')" if folder else "provenance"
-        )
-        return dict(con.execute(f"SELECT key, value FROM {table} ORDER BY key").fetchall())
-    finally:
-        con.close()
