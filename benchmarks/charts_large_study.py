@@ -26,7 +26,7 @@ from tests.studies import huge_record  # noqa: E402
 
 def run(n: int, folder: Path) -> None:
     record = huge_record(n)
-    path = folder / f"huge-{n}.duckdb"
+    path = folder / f"huge-{n}"
     write_snapshot(record, path, {"input_hash": content_hash(record)})
     snapshot = load_snapshot(path)
     start = time.perf_counter()

@@ -35,7 +35,7 @@ def snapshots(tmp: Path) -> list[tuple[str, Snapshot]]:
     records += [(f"huge_{n}", huge_record(n)) for n in (2_000, 20_000)]
     out = []
     for label, record in records:
-        path = tmp / f"{label}.duckdb"
+        path = tmp / label
         write_snapshot(record, path, {"input_hash": content_hash(record)})
         out.append((label, load_snapshot(path)))
     return out

@@ -45,7 +45,7 @@ def main() -> None:
                 if counts.get("COMPLETE", 0) < args.min_trials:
                     continue
                 record = read_study(locate(str(path)), name)
-                snap_path = Path(tmp) / f"{abs(hash((str(path), name)))}.duckdb"
+                snap_path = Path(tmp) / f"snap-{abs(hash((str(path), name)))}"
                 write_snapshot(record, snap_path, {"input_hash": content_hash(record)})
                 snapshot = load_snapshot(snap_path)
                 direction = snapshot.directions[0]

@@ -13,27 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.analysis.chart_data import chart_set
 from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.files import staging_dir
-from generator.findings.build import build_findings
-from generator.findings.serialize import dumps
 from generator.progress import Progress
-from generator.render.changes import compute_changes, load_configs
-from generator.render.charts import write_charts
-from generator.render.directionality import directionality_tables
-from generator.render.documents import findings_document, findings_json, load_document
-from generator.render.env import render
-from generator.render.headlines import headline
-from generator.render.importance_tables import importances_table
-from generator.render.next_sweep import next_sweep_files
-from generator.render.tables import to_csv, trials_table
 from generator.site import build_site, preflight
 from generator.slug import study_slug
-from generator.snapshot import content_hash, load_snapshot, write_snapshot
-from generator.storage import locate, read_study
-from generator.versions import latest_event, list_versions, next_version, unchanged_version
+from generator.storage import locate, study_fingerprint
+from generator.versions import list_versions, unchanged_fingerprint
+
+# Only what an unchanged re-run needs is imported here; reading, analysing and rendering
+# (pandas, scipy, scikit-learn, DuckDB, Altair: seconds of imports) load when a version is made.
 
 
 @dataclass(frozen=True)
@@ -74,6 +64,29 @@ def generate(
 ) -> Outcome:
     renderer = preflight(out_dir, (site or SiteConfig()).renderer)
     location = locate(storage)
+    site_index = out_dir / "site" / "index.html"
+    # A cheap fingerprint first: an unchanged study is recognised without reading it all.
+    probe = study_fingerprint(location, study)
+    fingerprint = probe[1] if probe is not None else ""
+    if probe is not None:
+        known_dir = out_dir / "report" / study_slug(probe[0])
+        same = unchanged_fingerprint(known_dir, fingerprint, config.digest())
+        if same is not None:
+            build_site(out_dir, renderer)
+            return Outcome(probe[0], same, known_dir / same, False, site_index)
+    from generator.analysis.chart_data import chart_set
+    from generator.findings.build import build_findings
+    from generator.render.charts import write_charts
+    from generator.render.directionality import directionality_tables
+    from generator.render.documents import findings_document, findings_json
+    from generator.render.env import render
+    from generator.render.importance_tables import importances_table
+    from generator.render.next_sweep import next_sweep_files
+    from generator.render.tables import to_csv, trials_table
+    from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
+    from generator.storage import read_study
+    from generator.versions import latest_event, next_version, unchanged_version
+
     with progress.step(f"Reading {location.display}"):
         record = read_study(location, study)
     if record.trials.empty:
@@ -82,7 +95,6 @@ def generate(
     input_hash = content_hash(record)
     slug = study_slug(record.name)
     study_dir = out_dir / "report" / slug
-    site_index = out_dir / "site" / "index.html"
     same = unchanged_version(study_dir, input_hash, config.digest())
     if same is not None:
         # A no-op when the site is current; rebuilds it when an earlier site build failed.
@@ -94,13 +106,13 @@ def generate(
     study_dir.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(study_dir, f".{version}-")
     try:
-        with progress.step("Writing snapshot.duckdb"):
+        with progress.step(f"Writing {SNAPSHOT_DIR}/"):
             write_snapshot(
                 record,
-                staging / "snapshot.duckdb",
-                {"input_hash": input_hash, "config": config.to_json()},
+                staging / SNAPSHOT_DIR,
+                {"input_hash": input_hash, "config": config.to_json(), "storage_fingerprint": fingerprint},
             )
-            snapshot = load_snapshot(staging / "snapshot.duckdb")
+            snapshot = load_snapshot(staging / SNAPSHOT_DIR)
         with progress.step("Analysing"):
             command = reproduce_command(record.name, record.source["storage"], config)
             findings = build_findings(snapshot, config, command)
@@ -141,6 +153,11 @@ def generate(
 
 def write_changes(previous_dir: Path, version_dir: Path, version: str, document: dict[str, Any]) -> None:
     """changes.md and changes.json of ``version_dir`` against the version in ``previous_dir``."""
+    from generator.findings.serialize import dumps
+    from generator.render.changes import compute_changes, load_configs
+    from generator.render.documents import load_document
+    from generator.render.env import render
+
     changes = compute_changes(
         previous_dir.name,
         load_document((previous_dir / "findings.json").read_text(encoding="utf-8")),
@@ -155,6 +172,10 @@ def write_changes(previous_dir: Path, version_dir: Path, version: str, document:
 
 def latest_changes(out_dir: Path, study: str | None) -> str:
     """The Markdown of a study's latest changes (for a pull-request comment), from report/ alone."""
+    from generator.render.documents import load_document
+    from generator.render.env import render
+    from generator.render.headlines import headline
+
     report = out_dir / "report"
     if study is None:
         slugs = sorted(p.name for p in report.iterdir() if p.is_dir() and list_versions(p)) if report.is_dir() else []

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a version is made, not for an unchanged re-run
+    import pandas as pd
 
 VERSION_PATTERN = re.compile(r"^(\d{4})-(\d{8}T\d{6})$")
 
@@ -29,12 +31,24 @@ def next_version(existing: list[str], latest_event: pd.Timestamp | None) -> str:
 
 
 def latest_event(trials: pd.DataFrame) -> pd.Timestamp | None:
+    import pandas as pd
+
     moments = pd.concat([trials["datetime_start"], trials["datetime_complete"]]).dropna()
     return None if moments.empty else pd.Timestamp(moments.max())
 
 
 def unchanged_version(study_dir: Path, input_hash: str, config_hash: str) -> str | None:
     """The latest version's name if it was computed from this very input and config."""
+    return _latest_matching(study_dir, "input_hash", input_hash, config_hash)
+
+
+def unchanged_fingerprint(study_dir: Path, fingerprint: str, config_hash: str) -> str | None:
+    """The latest version's name if its storage fingerprint and config are these: the study is
+    unchanged, known without reading it (see ``generator.storage.study_fingerprint``)."""
+    return _latest_matching(study_dir, "storage_fingerprint", fingerprint, config_hash)
+
+
+def _latest_matching(study_dir: Path, key: str, value: str, config_hash: str) -> str | None:
     versions = list_versions(study_dir)
     if not versions:
         return None
@@ -43,6 +57,8 @@ def unchanged_version(study_dir: Path, input_hash: str, config_hash: str) -> str
         provenance = json.loads(findings.read_text(encoding="utf-8"))["provenance"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if provenance.get("input_hash") == input_hash and provenance.get("config_hash") == config_hash:
+    if not isinstance(provenance, dict) or not value:
+        return None
+    if provenance.get(key) == value and provenance.get("config_hash") == config_hash:
         return versions[-1]
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import warnings
 from pathlib import Path
 
@@ -17,9 +18,8 @@ from generator.storage import locate, read_study
 
 def snapshot_of(storage: str, study: str, tmp: Path) -> Snapshot:
     record = read_study(locate(storage), study)
-    path = tmp / f"snap-{abs(hash(study)) % 10**8}.duckdb"
-    if path.exists():
-        path.unlink()
+    path = tmp / f"snap-{abs(hash(study)) % 10**8}"
+    shutil.rmtree(path, ignore_errors=True)
     write_snapshot(record, path, {"input_hash": content_hash(record)})
     return load_snapshot(path)
 
@@ -99,8 +99,7 @@ def snapshot_of_study(study: optuna.Study, tmp: Path) -> Snapshot:
 
     record = record_from_optuna(study._storage, study._study_id, study.study_name, schema_version="in-memory")
     record.source.update(storage_kind="memory", storage="memory")
-    path = tmp / f"mem-{abs(hash(study.study_name)) % 10**8}-{len(record.trials)}.duckdb"
-    if path.exists():
-        path.unlink()
+    path = tmp / f"mem-{abs(hash(study.study_name)) % 10**8}-{len(record.trials)}"
+    shutil.rmtree(path, ignore_errors=True)
     write_snapshot(record, path, {"input_hash": content_hash(record)})
     return load_snapshot(path)

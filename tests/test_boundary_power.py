@@ -101,6 +101,12 @@ def test_best_trial_alone_is_reported_but_not_crowded() -> None:
         (spec("ordinal", None, None, choices=(8, 16, 32, 64)), "high", 128.0),
         (spec("ordinal", None, None, choices=(0.1, 0.2, 0.3)), "high", pytest.approx(0.4)),
         (spec("ordinal", None, None, choices=(1, 2, 3)), "low", None),
+        # a 0/1 switch written as numbers: nothing lies beyond either end
+        (spec("ordinal", None, None, choices=(1, 0)), "high", None),
+        (spec("ordinal", None, None, choices=(1, 0)), "low", None),
+        (spec("ordinal", None, None, choices=(0, 1, 2)), "high", 3.0),
+        # fractions (a discount factor) never go past 1: 0.99 + 0.04 would be 1.03
+        (spec("ordinal", None, None, choices=(0.9, 0.95, 0.99)), "high", None),
         (spec("integer", 16, 256, log=True), "high", 1024.0),
         # half of five decades would be 2.5 decades (0.1 -> 31.6): capped at one decade
         (spec("continuous", 1e-6, 0.1, log=True), "high", pytest.approx(1.0)),

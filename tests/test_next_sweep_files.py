@@ -69,7 +69,7 @@ def test_files_load_with_safe_load_and_are_byte_identical_across_runs(seed_runs:
 
 def test_generated_configs_round_trip_through_the_loader(seed_runs: tuple[Path, Path]) -> None:
     version = seed_runs[0]
-    findings = build_findings(load_snapshot(version / "snapshot.duckdb"), AnalysisConfig(charts=False), "test")
+    findings = build_findings(load_snapshot(version / "snapshot"), AnalysisConfig(charts=False), "test")
     assert findings.next_sweep is not None
     for name, space in (
         (AGGRESSIVE_FILE, findings.next_sweep.aggressive),

@@ -225,7 +225,8 @@ def test_quarto_project_points_at_the_site_folder(built: BuiltSite) -> None:
     assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "site"
     rendered = builtin.expand(built.out, config["project"]["render"])
     assert rendered == sorted(p.relative_to(built.out).as_posix() for p in built.out.rglob("index.qmd"))
-    assert all(not name.endswith(".duckdb") for name in builtin.expand(built.out, config["project"]["resources"]))
+    resources = builtin.expand(built.out, config["project"]["resources"])
+    assert all(not name.endswith((".duckdb", ".parquet")) and "/snapshot/" not in name for name in resources)
 
 
 def test_a_failed_site_build_keeps_the_previous_site(tmp_path: Path, monkeypatch) -> None:

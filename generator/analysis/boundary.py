@@ -155,9 +155,14 @@ def suggest_bound(
 
 def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | None:
     """One more choice beyond the extreme: the same ratio (8/16/32/64 -> 4 or 128) when the
-    choices are a geometric series of positive numbers, else the same step."""
+    choices are a geometric series of positive numbers, else the same step.
+
+    Choices of exactly 0 and 1 are a switch written as numbers (``[1, 0]``), with nothing beyond
+    either end: both bounds are natural. Non-integer choices within [0, 1] are fractions (a
+    discount factor 0.9/0.95/0.99) and, like a float range ending at 1, never move past 1.
+    """
     integers = all(float(c).is_integer() for c in spec.choices if not isinstance(c, bool))
-    if len(choices) < 2:
+    if len(choices) < 2 or choices == [0.0, 1.0]:
         return None
     ratios = [b / a for a, b in zip(choices, choices[1:], strict=False) if a > 0]
     geometric = choices[0] > 0 and len(ratios) == len(choices) - 1 and max(ratios) - min(ratios) < 1e-9
@@ -172,4 +177,6 @@ def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | No
         value = float(round(value))
         if value in choices or (side == "low" and value <= 0 and choices[0] > 0):
             return None
+    elif choices[0] >= 0 and choices[-1] <= 1 and value > 1:
+        return None
     return value

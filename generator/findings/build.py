@@ -54,6 +54,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         input_hash=snapshot.provenance["input_hash"],
         config_hash=config.digest(),
         command=command,
+        storage_fingerprint=snapshot.provenance.get("storage_fingerprint") or None,
     )
     data = prepare_input(snapshot, config)
     statistics = build_statistics(snapshot, config, direction, summary, user_attrs, data)

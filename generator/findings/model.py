@@ -296,6 +296,9 @@ class Provenance:
     input_hash: str
     config_hash: str
     command: str
+    storage_fingerprint: str | None = None
+    """A cheap digest of the storage taken before it was read (``generator.storage.study_fingerprint``):
+    an unchanged re-run matches it without reading the study. Null when none could be taken."""
 
 
 @dataclass(frozen=True)

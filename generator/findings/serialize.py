@@ -1,4 +1,10 @@
-"""Findings -> JSON: sorted keys, finite floats only (non-finite become null), stable text."""
+"""Findings -> JSON: sorted keys, finite floats only (non-finite become null), stable text.
+
+Every float is rounded to ``FLOAT_DIGITS`` significant digits: sums, resampling and BLAS
+differ between machines in the 15th digit, and the committed findings.json must be the same
+file wherever it is rebuilt. Twelve digits keep every statistic far beyond what it can
+support, and a value that falls exactly on a rounding edge is the only way left to differ.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,14 @@ import json
 import math
 from enum import Enum
 from typing import Any
+
+FLOAT_DIGITS = 12
+"""Significant digits of every float in findings.json and changes.json."""
+
+
+def round_float(value: float) -> float:
+    """``value`` at ``FLOAT_DIGITS`` significant digits (``float(f"{value:.12g}")``)."""
+    return float(f"{value:.{FLOAT_DIGITS}g}")
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -23,7 +37,7 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
-        return float(obj) if math.isfinite(obj) else None
+        return round_float(float(obj)) if math.isfinite(obj) else None
     if hasattr(obj, "item"):  # numpy scalars
         return to_jsonable(obj.item())
     raise TypeError(f"cannot serialize {type(obj).__name__} in findings")

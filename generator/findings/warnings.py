@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from scipy.stats import hypergeom
 
-from generator.findings.effects import EliteAnalysis, Significance
+from generator.analysis.correction import adjust
+from generator.findings.effects import EliteAnalysis, EliteLevel, Significance
 from generator.findings.model import BoundaryHit, Directionality, Finding, Summary, TrialCounts
 
 if TYPE_CHECKING:  # analysis imports the findings model; only the types flow back here
@@ -102,6 +103,8 @@ def analysis_warnings(
         if d.untested_reason == "single_value":
             found.append(Finding("single_value_param", "info", (d.param,), {"n": d.n}))
     for h in hits:
+        if not widenable(h):
+            continue
         bound = h.declared_high if h.side == "high" else h.declared_low
         code, severity = ("boundary_hit", "warning") if h.crowded else ("boundary_best_trial", "info")
         found.append(
@@ -121,26 +124,9 @@ def analysis_warnings(
             )
         )
     if elites is not None:
-        for lv in elites.levels:
-            expected = lv.n * lv.n_branch_elites / lv.n_branch
-            if lv.n_elite == 0 and expected >= 1:
-                # Chance of no elite at all at this level if elites fell on levels at random.
-                p_chance = float(hypergeom.pmf(0, lv.n_branch, lv.n, lv.n_branch_elites))
-                found.append(
-                    Finding(
-                        "level_never_elite",
-                        "warning",
-                        (lv.param,),
-                        {
-                            "level": lv.level,
-                            "n": lv.n,
-                            "n_branch": lv.n_branch,
-                            "n_branch_elites": lv.n_branch_elites,
-                            "expected": expected,
-                            "p_chance": p_chance,
-                        },
-                    )
-                )
+        alpha = significance.alpha if significance is not None else NEVER_ELITE_ALPHA
+        correction = significance.correction if significance is not None else elites.correction
+        found.extend(never_elite_warnings(elites.levels, correction, alpha))
     if perf is not None and perf.low:
         found.append(
             Finding(
@@ -184,6 +170,61 @@ def analysis_warnings(
                         "low": spec.low,
                         "high": spec.high,
                         "n_choices": len(spec.choices),
+                    },
+                )
+            )
+    return found
+
+
+NEVER_ELITE_ALPHA = 0.05
+"""Fallback family-wise level for ``level_never_elite`` when no significance summary is given
+(the report passes its own ``--alpha``)."""
+
+
+def widenable(hit: BoundaryHit) -> bool:
+    """Whether a boundary row asks for a wider bound, so a warning may say "widen".
+
+    Warnings must say what the boundary table says: a bound the table keeps (no suggested
+    bound: zero, a fraction's 1, a choice with nothing beyond) cannot move, and the choices
+    of a categorical or boolean parameter have no "beyond" at all.
+    """
+    return hit.kind not in ("boolean", "categorical") and hit.suggested_bound is not None
+
+
+def never_elite_warnings(levels: Sequence[EliteLevel], correction: str, alpha: float) -> list[Finding]:
+    """Levels no elite used, where that is unlikely to be luck after correcting for every level checked.
+
+    Every level whose expected elite count is at least one is checked, with a one-sided
+    hypergeometric test of depletion: p is the chance of at most the observed elites at the
+    level if elites fell on trials at random (for a level with no elite: the chance of none).
+    The family is all levels checked, not only those with no elite: choosing the family by
+    its outcome would understate q. Only levels with no elite and q below ``alpha`` warn.
+    """
+    checked = [lv for lv in levels if lv.n_branch and lv.n * lv.n_branch_elites / lv.n_branch >= 1]
+    if not checked:
+        return []
+    ps = [float(hypergeom.cdf(lv.n_elite, lv.n_branch, lv.n, lv.n_branch_elites)) for lv in checked]
+    qs = adjust(ps, correction).tolist()
+    found = []
+    for lv, p, q in zip(checked, ps, qs, strict=True):
+        if lv.n_elite == 0 and q < alpha:
+            found.append(
+                Finding(
+                    "level_never_elite",
+                    "warning",
+                    (lv.param,),
+                    {
+                        "level": lv.level,
+                        "n": lv.n,
+                        "n_branch": lv.n_branch,
+                        "n_branch_elites": lv.n_branch_elites,
+                        "expected": lv.n * lv.n_branch_elites / lv.n_branch,
+                        "p_chance": p,
+                        "p": p,
+                        "q": q,
+                        "m": len(checked),
+                        "correction": correction,
+                        "alpha": alpha,
                     },
                 )
             )

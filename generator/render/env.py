@@ -7,6 +7,7 @@ raw HTML. HTML templates are autoescaped.
 
 from __future__ import annotations
 
+import json
 import math
 from functools import lru_cache
 from typing import Any
@@ -60,11 +61,14 @@ def fmt_duration(seconds: Any) -> str:
 
 
 def fmt_value(value: Any) -> str:
-    """A parameter value as the user wrote it (JSON-ish: strings bare, None as null)."""
+    """A parameter value as the user wrote it (JSON-ish: strings bare unless empty or space-padded, None as null)."""
     if value is None:
         return "null"
     if isinstance(value, float | int) and not isinstance(value, bool):
         return fmt_num(value, 6)
+    if isinstance(value, str) and (value == "" or value.strip() != value):
+        # An empty or space-padded string would vanish or lose its spaces on the page.
+        return json.dumps(value, ensure_ascii=False)
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -122,10 +126,27 @@ def messages() -> dict[str, Any]:
         return dict(yaml.safe_load(handle))
 
 
+QUOTED_VALUES = ("level", "value")
+"""Message values that are a parameter's own value: strings among them are quoted, so an empty
+or blank level reads ``Level "" was used``, never ``Level  was used``."""
+
+
+def quoted_value(value: Any) -> str:
+    """A parameter value in a sentence: strings in double quotes (JSON escapes), the rest as ``fmt_value``."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else fmt_value(value)
+
+
 def message_for(code: str, values: dict[str, Any]) -> str:
-    # Floats to significant digits; booleans and null as the user wrote them (true, null).
+    # Floats to significant digits; booleans and null as the user wrote them (true, null);
+    # parameter values quoted when they are strings.
     formatted = {
-        k: fmt_num(v) if isinstance(v, float) else fmt_value(v) if isinstance(v, bool) or v is None else v
+        k: quoted_value(v)
+        if k in QUOTED_VALUES
+        else fmt_num(v)
+        if isinstance(v, float)
+        else fmt_value(v)
+        if isinstance(v, bool) or v is None
+        else v
         for k, v in values.items()
     }
     message = messages()[code]

@@ -1,18 +1,50 @@
-"""CSV artifacts. Fixed column order, fixed float format, LF line endings: diff-friendly."""
+"""CSV artifacts. Fixed column order, fixed float format, LF line endings: diff-friendly.
+
+Every float is written with 10 significant digits (``FLOAT_FORMAT``), in numeric columns
+and in mixed ones alike, so another machine's floating point (BLAS, libm), which moves the
+15th digit, does not change the file. Every string cell that a spreadsheet would read as a
+formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading
+``'`` (OWASP's CSV-injection defence); numbers, including negative ones, are left as numbers.
+A carriage return inside a cell is written as a line feed, which the writer quotes.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import re
+from typing import Any
 
 import pandas as pd
 
 from generator.snapshot import Snapshot
 
 FLOAT_FORMAT = "%.10g"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet evaluate a cell (OWASP CSV injection)."""
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf")
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    safe = frame.copy()
+    for column in safe.columns:
+        if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column])):
+            safe[column] = safe[column].map(csv_cell)
+    safe.columns = [csv_cell(c) if isinstance(c, str) else c for c in safe.columns]
+    return safe.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def csv_cell(value: Any) -> Any:
+    """One cell of a mixed column: floats at ``FLOAT_FORMAT``, formula-like strings neutralised."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return value if math.isnan(value) else FLOAT_FORMAT % value
+    if isinstance(value, str):
+        if value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+            value = "'" + value
+        # The writer quotes cells holding its line terminator (LF) but not a lone CR, which
+        # readers take for a line break: CRs become LFs, so the cell is quoted and stays whole.
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def trials_table(snapshot: Snapshot) -> pd.DataFrame:

@@ -74,6 +74,7 @@ def build_stamp(out_dir: Path, renderer: str) -> str:
             for p in report.rglob("*")
             if p.is_file()
             and p.suffix != ".duckdb"
+            and p.relative_to(report).parts[2:3] != ("snapshot",)  # <slug>/<version>/snapshot/: not on the site
             and not any(part.startswith(".") for part in p.relative_to(report).parts)
         )
     for path in sources:

@@ -1,4 +1,4 @@
-"""Load snapshot.duckdb into typed, in-memory form for the analysis stage."""
+"""Load a snapshot (a folder of Parquet tables, or a format-1 ``snapshot.duckdb`` file) for analysis."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from generator.snapshot.schema import ORDER
 
 
 @dataclass(frozen=True)
@@ -25,24 +27,33 @@ class Snapshot:
 
 
 def load_snapshot(path: Path) -> Snapshot:
-    con = duckdb.connect(str(path), read_only=True)
+    """Read the snapshot at ``path``: a folder written by ``write_snapshot`` or an older DuckDB file."""
+    folder = path.is_dir()
+    con = duckdb.connect(":memory:" if folder else str(path), read_only=not folder)
     try:
 
-        def frame(sql: str) -> pd.DataFrame:
-            return con.execute(sql).df()
+        def source(table: str) -> str:
+            if not folder:
+                return table
+            return "read_parquet('" + str(path / f"{table}.parquet").replace("'", "''") + "')"
 
-        provenance = dict(con.execute("SELECT key, value FROM provenance ORDER BY key").fetchall())
-        directions = tuple(d for (d,) in con.execute("SELECT direction FROM objectives ORDER BY objective").fetchall())
+        def frame(table: str) -> pd.DataFrame:
+            return con.execute(f"SELECT * FROM {source(table)} ORDER BY {ORDER[table]}").df()
+
+        provenance = dict(con.execute(f"SELECT key, value FROM {source('provenance')} ORDER BY key").fetchall())
+        directions = tuple(
+            d for (d,) in con.execute(f"SELECT direction FROM {source('objectives')} ORDER BY objective").fetchall()
+        )
         return Snapshot(
             study_name=provenance["study_name"],
             directions=directions,
             provenance=provenance,
-            trials=frame("SELECT * FROM trials ORDER BY number"),
-            values=frame("SELECT * FROM trial_values ORDER BY number, objective"),
-            params=frame("SELECT * FROM params ORDER BY number, name"),
-            intermediate=frame("SELECT * FROM intermediate_values ORDER BY number, step"),
-            study_attrs=frame("SELECT * FROM study_attrs ORDER BY kind, key"),
-            trial_attrs=frame("SELECT * FROM trial_attrs ORDER BY number, kind, key"),
+            trials=frame("trials"),
+            values=frame("trial_values"),
+            params=frame("params"),
+            intermediate=frame("intermediate_values"),
+            study_attrs=frame("study_attrs"),
+            trial_attrs=frame("trial_attrs"),
         )
     finally:
         con.close()

@@ -1,6 +1,16 @@
-"""DuckDB DDL for snapshot.duckdb. One table per concept, every per-trial table keyed by ``number``."""
+"""The snapshot's tables: one per concept, every per-trial table keyed by ``number``.
 
-SNAPSHOT_FORMAT = "1"
+A snapshot is a folder (``snapshot/``) of Parquet files, one per table, that DuckDB (or any
+Parquet reader) queries directly: ``SELECT * FROM 'snapshot/trials.parquet'``. Types are
+these DuckDB column types; rows are stored in ``ORDER`` so the bytes never depend on
+insertion order or threads.
+"""
+
+SNAPSHOT_FORMAT = "2"
+"""1: one ``snapshot.duckdb`` file (still readable); 2: a folder of Parquet files."""
+
+SNAPSHOT_DIR = "snapshot"
+"""The snapshot folder's name inside a version folder."""
 
 TABLES: dict[str, str] = {
     "provenance": "key VARCHAR PRIMARY KEY, value VARCHAR",
@@ -19,3 +29,15 @@ TABLES: dict[str, str] = {
     "study_attrs": "kind VARCHAR, key VARCHAR, value_json VARCHAR",
     "trial_attrs": "number INTEGER, kind VARCHAR, key VARCHAR, value_json VARCHAR",
 }
+
+ORDER: dict[str, str] = {
+    "provenance": "key",
+    "objectives": "objective",
+    "trials": "number",
+    "trial_values": "number, objective",
+    "params": "number, name",
+    "intermediate_values": "number, step",
+    "study_attrs": "kind, key",
+    "trial_attrs": "number, kind, key",
+}
+"""Each table's row order: its key, which every loader also sorts by."""

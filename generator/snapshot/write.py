@@ -1,4 +1,9 @@
-"""Write a StudyRecord into snapshot.duckdb, with provenance and a content hash."""
+"""Write a StudyRecord as a snapshot folder of Parquet tables, with provenance and a content hash.
+
+The folder is small (zstd-compressed columns: a 40-trial study takes tens of kilobytes, a
+DuckDB database file megabytes) and byte-identical for identical input: every table is
+written by one thread, in its key order, with no timestamp in the files.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from optuna.distributions import (
 )
 
 from generator import __version__
-from generator.snapshot.schema import SNAPSHOT_FORMAT, TABLES
+from generator.snapshot.schema import ORDER, SNAPSHOT_FORMAT, TABLES
 from generator.storage.records import StudyRecord
 
 
@@ -110,7 +115,7 @@ def content_hash(record: StudyRecord) -> str:
 
 
 def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, str]) -> None:
-    """Create ``path`` (which must not exist) holding the study and its provenance."""
+    """Create the folder ``path`` (which must not exist) holding the study's tables and provenance."""
     trials = record.trials.copy()
     trials["duration_s"] = (trials["datetime_complete"] - trials["datetime_start"]).dt.total_seconds()
     params = normalize_params(record.params) if len(record.params) else _empty_params()
@@ -133,8 +138,12 @@ def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, 
         "study_attrs": record.study_attrs,
         "trial_attrs": record.trial_attrs,
     }
-    con = duckdb.connect(str(path))
+    path.mkdir()
+    con = duckdb.connect(":memory:")
     try:
+        # One thread and insertion order kept: the Parquet bytes must not depend on scheduling.
+        con.execute("SET threads = 1")
+        con.execute("SET preserve_insertion_order = true")
         for table, ddl in TABLES.items():
             con.execute(f"CREATE TABLE {table} ({ddl})")
             frame = frames[table]
@@ -143,8 +152,17 @@ def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, 
                 con.register("incoming", frame[columns])
                 con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
                 con.unregister("incoming")
+            target = str(path / f"{table}.parquet").replace("'", "''")
+            con.execute(
+                f"COPY (SELECT * FROM {table} ORDER BY {ORDER[table]}) TO '{target}' "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {PARQUET_ROW_GROUP})"
+            )
     finally:
         con.close()
+
+
+PARQUET_ROW_GROUP = 1_000_000
+"""Rows per Parquet row group: one group for any realistic table keeps the files small."""
 
 
 def _empty_params() -> pd.DataFrame:

@@ -14,6 +14,7 @@ snapshot), and the transaction ends as soon as the read is done.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -107,6 +108,7 @@ class _ServerSession:
                 f"cannot connect to {display}: {reason}; check the URL, credentials and that the server is running"
             ) from exc
         self._preparer = self._conn.dialect.identifier_preparer
+        self.backend = url.get_backend_name()
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._conn.execute(text(sql), params or {})]
@@ -339,3 +341,80 @@ def _frame(columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows, columns=columns)
     sort_keys = [c for c in ("number", "objective", "step", "name", "kind", "key") if c in columns]
     return frame.sort_values(sort_keys, kind="stable").reset_index(drop=True) if len(frame) else frame
+
+
+# Every table a StudyRecord is read from, with how its rows belong to the study: "study" rows
+# carry study_id, "trial" rows carry trial_id. Surrogate ids are part of the digest too: they
+# only change when rows are rewritten, which may (and then does) cost one full read.
+_FINGERPRINT_TABLES = (
+    ("studies", "study"),
+    ("study_directions", "study"),
+    ("study_user_attributes", "study"),
+    ("study_system_attributes", "study"),
+    ("trials", "study"),
+    ("trial_values", "trial"),
+    ("trial_params", "trial"),
+    ("trial_intermediate_values", "trial"),
+    ("trial_user_attributes", "trial"),
+    ("trial_system_attributes", "trial"),
+)
+_GROUP_CONCAT_MAX = 1 << 30
+
+
+def server_fingerprint(session: _Session, name: str) -> str | None:
+    """A digest of every row of the study on a PostgreSQL or MySQL server, computed by the server.
+
+    Each row becomes text (every column, length-prefixed, NULL marked, floats in the server's
+    shortest round-trip form), rows are hashed per trial (MD5 of the sorted rows) on the
+    server, and only those per-trial digests travel: ~32 bytes a trial instead of the study.
+    Any added, removed or changed row changes it. None when it cannot be computed exactly
+    (a MySQL GROUP_CONCAT that would truncate), so the caller falls back to a full read.
+    """
+    backend = getattr(session, "backend", None)
+    if backend not in ("postgresql", "mysql", "mariadb"):
+        return None
+    found = session.rows("SELECT study_id FROM studies WHERE study_name = :name", {"name": name})
+    if not found:
+        return None
+    arg = {"sid": int(found[0][0])}
+    postgres = backend == "postgresql"
+    if not postgres:
+        _execute(session, f"SET SESSION group_concat_max_len = {_GROUP_CONCAT_MAX}")
+    digest = hashlib.sha256(f"{backend}\0{name}".encode())
+    for table, scope in _FINGERPRINT_TABLES:
+        if table not in session.tables:
+            continue
+        columns = sorted(session.columns(table))
+        parts = []
+        for column in columns:
+            ref = f"x.{session.quote(column)}"
+            if postgres:
+                parts.append(f"COALESCE(length(CAST({ref} AS TEXT)) || ':' || CAST({ref} AS TEXT), '~')")
+            else:
+                parts.append(f"COALESCE(CONCAT(CHAR_LENGTH(CAST({ref} AS CHAR)), ':', CAST({ref} AS CHAR)), '~')")
+        row = " || '|' || ".join(parts) if postgres else "CONCAT_WS('|', " + ", ".join(parts) + ")"
+        if scope == "trial":
+            source, group = "JOIN trials t ON t.trial_id = x.trial_id WHERE t.study_id = :sid", "x.trial_id"
+        else:
+            source = "WHERE x.study_id = :sid"
+            group = "x.trial_id" if table == "trials" else "x.study_id"
+        if postgres:
+            aggregate = f"md5(string_agg({row}, chr(10) ORDER BY {row})), 0, 0"
+        else:
+            concat = f"GROUP_CONCAT({row} ORDER BY {row} SEPARATOR '\\n')"
+            aggregate = f"MD5({concat}), CHAR_LENGTH({concat}), SUM(CHAR_LENGTH({row})) + COUNT(*) - 1"
+        rows = session.rows(
+            f"SELECT {group}, COUNT(*), {aggregate} FROM {table} x {source} GROUP BY {group} ORDER BY {group}", arg
+        )
+        digest.update(f"\0{table}\0".encode())
+        for key, count, md5, length, expected in rows:
+            if int(length) != int(expected):
+                return None  # truncated: this digest would not see every row
+            digest.update(f"{key}:{count}:{md5}\n".encode())
+    return f"{backend}:{digest.hexdigest()}"
+
+
+def _execute(session: _Session, sql: str) -> None:
+    conn = getattr(session, "_conn", None)
+    assert conn is not None
+    conn.exec_driver_sql(sql)

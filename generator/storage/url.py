@@ -12,11 +12,12 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
 
 from generator.errors import UserError
+
+if TYPE_CHECKING:  # SQLAlchemy loads only for URLs: a file path needs none of it
+    from sqlalchemy.engine import URL
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "sslpassword", "key")
@@ -41,6 +42,8 @@ class StorageLocation:
 
 def redact(url: URL) -> str:
     """Render a URL without its password or secret-looking query parameters."""
+    from sqlalchemy.engine import URL
+
     safe_query = {k: v for k, v in url.query.items() if not _is_secret_key(k)}
     # URL.set(password=None) means "unchanged" in SQLAlchemy, so build a fresh URL instead.
     safe = URL.create(
@@ -102,6 +105,9 @@ def locate(storage: str) -> StorageLocation:
         raise UserError("--storage is empty; pass a URL such as sqlite:///study.db or a file path")
     if "://" not in storage:
         return _file_location(Path(storage))
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(storage)
     except (ArgumentError, ValueError) as exc:
