@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {rel} for study {outcome.study!r}; site: {_relative(outcome.site_index, args.out)}", file=status)
     else:
         print(f"unchanged: {rel} already covers study {outcome.study!r}; nothing rewritten", file=status)
+    if outcome.comparison is not None:
+        print(f"compared with {args.compare_with!r}: {_relative(outcome.comparison, args.out)}", file=status)
     if changes is not None:
         print(changes, end="")
     return 0

@@ -33,6 +33,8 @@ class Outcome:
     version_dir: Path
     created: bool
     site_index: Path
+    comparison: Path | None = None
+    """comparison.md of the version, when --compare-with was given."""
 
 
 def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) -> str:
@@ -112,7 +114,8 @@ def generate(
                 )
         # A no-op when the site is current; rebuilds it when an earlier site build failed.
         build_site(out_dir, renderer)
-        return Outcome(record.name, same, study_dir / same, False, site_index)
+        compared = study_dir / same / COMPARISON_MD if old_record is not None else None
+        return Outcome(record.name, same, study_dir / same, False, site_index, compared)
 
     existing = list_versions(study_dir)
     version = next_version(existing, latest_event(record.trials))
@@ -164,7 +167,8 @@ def generate(
         raise
     with progress.step("Building site"):
         build_site(out_dir, renderer)
-    return Outcome(record.name, version, study_dir / version, True, site_index)
+    compared = study_dir / version / COMPARISON_MD if old_record is not None else None
+    return Outcome(record.name, version, study_dir / version, True, site_index, compared)
 
 
 @dataclass(frozen=True)
