@@ -196,6 +196,9 @@ class ParamRow:
     effect_measure: str | None
     old_q: float | None
     new_q: float | None
+    old_ci: tuple[float, float] | None
+    """95% interval of the effect, as in that sweep's report."""
+    new_ci: tuple[float, float] | None
     old_n: int
     new_n: int
     old_space: Space | None
@@ -535,6 +538,8 @@ def parameters(
                 effect_measure=(row_w or row_o).effect_measure if (row_w or row_o) is not None else None,
                 old_q=None if row_o is None else row_o.q,
                 new_q=None if row_w is None else row_w.q,
+                old_ci=_ci(row_o),
+                new_ci=_ci(row_w),
                 old_n=0 if row_o is None else row_o.n,
                 new_n=0 if row_w is None else row_w.n,
                 old_space=o_space,
@@ -544,6 +549,12 @@ def parameters(
             )
         )
     return tuple(rows)
+
+
+def _ci(row: Any) -> tuple[float, float] | None:
+    if row is None or row.ci_low is None or row.ci_high is None:
+        return None
+    return (row.ci_low, row.ci_high)
 
 
 @dataclass(frozen=True)
