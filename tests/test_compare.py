@@ -239,7 +239,14 @@ def test_comparison_page_is_on_the_site_linked_from_both_studies(shifted) -> Non
     site = out / "site"
     assert check_links(site) == []
     page = site / "report" / "new" / version.name / "comparison.html"
-    assert page.is_file() and "Predicted against realised gain" in page.read_text()
+    html = page.read_text()
+    assert "Predicted against realised gain" in html
+    # The best-so-far chart: one inline spec with both sweeps' curves, drawn by the shipped scripts.
+    spec = json.loads(html.split('<script type="application/json" class="vega-spec">')[1].split("</script>")[0])
+    rows = spec["datasets"][next(iter(spec["datasets"]))] if "datasets" in spec else spec["data"]["values"]
+    assert {r["sweep"] for r in rows} == {"old (old)", "new (new)"}
+    assert len(rows) == 20 + 18
+    assert html.count('<script src="../../../report/assets/vega-bundle.js"></script>') == 1
     link = f"report/new/{version.name}/comparison.html"
     assert f'href="{link}"' in (site / "index.html").read_text()
     for study in ("new", "old"):
@@ -278,12 +285,20 @@ def test_minimize_sign_convention_and_no_shift(tmp_path: Path) -> None:
 
 def test_identical_input_gives_identical_comparison(shifted, tmp_path: Path) -> None:
     out, info = shifted
+    """Also when the comparison is added to an existing, unchanged version: no new version, and a
+    re-run rewrites nothing."""
     again = tmp_path / "again"
+    assert report(again, "--storage", info["url"], "--study", "new") == 0
+    assert not list((again / "report" / "new").glob("*/comparison.json"))
     assert report(again, "--storage", info["url"], "--study", "new", "--compare-with", "old") == 0
     first, _ = comparison(out, "new")
     second, _ = comparison(again, "new")
+    assert len([p for p in (again / "report" / "new").iterdir() if p.is_dir()]) == 1
     for name in ("comparison.json", "comparison.md"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
+    stamps = {p: p.stat().st_mtime_ns for p in again.rglob("*") if p.is_file()}
+    assert report(again, "--storage", info["url"], "--study", "new", "--compare-with", "old") == 0
+    assert {p: p.stat().st_mtime_ns for p in again.rglob("*") if p.is_file()} == stamps
 
 
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, capsys) -> None:

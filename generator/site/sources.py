@@ -25,7 +25,7 @@ from generator.paths import templates_dir
 from generator.render.changes import CONFIG_ARTIFACTS
 from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
-from generator.render.site_charts import best_across_versions
+from generator.render.site_charts import best_across_versions, best_so_far_comparison
 from generator.site import vendor
 from generator.versions import list_versions
 
@@ -128,6 +128,8 @@ class ComparisonSource:
     p: float | None
     n_old: int
     n_new: int
+    chart: Chart | None = None
+    """Both sweeps' best so far, with bands."""
 
     @property
     def path(self) -> str:
@@ -322,6 +324,7 @@ def _comparison(slug: str, version: str, doc: dict[str, Any], by_name: Mapping[s
     shift = doc.get("shift") or {}
     old, new = doc["old"], doc["new"]
     distribution = {k: (doc[k].get("distribution") or {}).get("n", 0) for k in ("old", "new")}
+    spec = best_so_far_comparison(doc)
     return ComparisonSource(
         slug=slug,
         version=version,
@@ -336,6 +339,7 @@ def _comparison(slug: str, version: str, doc: dict[str, Any], by_name: Mapping[s
         p=shift.get("p"),
         n_old=int(distribution["old"]),
         n_new=int(distribution["new"]),
+        chart=None if spec is None else Chart("best_so_far", None, None, script_json(spec), ()),
     )
 
 
