@@ -272,6 +272,10 @@ def test_minimize_sign_convention_and_no_shift(tmp_path: Path) -> None:
     assert s["top_mean_difference"] == pytest.approx(0.25)
     assert doc["best_so_far"]["points"][0]["old"] == pytest.approx(OLD[0])
     assert doc["best_so_far"]["points"][2]["new"] == pytest.approx(np.minimum.accumulate(OLD - 0.25)[2])
+    assert all(p["old_low"] <= p["old_high"] and p["new_low"] <= p["new_high"] for p in doc["best_so_far"]["points"])
+    # Every order ends at the minimum: the last band is that point.
+    assert doc["best_so_far"]["points"][-1]["new_low"] == pytest.approx((OLD - 0.25).min())
+    assert doc["best_so_far"]["points"][-1]["new_high"] == pytest.approx((OLD - 0.25).min())
     assert doc["predicted_vs_realised"]["reason"] == "no_sweep_config"
 
     assert report(out, "--storage", url, "--study", "same", "--compare-with", "old") == 0
