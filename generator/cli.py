@@ -189,6 +189,16 @@ def _parser() -> argparse.ArgumentParser:
         default=d.gain_resamples,
         help="bootstrap replicates behind the expected-gain intervals (default: %(default)s)",
     )
+    p.add_argument(
+        "--compare-with",
+        metavar="OLD",
+        help="also compare the study with this earlier sweep (comparison.md and comparison.json, a site page)",
+    )
+    p.add_argument(
+        "--compare-storage",
+        metavar="URL",
+        help="storage of the --compare-with study (default: the study's own --storage)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p
@@ -288,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}\t{total} trials ({detail})")
             return 0
         config = _config(args)
+        if args.compare_storage is not None and args.compare_with is None:
+            raise UserError("--compare-storage needs --compare-with OLD")
+        compare = (
+            pipeline.CompareWith(args.compare_with, args.compare_storage or args.storage)
+            if args.compare_with is not None
+            else None
+        )
         outcome = pipeline.generate(
             args.storage,
             args.study,
@@ -295,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             config,
             Progress(enabled=not args.quiet),
             SiteConfig(renderer=args.renderer),
+            compare,
         )
         changes = pipeline.latest_changes(args.out, outcome.study) if args.print_changes else None
     except UserError as exc:
@@ -310,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {rel} for study {outcome.study!r}; site: {_relative(outcome.site_index, args.out)}", file=status)
     else:
         print(f"unchanged: {rel} already covers study {outcome.study!r}; nothing rewritten", file=status)
+    if outcome.comparison is not None:
+        print(f"compared with {args.compare_with!r}: {_relative(outcome.comparison, args.out)}", file=status)
     if changes is not None:
         print(changes, end="")
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
-from generator.files import staging_dir
+from generator.files import staging_dir, write_if_changed
 from generator.progress import Progress
 from generator.site import build_site, preflight
 from generator.slug import study_slug
@@ -33,6 +33,8 @@ class Outcome:
     version_dir: Path
     created: bool
     site_index: Path
+    comparison: Path | None = None
+    """comparison.md of the version, when --compare-with was given."""
 
 
 def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) -> str:
@@ -61,12 +63,14 @@ def generate(
     config: AnalysisConfig,
     progress: Progress,
     site: SiteConfig | None = None,
+    compare: CompareWith | None = None,
 ) -> Outcome:
     renderer = preflight(out_dir, (site or SiteConfig()).renderer)
     location = locate(storage)
     site_index = out_dir / "site" / "index.html"
-    # A cheap fingerprint first: an unchanged study is recognised without reading it all.
-    probe = study_fingerprint(location, study)
+    # A cheap fingerprint first: an unchanged study is recognised without reading it all
+    # (not with --compare-with: the other study may have changed, so both are read).
+    probe = study_fingerprint(location, study) if compare is None else None
     fingerprint = probe[1] if probe is not None else ""
     if probe is not None:
         known_dir = out_dir / "report" / study_slug(probe[0])
@@ -91,15 +95,27 @@ def generate(
         record = read_study(location, study)
     if record.trials.empty:
         raise UserError(f"study {record.name!r} has no trials yet; run some trials, then generate the report")
+    old_record = None
+    if compare is not None:
+        # Read and checked before anything is written: bad input leaves no file behind.
+        with progress.step(f"Reading {compare.study!r} to compare with"):
+            old_record = read_compared(record, compare, config)
 
     input_hash = content_hash(record)
     slug = study_slug(record.name)
     study_dir = out_dir / "report" / slug
     same = unchanged_version(study_dir, input_hash, config.digest())
     if same is not None:
+        if old_record is not None:
+            # The study is unchanged, the comparison may not be: (re)write only its two files.
+            with progress.step("Comparing with " + repr(old_record.name)):
+                write_comparison(
+                    old_record, load_snapshot(study_dir / same / SNAPSHOT_DIR), config, study_dir / same, same
+                )
         # A no-op when the site is current; rebuilds it when an earlier site build failed.
         build_site(out_dir, renderer)
-        return Outcome(record.name, same, study_dir / same, False, site_index)
+        compared = study_dir / same / COMPARISON_MD if old_record is not None else None
+        return Outcome(record.name, same, study_dir / same, False, site_index, compared)
 
     existing = list_versions(study_dir)
     version = next_version(existing, latest_event(record.trials))
@@ -140,6 +156,9 @@ def generate(
             # Last, once every artifact of the version exists: changes compare its configs too.
             with progress.step("Comparing with the previous version"):
                 write_changes(study_dir / existing[-1], staging, version, findings_document(findings))
+        if old_record is not None:
+            with progress.step("Comparing with " + repr(old_record.name)):
+                write_comparison(old_record, snapshot, config, staging, version, findings)
         staging.rename(study_dir / version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -148,7 +167,81 @@ def generate(
         raise
     with progress.step("Building site"):
         build_site(out_dir, renderer)
-    return Outcome(record.name, version, study_dir / version, True, site_index)
+    compared = study_dir / version / COMPARISON_MD if old_record is not None else None
+    return Outcome(record.name, version, study_dir / version, True, site_index, compared)
+
+
+@dataclass(frozen=True)
+class CompareWith:
+    """``--compare-with OLD [--compare-storage URL]``: the sweep the study is compared with."""
+
+    study: str
+    storage: str
+    """The other study's storage (the study's own storage when --compare-storage is not given)."""
+
+
+COMPARISON_MD = "comparison.md"
+COMPARISON_JSON = "comparison.json"
+
+
+def read_compared(new_record: Any, compare: CompareWith, config: AnalysisConfig) -> Any:
+    """The OLD study's record, checked against NEW: it exists, has trials, has the same direction."""
+    from generator.storage import read_study
+
+    record = read_study(locate(compare.storage), compare.study)
+    if record.name == new_record.name and record.source.get("storage") == new_record.source.get("storage"):
+        raise UserError(f"--compare-with names the study itself ({record.name!r}); name the earlier sweep")
+    if record.trials.empty:
+        raise UserError(f"study {record.name!r} (--compare-with) has no trials; nothing to compare with")
+    old_dirs, new_dirs = tuple(record.directions), tuple(new_record.directions)
+    if len(old_dirs) <= config.objective or len(new_dirs) <= config.objective:
+        raise UserError(
+            f"--objective {config.objective} is out of range: {record.name!r} has {len(old_dirs)} objective(s), "
+            f"{new_record.name!r} has {len(new_dirs)}"
+        )
+    if old_dirs[config.objective] != new_dirs[config.objective]:
+        raise UserError(
+            f"cannot compare: {new_record.name!r} is to {new_dirs[config.objective]} objective {config.objective}, "
+            f"{record.name!r} to {old_dirs[config.objective]} it"
+        )
+    return record
+
+
+def write_comparison(
+    old_record: Any,
+    new_snapshot: Any,
+    config: AnalysisConfig,
+    version_dir: Path,
+    version: str,
+    new_findings: Any = None,
+) -> None:
+    """comparison.md and comparison.json of ``version_dir`` (NEW's version) against ``old_record``.
+
+    OLD's findings are computed afresh with the same settings (they are deterministic, so
+    they equal OLD's own report made with these settings); its snapshot lives in a temporary
+    folder only.
+    """
+    import tempfile
+
+    from generator.analysis.compare import compare
+    from generator.findings.build import build_findings
+    from generator.findings.serialize import dumps
+    from generator.render.env import render
+    from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
+
+    with tempfile.TemporaryDirectory(prefix="hpo-report-compare-") as scratch:
+        write_snapshot(old_record, Path(scratch) / SNAPSHOT_DIR, {"input_hash": content_hash(old_record)})
+        old_snapshot = load_snapshot(Path(scratch) / SNAPSHOT_DIR)
+        old_findings = build_findings(
+            old_snapshot, config, reproduce_command(old_record.name, old_record.source["storage"], config)
+        )
+    if new_findings is None:
+        new_findings = build_findings(
+            new_snapshot, config, reproduce_command(new_snapshot.study_name, new_snapshot.provenance["storage"], config)
+        )
+    result = compare(old_snapshot, old_findings, new_snapshot, new_findings, config)
+    write_if_changed(version_dir / COMPARISON_JSON, dumps(result))
+    write_if_changed(version_dir / COMPARISON_MD, render("comparison.md.j2", c=result, version=version))
 
 
 def write_changes(previous_dir: Path, version_dir: Path, version: str, document: dict[str, Any]) -> None:
@@ -204,4 +297,4 @@ def list_storage(storage: str) -> list[tuple[str, dict[str, int]]]:
     return list_studies(locate(storage))
 
 
-__all__ = ["Outcome", "generate", "latest_changes", "list_storage", "write_changes"]
+__all__ = ["CompareWith", "Outcome", "generate", "latest_changes", "list_storage", "write_changes"]

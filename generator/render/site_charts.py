@@ -46,3 +46,43 @@ def best_across_versions(headlines: Sequence[Headline]) -> dict[str, Any] | None
         .properties(width=560, height=240, title="Best value across versions")
     )
     return chart.to_dict()
+
+
+def best_so_far_comparison(comparison: dict[str, Any]) -> dict[str, Any] | None:
+    """A Vega-Lite spec of both sweeps' best-so-far curves with their trial-order bands, from a
+    comparison.json document (None when it has no curves)."""
+    curves = comparison.get("best_so_far") or {}
+    rows = [
+        {
+            "n": p["n"],
+            "sweep": f"{label} ({comparison[key]['study']})",
+            "best": p[key],
+            "low": p[f"{key}_low"],
+            "high": p[f"{key}_high"],
+        }
+        for p in curves.get("points", [])
+        for key, label in (("old", "old"), ("new", "new"))
+        if p[key] is not None
+    ]
+    if not rows:
+        return None
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("n:Q", title="Complete trials (trial-number order)"),
+        color=alt.Color("sweep:N", title="Sweep", sort="descending"),
+    )
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q"), y2=alt.Y2("high:Q"))
+    line = base.mark_line().encode(
+        y=alt.Y("best:Q", title=f"Best so far ({comparison['new']['direction']})", scale=alt.Scale(zero=False)),
+        tooltip=[
+            alt.Tooltip("sweep:N", title="Sweep"),
+            alt.Tooltip("n:Q", title="Trials"),
+            alt.Tooltip("best:Q", title="Best so far", format=".6g"),
+            alt.Tooltip("low:Q", title="Band low", format=".6g"),
+            alt.Tooltip("high:Q", title="Band high", format=".6g"),
+        ],
+    )
+    return (
+        alt.layer(band, line)
+        .properties(width=560, height=260, title="Best so far, with 95% bands over random trial orders")
+        .to_dict()
+    )
