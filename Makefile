@@ -35,7 +35,7 @@ example-study: setup
 
 # The loop: the example's report -> its aggressive next-sweep config (the latest version's) ->
 # a real CPU sweep of that config into LOOP_STORAGE (only when the file is missing, or with
-# LOOP_FORCE=1: about 10 min; an interrupted sweep leaves only a .partial file) -> the new
+# LOOP_FORCE=1: ~13 min on a busy 2-core CPU; an interrupted sweep leaves only a .partial file) -> the new
 # study's report, compared with the example study.
 loop: report
 	@set -e; \
