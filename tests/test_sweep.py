@@ -89,6 +89,7 @@ def test_tiny_sweep_records_intermediate_values_pruning_and_attrs(tiny_study: tu
     assert attrs["baseline"] == pytest.approx(1 / 9) and attrs["n_classes"] == 9
     assert attrs["class_names"] == list(TRANSFORMS) and attrs["n_trials_budget"] == 3
     assert attrs["sweep_config"] == load_sweep_config(config).to_dict()
+    assert attrs["sweep_config_source"] == config.resolve().as_posix()  # outside the working directory: absolute
     assert attrs["task"]["train_size"] == 512 and attrs["task"]["grid_size"] == 6
 
 

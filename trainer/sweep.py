@@ -158,7 +158,7 @@ def open_study(settings: SweepSettings, sweep: SweepConfig, base: TrainConfig) -
             f"but the config says {sweep.direction}; use another --study-name"
         )
     if created:
-        for key, value in study_attrs(sweep, base).items():
+        for key, value in study_attrs(sweep, base, settings.config_path).items():
             study.set_user_attr(key, value)
         _extend_budget(study, 0, settings.n_trials)
     else:
@@ -168,9 +168,10 @@ def open_study(settings: SweepSettings, sweep: SweepConfig, base: TrainConfig) -
     return study, created
 
 
-def study_attrs(sweep: SweepConfig, base: TrainConfig) -> dict[str, Any]:
-    """What the report reads from the study: chance level, classes, the space, the task."""
-    return {
+def study_attrs(sweep: SweepConfig, base: TrainConfig, config_path: str | None = None) -> dict[str, Any]:
+    """What the report reads from the study: chance level, classes, the space, the task, and
+    which file the space came from (a comparison report links the new study to that file)."""
+    attrs: dict[str, Any] = {
         "baseline": 1 / N_CLASSES,  # the validation set is balanced: chance accuracy is exactly 1/9
         "n_classes": N_CLASSES,
         "class_names": list(TRANSFORMS),
@@ -178,6 +179,20 @@ def study_attrs(sweep: SweepConfig, base: TrainConfig) -> dict[str, Any]:
         "task": dataclasses.asdict(base.task),
         "sweep_config": sweep.to_dict(),
     }
+    if config_path is not None:
+        attrs["sweep_config_source"] = config_source(config_path)
+    return attrs
+
+
+def config_source(path: str | Path) -> str:
+    """The config's path as it reads from the working directory (the repository root for
+    ``make``): relative when the file lies below it, so the attribute does not depend on
+    where the checkout sits; absolute otherwise."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
 
 
 def _extend_budget(study: optuna.Study, old: int, new: int) -> None:
