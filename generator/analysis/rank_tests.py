@@ -196,7 +196,7 @@ def fisher_z_interval(rho: float, n: int, confidence: float = CONFIDENCE) -> Int
     return Interval(math.tanh(z - half), math.tanh(z + half), FISHER_Z)
 
 
-def exact_spearman_p(x: np.ndarray, y: np.ndarray) -> float:
+def exact_spearman_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided") -> float:
     # Permuting y alone enumerates all n! pairings (permuting both would enumerate n!^2).
     result = stats.permutation_test(
         (y,),
@@ -205,6 +205,7 @@ def exact_spearman_p(x: np.ndarray, y: np.ndarray) -> float:
         n_resamples=np.inf,
         vectorized=True,
         batch=PERMUTATION_BATCH,
+        alternative=alternative,
     )
     return float(result.pvalue)
 

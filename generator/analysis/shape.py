@@ -41,7 +41,7 @@ from scipy import stats
 
 from generator.analysis.correction import STRONG, SUGGESTIVE, adjust
 from generator.analysis.directionality import SPEARMAN
-from generator.analysis.rank_tests import EXACT_PERMUTATIONS, PERMUTATION_BATCH, spearman_rho
+from generator.analysis.rank_tests import EXACT_PERMUTATIONS, exact_spearman_p
 from generator.analysis.sample import ParamSample, StudySample
 from generator.config import AnalysisConfig
 from generator.findings.model import Directionality
@@ -186,16 +186,7 @@ def side_test(x: np.ndarray, y: np.ndarray, alternative: str) -> tuple[float | N
         return None, None
     rho = float(stats.spearmanr(x, y).statistic)
     if math.factorial(len(x)) <= EXACT_PERMUTATIONS:
-        result = stats.permutation_test(
-            (y,),
-            lambda yy, axis=-1: spearman_rho(x, yy, axis),
-            permutation_type="pairings",
-            n_resamples=np.inf,
-            vectorized=True,
-            batch=PERMUTATION_BATCH,
-            alternative=alternative,
-        )
-        return rho, float(result.pvalue)
+        return rho, exact_spearman_p(x, y, alternative)
     return rho, float(stats.spearmanr(x, y, alternative=alternative).pvalue)
 
 
