@@ -91,7 +91,9 @@ def share_violations(document: dict[str, Any]) -> list[str]:
 def warning_violations(document: dict[str, Any]) -> list[str]:
     found = []
     kinds = {d["param"]: d["kind"] for d in document.get("directionality", [])}
-    alpha = document["stats"]["alpha"]
+    # "Not significant" is the report's own "not enough evidence": q at or above the suggestive
+    # level (a warning about a suggestive effect says what the evidence is, not a contradiction).
+    alpha = document["stats"]["suggestive_alpha"]
     for w in document.get("warnings", []):
         values = w.get("values", {})
         if w["code"] in BOUNDARY_CODES:

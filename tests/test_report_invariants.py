@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from tests.conftest import REPO
 from tests.invariants import report_violations
 from tests.real_shapes import REAL_SHAPES
 from tests.studies import sqlite_study
+
+EXAMPLE = "visual_classifier_cnn_vs_context_cpu_v1"
 
 
 def report(name: str, tmp_path: Path) -> Path:
@@ -31,6 +34,13 @@ def report(name: str, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("name", sorted(REAL_SHAPES))
 def test_real_shapes_report_without_contradiction(name: str, tmp_path: Path) -> None:
     version = report(name, tmp_path)
+    assert report_violations(version) == []
+
+
+def test_example_study_reports_without_contradiction(tmp_path: Path) -> None:
+    storage = str(REPO / "examples" / "visual_classifier_cpu_sweep.db")
+    assert main(["--storage", storage, "--study", EXAMPLE, "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (version,) = sorted(p for p in (tmp_path / "out" / "report").glob("*/*") if p.is_dir())
     assert report_violations(version) == []
 
 

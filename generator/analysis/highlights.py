@@ -68,7 +68,9 @@ def executive_summary(
     ]
     items: list[Highlight] = []
     if significance is not None and significance.m and not significance.n_strong:
-        items.append(_no_strong(significance))
+        n_interior = sum(1 for d in effects if d.shape == INTERIOR)
+        n_levels = sum(1 for lv in elites.levels if lv.tier == STRONG and lv.param not in hidden) if elites else 0
+        items.append(_no_strong(significance, n_interior, n_levels))
     items += strong[:MAX_STRONG_FIRST]
     covered = {p for h in items for p in h.params}
     if elites is not None:
@@ -209,11 +211,15 @@ def _performance(perf: Performance) -> Highlight:
     )
 
 
-def _no_strong(s: Significance) -> Highlight:
+def _no_strong(s: Significance, n_interior: int, n_elite_levels: int) -> Highlight:
+    """No primary test is strong; ``n_interior`` interior optima and ``n_elite_levels`` strong
+    elite levels are the structure other tests found all the same (listed after it)."""
     return Highlight(
         kind="no_strong_effect",
         params=(),
         values={
+            "n_interior": n_interior,
+            "n_elite_levels": n_elite_levels,
             "m": s.m,
             "correction": s.correction,
             "alpha": s.alpha,

@@ -142,7 +142,13 @@ def analysis_warnings(
                 },
             )
         )
-    if significance is not None and significance.m and significance.n_strong == 0:
+    # Other tests may still have found structure the primary tests cannot see (an interior
+    # optimum, a level the elites converged on); then "cannot tell which parameters matter"
+    # would contradict them, and the executive summary says what they found instead.
+    other_evidence = any(d.shape == "interior" for d in effects) or (
+        elites is not None and any(lv.tier == "strong" for lv in elites.levels)
+    )
+    if significance is not None and significance.m and significance.n_strong == 0 and not other_evidence:
         min_q = min(d.q for d in tested if d.q is not None)
         found.append(
             Finding(
