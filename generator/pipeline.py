@@ -47,6 +47,8 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
         flag = "--" + field.name.replace("_", "-")
         if field.name == "charts":
             parts.append("--no-charts")
+        elif field.name == "include_pruned":
+            parts.append(flag)
         elif field.name == "export":
             parts += [flag, ",".join(value)]
         else:
