@@ -122,8 +122,9 @@ def test_curves_that_plateau_early_recommend_the_plateau_step(tmp_path: Path) ->
     assert (curves.recommended_steps, curves.recommended_open) == (3, False)
     assert (curves.recommended_ci_low, curves.recommended_ci_high) == (3, 3)
     assert curves.median_step_95_elites == 3
-    # Ranks at step s equal the final ranks at every step: rho 1, interval [1, 1].
-    assert [c.step for c in curves.rank_correlation] == list(STEPS)
+    # Ranks at step s equal the final ranks at every step: rho 1, interval [1, 1]. From step 3 on
+    # every value is the final value, which says nothing about when ranks settle: left out.
+    assert [c.step for c in curves.rank_correlation] == [0, 1, 2]
     assert all(c.rho == pytest.approx(1.0) and c.n == 12 for c in curves.rank_correlation)
     assert curves.fate_known_step == 0
     assert curves.pruned_with_curves == 0 and curves.steps_saved_by_pruning == 0
@@ -257,3 +258,20 @@ def test_example_study_reports_its_learning_curves(tmp_path: Path) -> None:
     assert [v for v in report_violations(version.parent) if "importance_effect_disagree" not in v] == []
     markdown = (version.parent / "findings.md").read_text()
     assert "### Was training long enough?" in markdown and "### When is a trial's fate known?" in markdown
+
+
+def test_include_pruned_labels_the_charts(tmp_path: Path) -> None:
+    from generator.analysis.chart_data import chart_set
+    from generator.render.charts import chart_files
+
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    config = AnalysisConfig(**{**CONFIG.__dict__, "include_pruned": True, "charts": True})
+    charts = chart_set(snapshot, config)
+    assert (charts.n_analysed, charts.pruned_analysed) == (10, 2)
+    files = {f.kind: f.chart.to_dict() for f in chart_files(charts)}
+    assert "n = 10 trials: 8 complete, 2 pruned at their last reported value (--include-pruned)" in (
+        files["history"]["title"]["subtitle"]
+    )
+    assert not any("pruned" in line for line in files["timeline"]["title"]["subtitle"])
+    plain = {f.kind: f.chart.to_dict() for f in chart_files(chart_set(snapshot, CONFIG))}
+    assert "n = 8 complete trials" in plain["history"]["title"]["subtitle"]

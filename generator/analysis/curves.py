@@ -239,7 +239,9 @@ def _budget(
 def _rank_correlations(
     snapshot: Snapshot, objective: int, groups: dict[int, pd.DataFrame], states: dict[int, str]
 ) -> tuple[StepCorrelation, ...]:
-    """Only COMPLETE trials: a pruned trial's "final" value is its value when pruned."""
+    """Only COMPLETE trials: a pruned trial's "final" value is its value when pruned. A step at which
+    every value is the final value (the objective is the last report) is left out: rho 1 there says
+    nothing about when the ranks settled."""
     values = snapshot.values[snapshot.values["objective"] == objective]
     final = {
         int(n): float(v)
@@ -250,11 +252,17 @@ def _rank_correlations(
     if not rows:
         return ()
     table = pd.concat(rows)
-    by_step = [(int(s), g) for s, g in table.groupby("step", sort=True) if len(g) >= MIN_RANK_N]
+    by_step = [
+        (int(s), g)
+        for s, g in table.groupby("step", sort=True)
+        if len(g) >= MIN_RANK_N and not np.array_equal(g["value"].to_numpy(), g["final"].to_numpy())
+    ]
     keep = even_positions(len(by_step), MAX_CORRELATION_STEPS)
     out = []
     for step, g in (by_step[int(i)] for i in keep):
         x, y = g["value"].to_numpy(dtype=float), g["final"].to_numpy(dtype=float)
+        if np.array_equal(x, y):
+            continue
         rho = None
         if np.ptp(x) > 0 and np.ptp(y) > 0:
             rho = float(stats.spearmanr(x, y).statistic)

@@ -59,6 +59,10 @@ def chart_set(
         learning=learning_data(snapshot, view, limit),
         ecdf=ecdf_data(view, limit),
         timeline=timeline_data(snapshot, limit),
+        n_analysed=len(view.values),
+        pruned_analysed=int(
+            view.values["number"].isin(snapshot.trials.loc[snapshot.trials["state"] == "PRUNED", "number"]).sum()
+        ),
     )
 
 
