@@ -269,8 +269,9 @@ def test_include_pruned_labels_the_charts(tmp_path: Path) -> None:
     charts = chart_set(snapshot, config)
     assert (charts.n_analysed, charts.pruned_analysed) == (10, 2)
     files = {f.kind: f.chart.to_dict() for f in chart_files(charts)}
-    assert "n = 10 trials: 8 complete, 2 pruned at their last reported value (--include-pruned)" in (
-        files["history"]["title"]["subtitle"]
+    assert (
+        "n = 10 trials: 8 complete, 2 pruned at their last reported value (--include-pruned)"
+        in (files["history"]["title"]["subtitle"])
     )
     assert not any("pruned" in line for line in files["timeline"]["title"]["subtitle"])
     plain = {f.kind: f.chart.to_dict() for f in chart_files(chart_set(snapshot, CONFIG))}
