@@ -78,7 +78,7 @@ def learning_curves(
         return None, []
     sign = direction_sign(direction)
     states = dict(zip(snapshot.trials["number"].astype(int), snapshot.trials["state"].astype(str), strict=True))
-    groups = {int(n): g.sort_values("step") for n, g in inter.groupby("number", sort=True)}
+    groups = _curves_by_trial(inter)
     trials = tuple(_trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites) for n, g in sorted(groups.items()))
     elite_curves = [t for t in trials if t.elite]
     fitted = [t for t in elite_curves if t.still_improving is not None]
@@ -148,9 +148,23 @@ def learning_curves(
     return curves, warnings
 
 
-def _trial_curve(number: int, state: str, group: pd.DataFrame, sign: float, elite: bool) -> TrialCurve:
-    steps = group["step"].to_numpy(dtype=np.int64)
-    values = group["value"].to_numpy(dtype=float)
+Curve = tuple[np.ndarray, np.ndarray]
+"""One trial's (steps, values), sorted by step."""
+
+
+def _curves_by_trial(inter: pd.DataFrame) -> dict[int, Curve]:
+    """Split once into numpy arrays: per-trial pandas filtering is far too slow for 1,000+ trials."""
+    ordered = inter.sort_values(["number", "step"], kind="stable")
+    numbers = ordered["number"].to_numpy(dtype=np.int64)
+    steps = ordered["step"].to_numpy(dtype=np.int64)
+    values = ordered["value"].to_numpy(dtype=float)
+    keys, starts = np.unique(numbers, return_index=True)
+    bounds = [*starts.tolist(), len(numbers)]
+    return {int(k): (steps[bounds[i] : bounds[i + 1]], values[bounds[i] : bounds[i + 1]]) for i, k in enumerate(keys)}
+
+
+def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool) -> TrialCurve:
+    steps, values = curve
     signed = sign * values
     best = int(np.argmax(signed))  # argmax: the earliest best on ties
     gain = signed[best] - signed[0]
@@ -193,17 +207,15 @@ def _share(count: int, of: int) -> ShareEstimate:
     return ShareEstimate(count, of, count / of, float(low), float(high))
 
 
-def _gain_matrix(
-    groups: dict[int, pd.DataFrame], elites: list[TrialCurve], sign: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _gain_matrix(groups: dict[int, Curve], elites: list[TrialCurve], sign: float) -> tuple[np.ndarray, np.ndarray]:
     """Each elite's best-so-far gain over its first value, carried forward, on the elites' steps."""
-    grid = np.unique(np.concatenate([groups[t.number]["step"].to_numpy(dtype=np.int64) for t in elites]))
+    grid = np.unique(np.concatenate([groups[t.number][0] for t in elites]))
     gains = np.zeros((len(elites), len(grid)))
     for i, t in enumerate(elites):
-        g = groups[t.number]
-        signed = sign * g["value"].to_numpy(dtype=float)
+        steps, values = groups[t.number]
+        signed = sign * values
         so_far = np.maximum.accumulate(signed) - signed[0]
-        at = np.searchsorted(g["step"].to_numpy(dtype=np.int64), grid, side="right") - 1
+        at = np.searchsorted(steps, grid, side="right") - 1
         gains[i] = np.where(at >= 0, so_far[np.clip(at, 0, None)], 0.0)
     return grid, gains
 
@@ -215,7 +227,7 @@ def _first_reaching(grid: np.ndarray, totals: np.ndarray) -> np.ndarray:
 
 
 def _budget(
-    groups: dict[int, pd.DataFrame], elites: list[TrialCurve], sign: float, seed: int
+    groups: dict[int, Curve], elites: list[TrialCurve], sign: float, seed: int
 ) -> tuple[int | None, int | None, int | None]:
     if not elites:
         return None, None, None
@@ -232,12 +244,14 @@ def _budget(
     totals = weights @ gains
     valid = totals[:, -1] > 0
     reps = _first_reaching(grid, totals[valid])
+    if not len(reps):
+        return budget, None, None
     low, high = np.quantile(reps, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], method="inverted_cdf")
     return budget, int(low), int(high)
 
 
 def _rank_correlations(
-    snapshot: Snapshot, objective: int, groups: dict[int, pd.DataFrame], states: dict[int, str]
+    snapshot: Snapshot, objective: int, groups: dict[int, Curve], states: dict[int, str]
 ) -> tuple[StepCorrelation, ...]:
     """Only COMPLETE trials: a pruned trial's "final" value is its value when pruned. A step at which
     every value is the final value (the objective is the last report) is left out: rho 1 there says
@@ -248,10 +262,16 @@ def _rank_correlations(
         for n, v in zip(values["number"], values["value"], strict=True)
         if states.get(int(n)) == "COMPLETE" and math.isfinite(float(v))
     }
-    rows = [g.assign(final=final[n]) for n, g in groups.items() if n in final]
+    rows = [(s, v, np.full(len(s), final[n])) for n, (s, v) in groups.items() if n in final]
     if not rows:
         return ()
-    table = pd.concat(rows)
+    table = pd.DataFrame(
+        {
+            "step": np.concatenate([r[0] for r in rows]),
+            "value": np.concatenate([r[1] for r in rows]),
+            "final": np.concatenate([r[2] for r in rows]),
+        }
+    )
     by_step = [
         (int(s), g)
         for s, g in table.groupby("step", sort=True)
@@ -280,20 +300,24 @@ def _rank_correlations(
 
 
 def _pruned_checks(
-    pruned: list[TrialCurve], groups: dict[int, pd.DataFrame], elites: list[TrialCurve], sign: float
+    pruned: list[TrialCurve], groups: dict[int, Curve], elites: list[TrialCurve], sign: float
 ) -> tuple[PrunedTrialCheck, ...]:
     """Pruned trials at least as good, at their last step, as the weakest elite's latest value by then."""
+    if not pruned or not elites:
+        return ()
+    # Every elite's latest value at each pruning step at once: (elites x pruned).
+    at = np.array([t.last_step for t in pruned], dtype=np.int64)
+    latest = np.full((len(elites), len(pruned)), np.nan)
+    for i, e in enumerate(elites):
+        steps, values = groups[e.number]
+        index = np.searchsorted(steps, at, side="right") - 1
+        latest[i] = np.where(index >= 0, values[np.clip(index, 0, None)], np.nan)
     found = []
-    for t in pruned:
-        at_step = []
-        for e in elites:
-            g = groups[e.number]
-            before = g[g["step"] <= t.last_step]
-            if len(before):
-                at_step.append(float(before["value"].iloc[-1]))
-        if not at_step:
+    for j, t in enumerate(pruned):
+        column = latest[:, j][~np.isnan(latest[:, j])]
+        if not len(column):
             continue
-        weakest = min(at_step, key=lambda v: sign * v)
+        weakest = float(column[np.argmin(sign * column)])
         if sign * t.last_value >= sign * weakest:
-            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, len(at_step)))
+            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, len(column)))
     return tuple(found)
