@@ -276,3 +276,12 @@ def test_include_pruned_labels_the_charts(tmp_path: Path) -> None:
     assert not any("pruned" in line for line in files["timeline"]["title"]["subtitle"])
     plain = {f.kind: f.chart.to_dict() for f in chart_files(chart_set(snapshot, CONFIG))}
     assert "n = 8 complete trials" in plain["history"]["title"]["subtitle"]
+
+
+def test_one_value_per_trial_is_no_curve(tmp_path: Path) -> None:
+    def build(study: optuna.Study) -> None:
+        for i in range(8):
+            add(study, {"x": i / 7}, {"x": X}, value=float(i), intermediate={0: float(i)})
+
+    snapshot = _snapshot(tmp_path, "single_step", build)
+    assert _curves(snapshot) == (None, [])

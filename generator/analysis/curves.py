@@ -38,6 +38,9 @@ from generator.snapshot import Snapshot
 
 TAIL_STEPS = 5
 """k: a curve's final slope is fitted on its last k values (fewer when it has fewer)."""
+MIN_CURVE_STEPS = 2
+"""A study has learning curves when some trial reported at least this many steps: one value per
+trial (a final score reported once) is no curve, and gets no section."""
 MIN_TAIL_STEPS = 3
 """Fewest values behind a slope: two points give a slope but no interval."""
 IMPROVEMENT_SHARE = 0.95
@@ -79,6 +82,8 @@ def learning_curves(
     sign = direction_sign(direction)
     states = dict(zip(snapshot.trials["number"].astype(int), snapshot.trials["state"].astype(str), strict=True))
     groups = _curves_by_trial(inter)
+    if max(len(steps) for steps, _ in groups.values()) < MIN_CURVE_STEPS:
+        return None, []
     trials = tuple(_trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites) for n, g in sorted(groups.items()))
     elite_curves = [t for t in trials if t.elite]
     fitted = [t for t in elite_curves if t.still_improving is not None]
