@@ -209,6 +209,11 @@ def test_device_and_parameter_count_come_from_trainer_attrs(tmp_path: Path) -> N
     assert [(d.device, d.trials, d.time_s) for d in cp.devices] == [("cpu", 3, 60 * 9), ("cuda", 3, 60 * 12)]
     assert (cp.n_params.n, cp.n_params.min, cp.n_params.median, cp.n_params.max) == (6, 1000, 3500, 6000)
     assert cp.steps == 0 and cp.pruned_share_steps is None
+    from generator.render.tables import compute_table, to_csv
+
+    lines = to_csv(compute_table(_snapshot(tmp_path, "attrs", build))).splitlines()
+    assert lines[0] == "number,state,duration_s,steps,last_step,device,n_params"
+    assert lines[2] == "1,COMPLETE,120,0,,cuda,2000"
 
 
 def test_a_study_without_intermediate_values_has_no_section(tmp_path: Path) -> None:
@@ -285,3 +290,13 @@ def test_one_value_per_trial_is_no_curve(tmp_path: Path) -> None:
 
     snapshot = _snapshot(tmp_path, "single_step", build)
     assert _curves(snapshot) == (None, [])
+
+
+def test_compute_csv_has_one_row_per_trial(tmp_path: Path) -> None:
+    from generator.render.tables import compute_table, to_csv
+
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    lines = to_csv(compute_table(snapshot)).splitlines()
+    assert lines[0] == "number,state,duration_s,steps,last_step"
+    assert lines[1] == "0,COMPLETE,600,10,9" and lines[9] == "8,PRUNED,180,3,2" and lines[11] == "10,FAIL,60,0,"
+    assert len(lines) == 1 + 11

@@ -86,3 +86,26 @@ def _n_params(snapshot: Snapshot) -> ParamCount | None:
     if not counts:
         return None
     return ParamCount(n=len(counts), min=min(counts), median=float(np.median(counts)), max=max(counts))
+
+
+def compute_rows(snapshot: Snapshot) -> list[dict[str, object]]:
+    """Per trial: state, duration, steps reported, last step and, when recorded, device and
+    ``n_params`` (the rows of ``artifacts/compute.csv``; findings.json holds the totals)."""
+    steps = snapshot.intermediate.groupby("number")["step"].agg(["size", "max"])
+    attrs = {key: _user_attr(snapshot, key) for key in (DEVICE_ATTR, N_PARAMS_ATTR)}
+    rows = []
+    for number, state, duration in zip(
+        snapshot.trials["number"].astype(int), snapshot.trials["state"], snapshot.trials["duration_s"], strict=True
+    ):
+        row: dict[str, object] = {
+            "number": number,
+            "state": str(state),
+            "duration_s": None if duration is None or not math.isfinite(float(duration)) else float(duration),
+            "steps": int(steps.loc[number, "size"]) if number in steps.index else 0,
+            "last_step": int(steps.loc[number, "max"]) if number in steps.index else None,
+        }
+        for key, values in attrs.items():
+            if values:
+                row[key] = values.get(number)
+        rows.append(row)
+    return rows
