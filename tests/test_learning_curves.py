@@ -300,3 +300,28 @@ def test_compute_csv_has_one_row_per_trial(tmp_path: Path) -> None:
     assert lines[0] == "number,state,duration_s,steps,last_step"
     assert lines[1] == "0,COMPLETE,600,10,9" and lines[9] == "8,PRUNED,180,3,2" and lines[11] == "10,FAIL,60,0,"
     assert len(lines) == 1 + 11
+
+
+def test_pytorch_simple_pruner_audit_matches_optuna(tmp_path: Path, shared_copy) -> None:
+    """optuna-dashboard's sample (25 complete, 75 pruned): the audit recomputed from Optuna's own trials."""
+    from tests.conftest import SHARED_STUDIES, require_shared
+
+    require_shared()
+    url = f"sqlite:///{shared_copy(SHARED_STUDIES / 'optuna_dashboard_sample.sqlite3')}"
+    snapshot = snapshot_of(url, "pytorch_simple", tmp_path)
+    curves, _ = _curves(snapshot)
+    trials = optuna.load_study(study_name="pytorch_simple", storage=url).trials
+    complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: (-t.value, t.number))
+    elites = complete[: math.ceil(0.25 * len(complete))]
+    pruned = [t for t in trials if t.state == TrialState.PRUNED and t.intermediate_values]
+    median = float(np.median([len(t.intermediate_values) for t in complete]))
+    assert curves.steps_saved_by_pruning == round(sum(max(0.0, median - len(t.intermediate_values)) for t in pruned))
+    wrongly = []
+    for t in pruned:
+        step = max(t.intermediate_values)
+        at = [e.intermediate_values[max(s for s in e.intermediate_values if s <= step)] for e in elites]
+        if t.intermediate_values[step] >= min(at):
+            wrongly.append(t.number)
+    assert list(curves.pruned_possibly_wrongly) == wrongly and wrongly
+    improving = curves.elites_still_improving
+    assert improving.of == len(elites) and curves.elites_with_curves == len(elites)
