@@ -204,14 +204,15 @@ def test_device_and_parameter_count_come_from_trainer_attrs(tmp_path: Path) -> N
             attrs = {"device": "cuda" if i % 2 else "cpu", "n_params": 1000 * (i + 1)}
             add(study, {"x": i / 5}, {"x": X}, value=float(i), user_attrs=attrs, minutes=i + 1)
 
-    findings = build_findings(_snapshot(tmp_path, "attrs", build), CONFIG, "cmd")
+    snapshot = _snapshot(tmp_path, "attrs", build)
+    findings = build_findings(snapshot, CONFIG, "cmd")
     cp = findings.compute
     assert [(d.device, d.trials, d.time_s) for d in cp.devices] == [("cpu", 3, 60 * 9), ("cuda", 3, 60 * 12)]
     assert (cp.n_params.n, cp.n_params.min, cp.n_params.median, cp.n_params.max) == (6, 1000, 3500, 6000)
     assert cp.steps == 0 and cp.pruned_share_steps is None
     from generator.render.tables import compute_table, to_csv
 
-    lines = to_csv(compute_table(_snapshot(tmp_path, "attrs", build))).splitlines()
+    lines = to_csv(compute_table(snapshot)).splitlines()
     assert lines[0] == "number,state,duration_s,steps,last_step,device,n_params"
     assert lines[2] == "1,COMPLETE,120,0,,cuda,2000"
 
