@@ -92,7 +92,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             w
             for w in study_warnings(counts, summary, len(snapshot.directions))
             # its sentence says pruned trials are not analysed
-            if not (config.include_pruned and w.code == "many_pruned")
+            if not ("PRUNED" in snapshot.analysed_states and w.code == "many_pruned")
         ),
         *curve_warnings,
         *statistics.warnings,
