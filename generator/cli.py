@@ -199,6 +199,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="storage of the --compare-with study (default: the study's own --storage)",
     )
+    p.add_argument(
+        "--include-pruned",
+        action="store_true",
+        help="also analyse pruned trials, each at its last reported value (labelled in the report)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--version", action="version", version=f"hpo-report {__version__}")
     return p

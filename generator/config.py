@@ -86,6 +86,9 @@ class AnalysisConfig:
     """Cross-validated R^2 the surrogate needs before the report gives expected-gain numbers."""
     gain_resamples: int = 400
     """Bootstrap replicates behind the expected-gain intervals."""
+    include_pruned: bool = False
+    """Analyse pruned trials too, each at its last reported (intermediate) value, labelled as such
+    (``analysis/pruned.py``); off by default: the statistics describe complete trials."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -49,6 +49,8 @@ def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) 
         flag = "--" + field.name.replace("_", "-")
         if field.name == "charts":
             parts.append("--no-charts")
+        elif field.name == "include_pruned":
+            parts.append(flag)
         elif field.name == "export":
             parts += [flag, ",".join(value)]
         else:
@@ -86,7 +88,7 @@ def generate(
     from generator.render.env import render
     from generator.render.importance_tables import importances_table
     from generator.render.next_sweep import next_sweep_files
-    from generator.render.tables import to_csv, trials_table
+    from generator.render.tables import compute_table, to_csv, trials_table
     from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
     from generator.storage import read_study
     from generator.versions import latest_event, next_version, unchanged_version
@@ -140,6 +142,7 @@ def generate(
             artifacts = staging / "artifacts"
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
+            (artifacts / "compute.csv").write_text(to_csv(compute_table(snapshot)), encoding="utf-8")
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
             (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")

@@ -174,6 +174,7 @@ def test_every_setting_round_trips_through_the_reproduce_command() -> None:
         gain_cv_folds=4,
         gain_min_r2=0.3,
         gain_resamples=50,
+        include_pruned=True,
     )
     defaults = AnalysisConfig()
     assert all(

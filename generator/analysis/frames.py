@@ -15,9 +15,10 @@ def objective_values(snapshot: Snapshot, objective: int) -> pd.DataFrame:
     """COMPLETE trials with their value for ``objective``: columns ``number``, ``value``.
 
     Infinite values are kept here (callers count them); only COMPLETE trials carry values
-    that describe the objective, per the statistical policy.
+    that describe the objective, per the statistical policy (and pruned ones at their last
+    value when asked: ``analysis/pruned.py`` sets ``snapshot.analysed_states``).
     """
-    complete = snapshot.trials.loc[snapshot.trials["state"] == "COMPLETE", ["number"]]
+    complete = snapshot.trials.loc[snapshot.trials["state"].isin(snapshot.analysed_states), ["number"]]
     values = snapshot.values.loc[snapshot.values["objective"] == objective, ["number", "value"]]
     merged = complete.merge(values, on="number", how="inner")
     return merged.sort_values("number", kind="stable").reset_index(drop=True)

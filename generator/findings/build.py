@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+from generator.analysis.compute import compute_accounting
 from generator.analysis.confounding import annotate_next_sweep, mark_importance, separate_interactions
+from generator.analysis.curves import learning_curves
+from generator.analysis.frames import elite_numbers
 from generator.analysis.importance import analyse_importance, prepare_input
 from generator.analysis.influence import annotate_highlights, influence, influence_warnings
+from generator.analysis.pruned import analysed_view, pruned_analysis
 from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
@@ -28,6 +32,9 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             f"objective(s), numbered from 0"
         )
     direction = snapshot.directions[config.objective]
+    # With --include-pruned every analysis below sees pruned trials at their last value; trial
+    # counts, curves and compute keep the real states.
+    snapshot = analysed_view(snapshot, config)
     counts = trial_counts(snapshot)
     summary = summarize(snapshot, config.objective, direction)
     user_attrs = {
@@ -73,8 +80,21 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         statistics.elites,
         statistics.boundary_hits,
     )
+    curves, curve_warnings = learning_curves(
+        snapshot,
+        config.objective,
+        direction,
+        elite_numbers(snapshot, config.objective, direction, config.elite_quantile),
+        config.seed,
+    )
     warnings = [
-        *study_warnings(counts, summary, len(snapshot.directions)),
+        *(
+            w
+            for w in study_warnings(counts, summary, len(snapshot.directions))
+            # its sentence says pruned trials are not analysed
+            if not ("PRUNED" in snapshot.analysed_states and w.code == "many_pruned")
+        ),
+        *curve_warnings,
         *statistics.warnings,
         *importance.warnings,
         *influence_warnings(driven),
@@ -95,6 +115,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             suggestive_alpha=config.suggestive_alpha,
             correction=config.correction,
             elite_quantile=config.elite_quantile,
+            include_pruned=config.include_pruned,
         ),
         directionality=statistics.directionality,
         boundary_hits=statistics.boundary_hits,
@@ -108,4 +129,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         provenance=provenance,
         next_sweep=annotate_next_sweep(recommended, confounding),
         influence=driven,
+        learning_curves=curves,
+        compute=compute_accounting(snapshot),
+        pruned_analysis=pruned_analysis(snapshot, config),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.findings.curves import Compute, LearningCurves, PrunedAnalysis
 from generator.findings.effects import (
     EliteAnalysis,
     Highlight,
@@ -95,6 +96,8 @@ class StatsPolicy:
     suggestive_alpha: float
     correction: str
     elite_quantile: float
+    include_pruned: bool = False
+    """Pruned trials analysed at their last reported value (``--include-pruned``)."""
 
 
 @dataclass(frozen=True)
@@ -322,3 +325,9 @@ class Findings:
     extra: dict[str, Any] = field(default_factory=dict)
     influence: tuple[Influence, ...] = ()
     """Findings that a few trials drive (warning ``driven_by_few_trials``)."""
+    learning_curves: LearningCurves | None = None
+    """What the intermediate values say (``analysis/curves.py``); null when no trial reported any."""
+    compute: Compute | None = None
+    """Where trial time and steps went, by state (``analysis/compute.py``)."""
+    pruned_analysis: PrunedAnalysis | None = None
+    """With ``--include-pruned``: the complete and pruned trials analysed; null otherwise."""

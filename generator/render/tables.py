@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from generator.analysis.compute import compute_rows
 from generator.snapshot import Snapshot
 
 FLOAT_FORMAT = "%.10g"
@@ -67,3 +68,9 @@ def trials_table(snapshot: Snapshot) -> pd.DataFrame:
 def _csv_value(value_json: str) -> object:
     value = json.loads(value_json)
     return "null" if value is None else value
+
+
+def compute_table(snapshot: Snapshot) -> pd.DataFrame:
+    """``artifacts/compute.csv``: per trial, state, duration, steps and (when the trainer recorded
+    them) device and parameter count; ``findings.json`` ``compute`` holds the totals."""
+    return pd.DataFrame(compute_rows(snapshot))

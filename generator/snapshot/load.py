@@ -24,6 +24,8 @@ class Snapshot:
     intermediate: pd.DataFrame
     study_attrs: pd.DataFrame
     trial_attrs: pd.DataFrame
+    analysed_states: tuple[str, ...] = ("COMPLETE",)
+    """Trial states whose values the analysis uses; ``analysis/pruned.py`` adds PRUNED on request."""
 
 
 def load_snapshot(path: Path) -> Snapshot:

@@ -26,6 +26,7 @@ from generator.analysis.chart_data.per_param import levels_data, slice_data
 from generator.analysis.chart_data.ranking import choose_pairs
 from generator.analysis.chart_data.timeline import timeline_data
 from generator.analysis.chart_data.trials import LEVEL_KINDS, SLICE_KINDS, study_view
+from generator.analysis.pruned import analysed_view
 from generator.config import AnalysisConfig
 from generator.findings.model import Importance, Interaction
 from generator.snapshot import Snapshot
@@ -40,6 +41,7 @@ def chart_set(
     """Everything the charts of one report draw. Charts with nothing to draw are None/absent
     (no COMPLETE trial: no slices; no intermediate values: no learning curves)."""
     direction = snapshot.directions[config.objective]
+    snapshot = analysed_view(snapshot, config)
     view = study_view(snapshot, config.objective, direction, config.elite_quantile)
     limit = config.chart_max_points
     slices = [slice_data(view, spec, limit) for spec in view.specs.values() if spec.kind in SLICE_KINDS]
@@ -57,6 +59,10 @@ def chart_set(
         learning=learning_data(snapshot, view, limit),
         ecdf=ecdf_data(view, limit),
         timeline=timeline_data(snapshot, limit),
+        n_analysed=len(view.values),
+        pruned_analysed=int(
+            view.values["number"].isin(snapshot.trials.loc[snapshot.trials["state"] == "PRUNED", "number"]).sum()
+        ),
     )
 
 

@@ -354,3 +354,7 @@ class ChartSet:
     learning: LearningData | None
     ecdf: EcdfData | None
     timeline: TimelineData | None
+    pruned_analysed: int = 0
+    """Pruned trials drawn at their last reported value (``--include-pruned``); subtitles say so."""
+    n_analysed: int = 0
+    """Trials with a finite value the charts draw from (complete, plus pruned ones when included)."""

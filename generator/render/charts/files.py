@@ -29,9 +29,12 @@ from generator.render.charts.parallel import parallel_chart
 from generator.render.charts.slice import slice_chart
 from generator.render.charts.theme import THEME
 from generator.render.charts.timeline import timeline_chart
+from generator.render.charts.wording import say
 from generator.render.tables import to_csv
 from generator.slug import param_slug
 
+PRUNED_LABELLED = ("importance", "slice", "levels", "history", "parallel", "contour", "ecdf")
+"""Charts that draw analysed values: with ``--include-pruned`` they say that pruned trials are among them."""
 KINDS = ("importance", "slice", "levels", "history", "parallel", "contour", "learning_curves", "ecdf", "timeline")
 
 
@@ -65,11 +68,36 @@ def chart_files(charts: ChartSet) -> list[ChartFile]:
         entries.append(("ecdf", (), ecdf_chart(charts.ecdf, q), None))
     if charts.timeline is not None:
         entries.append(("timeline", (), timeline_chart(charts.timeline, q), None))
+    if charts.pruned_analysed:
+        n, pruned = charts.n_analysed, charts.pruned_analysed
+        plain = say("n_trials", n=n)
+        labels = (plain, say("n_trials_with_pruned", n=n, n_complete=n - pruned, n_pruned=pruned))
+        line = say("pruned_included", n=pruned)
+        entries = [
+            (kind, params, _with_subtitle(chart, labels, line) if kind in PRUNED_LABELLED else chart, contour)
+            for kind, params, chart, contour in entries
+        ]
     stems = _unique_stems([(kind, params) for kind, params, _, _ in entries])
     return [
         ChartFile(stem, kind, params, chart, contour)
         for stem, (kind, params, chart, contour) in zip(stems, entries, strict=True)
     ]
+
+
+def _with_subtitle(chart: alt.TopLevelMixin, labels: tuple[str, str], line: str) -> alt.TopLevelMixin:
+    """``chart`` saying that pruned trials are drawn: its "n = N complete trials" line becomes
+    ``labels[1]``; a chart without that line (a branch, a subset) gets ``line`` added instead."""
+    heading = chart.title if isinstance(chart.title, alt.Title) else None
+    if heading is None:
+        return chart
+    subtitle = list(heading.subtitle) if isinstance(heading.subtitle, list) else []
+    if labels[0] in subtitle:
+        subtitle = [labels[1] if s == labels[0] else s for s in subtitle]
+    else:
+        subtitle.append(line)
+    labelled = chart.copy(deep=False)
+    labelled.title = alt.Title(text=heading.text, subtitle=subtitle)
+    return labelled
 
 
 def _stem(kind: str, params: tuple[str, ...]) -> str:

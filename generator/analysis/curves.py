@@ -1,0 +1,328 @@
+"""Learning curves: was training long enough, and when is a trial's fate known?
+
+From the intermediate values trials report (epochs, steps), per trial and per study:
+
+- each trial's first, best and last step, the step by which it made 95% of its own improvement,
+  and whether it was still improving when it stopped (the least-squares slope of its last
+  ``TAIL_STEPS`` values with a t interval: "still improving" only when the whole interval is
+  above 0, so a noisy plateau never counts);
+- the share of elites still improving (Wilson interval), warned about as ``under_trained`` when
+  high, and a step budget: the step by which ``GAIN_QUANTILE`` of the elites' combined improvement
+  was made ("more than N" when the elites were still improving);
+- Spearman's rho of the value at each step against the final value over the complete trials
+  that reached it (Fisher-z interval, as the directionality tests): how early ranks settle, i.e.
+  a pruner warm-up backed by the data;
+- a pruner audit: steps pruning saved against the median complete trial, and pruned trials
+  whose value when pruned was as good as an elite's at the same step.
+
+Pure: numbers in, typed findings out. Values are compared in the study's direction (a signed
+copy is used throughout so that larger is better).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from generator.analysis.chart_data.sampling import even_positions
+from generator.analysis.frames import direction_sign
+from generator.analysis.rank_tests import fisher_z_interval
+from generator.analysis.resampling import sample_rng
+from generator.findings.curves import LearningCurves, PrunedTrialCheck, ShareEstimate, StepCorrelation, TrialCurve
+from generator.findings.model import Finding
+from generator.snapshot import Snapshot
+
+TAIL_STEPS = 5
+"""k: a curve's final slope is fitted on its last k values (fewer when it has fewer)."""
+MIN_CURVE_STEPS = 2
+"""A study has learning curves when some trial reported at least this many steps: one value per
+trial (a final score reported once) is no curve, and gets no section."""
+MIN_TAIL_STEPS = 3
+"""Fewest values behind a slope: two points give a slope but no interval."""
+IMPROVEMENT_SHARE = 0.95
+"""A trial's "steps to 95%": where it made this share of its own first-to-best improvement."""
+GAIN_QUANTILE = 0.9
+"""The recommended budget is the step by which this share of the elites' combined gain was made."""
+UNDER_TRAINED_SHARE = 0.5
+"""``under_trained`` when at least this share of the elites were still improving when they stopped."""
+UNDER_TRAINED_MIN_ELITES = 3
+"""Fewest elites with a fitted slope before the share is worth a warning."""
+MIN_RANK_N = 5
+"""Fewest complete trials at a step for its rank correlation (the interval needs n >= 4)."""
+MAX_CORRELATION_STEPS = 60
+"""Steps with a rank correlation, at most (evenly spread, first and last kept), so a study that
+reports every iteration stays small."""
+FATE_KNOWN_RHO = 0.7
+"""A trial's fate counts as known from the first step whose rho interval lies above this."""
+BUDGET_RESAMPLES = 400
+"""Bootstrap replicates (over elites) behind the recommended budget's interval."""
+MIN_BUDGET_ELITES = 3
+"""Fewest improving elites before the budget gets an interval."""
+CONFIDENCE = 0.95
+
+
+def learning_curves(
+    snapshot: Snapshot,
+    objective: int,
+    direction: str,
+    elites: frozenset[int],
+    seed: int = 0,
+) -> tuple[LearningCurves | None, list[Finding]]:
+    """The learning-curve findings and the ``under_trained`` warning; (None, []) without curves."""
+    if len(snapshot.directions) != 1:
+        return None, []  # Optuna reports intermediate values for single-objective studies only
+    inter = snapshot.intermediate
+    inter = inter[np.isfinite(inter["value"].to_numpy(dtype=float))]
+    if inter.empty:
+        return None, []
+    sign = direction_sign(direction)
+    states = dict(zip(snapshot.trials["number"].astype(int), snapshot.trials["state"].astype(str), strict=True))
+    groups = _curves_by_trial(inter)
+    if max(len(steps) for steps, _ in groups.values()) < MIN_CURVE_STEPS:
+        return None, []
+    trials = tuple(_trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites) for n, g in sorted(groups.items()))
+    elite_curves = [t for t in trials if t.elite]
+    fitted = [t for t in elite_curves if t.still_improving is not None]
+    improving = sum(bool(t.still_improving) for t in fitted)
+    share = _share(improving, len(fitted))
+    under = len(fitted) >= UNDER_TRAINED_MIN_ELITES and (share.share or 0.0) >= UNDER_TRAINED_SHARE
+    budget, low, high = _budget(groups, elite_curves, sign, seed)
+    open_budget = under and bool(elite_curves)
+    if open_budget:
+        budget = max(t.last_step for t in elite_curves)
+        low = high = None
+    correlations = _rank_correlations(snapshot, objective, groups, states)
+    fate = next(
+        (c.step for c in correlations if c.ci_low is not None and c.ci_low > FATE_KNOWN_RHO),
+        None,
+    )
+    complete_steps = [t.n_steps for t in trials if t.state == "COMPLETE"]
+    median_complete = float(np.median(complete_steps)) if complete_steps else None
+    pruned = [t for t in trials if t.state == "PRUNED"]
+    saved = int(round(sum(max(0.0, median_complete - t.n_steps) for t in pruned))) if median_complete is not None else 0
+    steps_run = int(sum(t.n_steps for t in trials))
+    checks = _pruned_checks(pruned, groups, [t for t in elite_curves if t.state != "PRUNED"], sign)
+    curves = LearningCurves(
+        trials_with_curves=len(trials),
+        complete_with_curves=len(complete_steps),
+        pruned_with_curves=len(pruned),
+        max_step=int(max(t.last_step for t in trials)),
+        tail_steps=TAIL_STEPS,
+        elites_with_curves=len(elite_curves),
+        elites_still_improving=share,
+        under_trained=under,
+        recommended_steps=budget,
+        recommended_open=open_budget,
+        recommended_ci_low=low,
+        recommended_ci_high=high,
+        gain_quantile=GAIN_QUANTILE,
+        median_step_95_elites=float(np.median([t.step_95 for t in elite_curves])) if elite_curves else None,
+        rank_correlation=correlations,
+        fate_known_step=fate,
+        fate_rho=FATE_KNOWN_RHO,
+        median_complete_steps=median_complete,
+        steps_saved_by_pruning=saved,
+        steps_run=steps_run,
+        saved_share=saved / (saved + steps_run) if saved + steps_run else None,
+        pruned_possibly_wrongly=tuple(c.number for c in checks),
+        pruned_checks=checks,
+        trials=trials,
+    )
+    warnings = []
+    if under:
+        warnings.append(
+            Finding(
+                "under_trained",
+                "warning",
+                (),
+                {
+                    "count": share.count,
+                    "of": share.of,
+                    "share_pct": round(100 * (share.share or 0.0)),
+                    "ci_low_pct": round(100 * (share.ci_low or 0.0)),
+                    "ci_high_pct": round(100 * (share.ci_high or 0.0)),
+                    "k": TAIL_STEPS,
+                    "max_step": budget,
+                },
+            )
+        )
+    return curves, warnings
+
+
+Curve = tuple[np.ndarray, np.ndarray]
+"""One trial's (steps, values), sorted by step."""
+
+
+def _curves_by_trial(inter: pd.DataFrame) -> dict[int, Curve]:
+    """Split once into numpy arrays: per-trial pandas filtering is far too slow for 1,000+ trials."""
+    ordered = inter.sort_values(["number", "step"], kind="stable")
+    numbers = ordered["number"].to_numpy(dtype=np.int64)
+    steps = ordered["step"].to_numpy(dtype=np.int64)
+    values = ordered["value"].to_numpy(dtype=float)
+    keys, starts = np.unique(numbers, return_index=True)
+    bounds = [*starts.tolist(), len(numbers)]
+    return {int(k): (steps[bounds[i] : bounds[i + 1]], values[bounds[i] : bounds[i + 1]]) for i, k in enumerate(keys)}
+
+
+def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool) -> TrialCurve:
+    steps, values = curve
+    signed = sign * values
+    best = int(np.argmax(signed))  # argmax: the earliest best on ties
+    gain = signed[best] - signed[0]
+    if gain > 0:
+        reached = np.flatnonzero(signed - signed[0] >= IMPROVEMENT_SHARE * gain)[0]
+    else:
+        reached = 0
+    slope = low = high = None
+    tail = min(TAIL_STEPS, len(steps))
+    if tail >= MIN_TAIL_STEPS:
+        x, y = steps[-tail:].astype(float), signed[-tail:]
+        fit = stats.linregress(x, y)
+        slope = float(fit.slope)
+        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, tail - 2)) * float(fit.stderr)
+        low, high = slope - half, slope + half
+    return TrialCurve(
+        number=number,
+        state=state,
+        n_steps=len(steps),
+        first_step=int(steps[0]),
+        last_step=int(steps[-1]),
+        best_step=int(steps[best]),
+        first_value=float(values[0]),
+        last_value=float(values[-1]),
+        best_value=float(values[best]),
+        step_95=int(steps[reached]),
+        slope=slope,
+        slope_ci_low=low,
+        slope_ci_high=high,
+        tail_steps=tail if slope is not None else 0,
+        still_improving=None if low is None else bool(low > 0),
+        elite=elite,
+    )
+
+
+def _share(count: int, of: int) -> ShareEstimate:
+    if of == 0:
+        return ShareEstimate(count, of, None, None, None)
+    low, high = proportion_confint(count, of, alpha=1 - CONFIDENCE, method="wilson")
+    return ShareEstimate(count, of, count / of, float(low), float(high))
+
+
+def _gain_matrix(groups: dict[int, Curve], elites: list[TrialCurve], sign: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each elite's best-so-far gain over its first value, carried forward, on the elites' steps."""
+    grid = np.unique(np.concatenate([groups[t.number][0] for t in elites]))
+    gains = np.zeros((len(elites), len(grid)))
+    for i, t in enumerate(elites):
+        steps, values = groups[t.number]
+        signed = sign * values
+        so_far = np.maximum.accumulate(signed) - signed[0]
+        at = np.searchsorted(steps, grid, side="right") - 1
+        gains[i] = np.where(at >= 0, so_far[np.clip(at, 0, None)], 0.0)
+    return grid, gains
+
+
+def _first_reaching(grid: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Per row of ``totals`` (combined gain over ``grid``): the first step with GAIN_QUANTILE of the last."""
+    target = GAIN_QUANTILE * totals[:, -1:]
+    return grid[np.argmax(totals >= target - 1e-12 * np.abs(target), axis=1)]
+
+
+def _budget(
+    groups: dict[int, Curve], elites: list[TrialCurve], sign: float, seed: int
+) -> tuple[int | None, int | None, int | None]:
+    if not elites:
+        return None, None, None
+    grid, gains = _gain_matrix(groups, elites, sign)
+    combined = gains.sum(axis=0, keepdims=True)
+    if combined[0, -1] <= 0:
+        return None, None, None  # the elites never improved on their first value
+    budget = int(_first_reaching(grid, combined)[0])
+    improving = int((gains[:, -1] > 0).sum())
+    if improving < MIN_BUDGET_ELITES:
+        return budget, None, None
+    rng = sample_rng(seed, "learning_budget", [gains.ravel(), grid])
+    weights = rng.multinomial(len(elites), np.full(len(elites), 1 / len(elites)), size=BUDGET_RESAMPLES)
+    totals = weights @ gains
+    valid = totals[:, -1] > 0
+    reps = _first_reaching(grid, totals[valid])
+    if not len(reps):
+        return budget, None, None
+    low, high = np.quantile(reps, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], method="inverted_cdf")
+    return budget, int(low), int(high)
+
+
+def _rank_correlations(
+    snapshot: Snapshot, objective: int, groups: dict[int, Curve], states: dict[int, str]
+) -> tuple[StepCorrelation, ...]:
+    """Only COMPLETE trials: a pruned trial's "final" value is its value when pruned. A step at which
+    every value is the final value (the objective is the last report) is left out: rho 1 there says
+    nothing about when the ranks settled."""
+    values = snapshot.values[snapshot.values["objective"] == objective]
+    final = {
+        int(n): float(v)
+        for n, v in zip(values["number"], values["value"], strict=True)
+        if states.get(int(n)) == "COMPLETE" and math.isfinite(float(v))
+    }
+    rows = [(s, v, np.full(len(s), final[n])) for n, (s, v) in groups.items() if n in final]
+    if not rows:
+        return ()
+    table = pd.DataFrame(
+        {
+            "step": np.concatenate([r[0] for r in rows]),
+            "value": np.concatenate([r[1] for r in rows]),
+            "final": np.concatenate([r[2] for r in rows]),
+        }
+    )
+    by_step = [
+        (int(s), g)
+        for s, g in table.groupby("step", sort=True)
+        if len(g) >= MIN_RANK_N and not np.array_equal(g["value"].to_numpy(), g["final"].to_numpy())
+    ]
+    keep = even_positions(len(by_step), MAX_CORRELATION_STEPS)
+    out = []
+    for step, g in (by_step[int(i)] for i in keep):
+        x, y = g["value"].to_numpy(dtype=float), g["final"].to_numpy(dtype=float)
+        if np.array_equal(x, y):
+            continue
+        rho = None
+        if np.ptp(x) > 0 and np.ptp(y) > 0:
+            rho = float(stats.spearmanr(x, y).statistic)
+        interval = fisher_z_interval(rho, len(g)) if rho is not None else None
+        out.append(
+            StepCorrelation(
+                step=step,
+                rho=rho,
+                ci_low=interval.low if interval else None,
+                ci_high=interval.high if interval else None,
+                n=len(g),
+            )
+        )
+    return tuple(out)
+
+
+def _pruned_checks(
+    pruned: list[TrialCurve], groups: dict[int, Curve], elites: list[TrialCurve], sign: float
+) -> tuple[PrunedTrialCheck, ...]:
+    """Pruned trials at least as good, at their last step, as the weakest elite's latest value by then."""
+    if not pruned or not elites:
+        return ()
+    # Every elite's latest value at each pruning step at once: (elites x pruned).
+    at = np.array([t.last_step for t in pruned], dtype=np.int64)
+    latest = np.full((len(elites), len(pruned)), np.nan)
+    for i, e in enumerate(elites):
+        steps, values = groups[e.number]
+        index = np.searchsorted(steps, at, side="right") - 1
+        latest[i] = np.where(index >= 0, values[np.clip(index, 0, None)], np.nan)
+    found = []
+    for j, t in enumerate(pruned):
+        column = latest[:, j][~np.isnan(latest[:, j])]
+        if not len(column):
+            continue
+        weakest = float(column[np.argmin(sign * column)])
+        if sign * t.last_value >= sign * weakest:
+            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, len(column)))
+    return tuple(found)

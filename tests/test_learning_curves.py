@@ -1,0 +1,328 @@
+"""Learning curves, the pruner audit, --include-pruned and compute accounting, on literal studies
+whose curves are known by construction (and on the example study's real curves)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import optuna
+import pytest
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from generator.analysis.curves import FATE_KNOWN_RHO, TAIL_STEPS, learning_curves
+from generator.analysis.frames import elite_numbers
+from generator.cli import main
+from generator.config import AnalysisConfig
+from generator.findings.build import build_findings
+from generator.paths import schema_path
+from generator.render.documents import findings_document
+from generator.render.env import message_for, render
+from tests.invariants import report_violations
+from tests.snapshot_compare import snapshot_of
+from tests.studies import add, sqlite_study
+
+X = FloatDistribution(0.0, 1.0)
+STEPS = range(10)
+CONFIG = AnalysisConfig(n_bootstrap=0, charts=False, importance_resamples=20, top_quantile_resamples=2)
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "visual_classifier_cpu_sweep.db"
+EXAMPLE_STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
+
+
+def rising(study: optuna.Study) -> None:
+    """12 complete trials over steps 0-9. The 3 best (x >= 0.8) still rise linearly at step 9
+    with a small wobble; the others plateau from step 3 at a lower value."""
+    for i in range(12):
+        x = i / 11
+        if x >= 0.8:
+            curve = {s: 0.5 + 0.04 * s + 0.002 * (-1) ** s for s in STEPS}
+        else:
+            curve = {s: x * 0.4 * min(1.0, (s + 1) / 4) for s in STEPS}
+        add(study, {"x": x}, {"x": X}, value=curve[9], intermediate=curve)
+
+
+def plateau(study: optuna.Study) -> None:
+    """12 complete trials, every curve final * min(1, (s + 1) / 4): flat from step 3 on."""
+    for i in range(12):
+        final = 0.2 + 0.05 * i
+        curve = {s: final * min(1.0, (s + 1) / 4) for s in STEPS}
+        add(study, {"x": i / 11}, {"x": X}, value=final, intermediate=curve)
+
+
+def on_track(study: optuna.Study) -> None:
+    """Minimize. 8 complete trials whose ranks never change (value = final + 1/(s + 1)); trial 8
+    pruned at step 2 ahead of every elite there, trial 9 pruned at step 2 far behind, trial 10 a
+    failure."""
+    for i in range(8):
+        final = 0.1 * (i + 1)
+        curve = {s: final + 1 / (s + 1) for s in STEPS}
+        add(study, {"x": i / 7}, {"x": X}, value=final, intermediate=curve, minutes=10)
+    add(study, {"x": 0.05}, {"x": X}, state=TrialState.PRUNED, intermediate={0: 1.05, 1: 0.55, 2: 0.38}, minutes=3)
+    add(study, {"x": 0.95}, {"x": X}, state=TrialState.PRUNED, intermediate={0: 3.0, 1: 2.9, 2: 2.8}, minutes=3)
+    add(study, {"x": 0.5}, {"x": X}, state=TrialState.FAIL, minutes=1)
+
+
+def _snapshot(tmp_path: Path, name: str, builder, direction: str = "maximize"):
+    return snapshot_of(sqlite_study(tmp_path / f"{name}.db", name, builder, [direction]), name, tmp_path)
+
+
+def _curves(snapshot, direction: str = "maximize"):
+    elites = elite_numbers(snapshot, 0, direction, 0.25)
+    return learning_curves(snapshot, 0, direction, elites)
+
+
+def test_curves_still_rising_at_the_last_step_warn_under_trained(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "rising", rising)
+    curves, warnings = _curves(snapshot)
+    assert curves is not None
+    assert curves.trials_with_curves == 12 and curves.max_step == 9 and curves.tail_steps == TAIL_STEPS
+    by_number = {t.number: t for t in curves.trials}
+    top = by_number[11]
+    values = np.array([0.5 + 0.04 * s + 0.002 * (-1) ** s for s in STEPS])
+    fit = stats.linregress(np.arange(5, 10), values[5:])
+    half = stats.t.ppf(0.975, 3) * fit.stderr
+    assert (top.first_step, top.last_step, top.best_step) == (0, 9, 9)
+    assert top.slope == pytest.approx(fit.slope) and top.slope > 0
+    assert (top.slope_ci_low, top.slope_ci_high) == pytest.approx((fit.slope - half, fit.slope + half))
+    assert top.still_improving is True and top.elite
+    # 95% of its gain (0.5 -> 0.858 at step 9 ... first value 0.502): first step reaching it.
+    gain = values.max() - values[0]
+    assert top.step_95 == int(np.flatnonzero(values - values[0] >= 0.95 * gain)[0]) == 9
+    flat = by_number[5]
+    assert (flat.best_step, flat.step_95, flat.last_step) == (3, 3, 9)
+    assert flat.slope == pytest.approx(0.0, abs=1e-12) and flat.still_improving is False
+    e = curves.elites_still_improving
+    low, high = proportion_confint(3, 3, alpha=0.05, method="wilson")
+    assert (e.count, e.of, e.share) == (3, 3, 1.0)
+    assert (e.ci_low, e.ci_high) == pytest.approx((low, high))
+    assert curves.under_trained and curves.recommended_open and curves.recommended_steps == 9
+    [warning] = warnings
+    assert warning.code == "under_trained" and warning.severity == "warning"
+    assert warning.values["count"] == 3 and warning.values["of"] == 3 and warning.values["max_step"] == 9
+    assert warning.values["ci_low_pct"] == round(100 * low)
+    assert "3 of 3 elites" in message_for("under_trained", warning.values)
+
+
+def test_curves_that_plateau_early_recommend_the_plateau_step(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "plateau", plateau)
+    curves, warnings = _curves(snapshot)
+    assert warnings == [] and not curves.under_trained
+    assert all(t.best_step == 3 and t.step_95 == 3 and t.still_improving is False for t in curves.trials)
+    e = curves.elites_still_improving
+    assert (e.count, e.of, e.share) == (0, 3, 0.0)
+    low, high = proportion_confint(0, 3, alpha=0.05, method="wilson")
+    assert (e.ci_low, e.ci_high) == pytest.approx((low, high))
+    # Combined elite gain final * (min(1, (s+1)/4) - 1/4) reaches 90% of 0.75 * final at s = 3, in every resample.
+    assert (curves.recommended_steps, curves.recommended_open) == (3, False)
+    assert (curves.recommended_ci_low, curves.recommended_ci_high) == (3, 3)
+    assert curves.median_step_95_elites == 3
+    # Ranks at step s equal the final ranks at every step: rho 1, interval [1, 1]. From step 3 on
+    # every value is the final value, which says nothing about when ranks settle: left out.
+    assert [c.step for c in curves.rank_correlation] == [0, 1, 2]
+    assert all(c.rho == pytest.approx(1.0) and c.n == 12 for c in curves.rank_correlation)
+    assert curves.fate_known_step == 0
+    assert curves.pruned_with_curves == 0 and curves.steps_saved_by_pruning == 0
+
+
+def test_rank_correlation_matches_scipy_and_the_fisher_z_interval(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "rising", rising)
+    curves, _ = _curves(snapshot)
+    finals = {t.number: t.last_value for t in curves.trials}
+    for c in curves.rank_correlation:
+        at = {t.number: v for t in curves.trials for s, v in _curve_of(snapshot, t.number) if s == c.step}
+        x = [at[n] for n in sorted(at)]
+        y = [finals[n] for n in sorted(at)]
+        assert c.n == len(x) == 12
+        if np.ptp(x) == 0:
+            assert c.rho is None and c.ci_low is None
+            continue
+        rho = stats.spearmanr(x, y).statistic
+        assert c.rho == pytest.approx(rho)
+        if abs(rho) < 1:
+            half = stats.norm.ppf(0.975) * math.sqrt((1 + rho**2 / 2) / (c.n - 3))
+            assert (c.ci_low, c.ci_high) == pytest.approx(
+                (math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half))
+            )
+    known = [c for c in curves.rank_correlation if c.ci_low is not None and c.ci_low > FATE_KNOWN_RHO]
+    assert curves.fate_known_step == (known[0].step if known else None)
+
+
+def _curve_of(snapshot, number: int) -> list[tuple[int, float]]:
+    rows = snapshot.intermediate[snapshot.intermediate["number"] == number]
+    return list(zip(rows["step"].astype(int), rows["value"].astype(float), strict=True))
+
+
+def test_pruner_audit_names_the_trial_pruned_while_on_track(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    curves, _ = _curves(snapshot, "minimize")
+    # Elites: the best quarter of 8 complete trials = trials 0 and 1 (finals 0.1, 0.2).
+    assert {t.number for t in curves.trials if t.elite} == {0, 1}
+    assert curves.median_complete_steps == 10
+    assert curves.pruned_with_curves == 2 and curves.steps_saved_by_pruning == 7 + 7
+    assert curves.steps_run == 8 * 10 + 3 + 3
+    assert curves.saved_share == pytest.approx(14 / (14 + 86))
+    # At step 2 the elites stood at 0.1 + 1/3 and 0.2 + 1/3; trial 8 at 0.38 beats the weaker one.
+    assert curves.pruned_possibly_wrongly == (8,)
+    [check] = curves.pruned_checks
+    assert (check.step, check.value, check.n_elites_at_step) == (2, 0.38, 2)
+    assert check.weakest_elite_value == pytest.approx(0.2 + 1 / 3)
+    # minimize: a falling curve improves; the complete curves still fall at step 9.
+    assert all(t.slope > 0 for t in curves.trials if t.state == "COMPLETE")
+    assert all(c.rho == pytest.approx(1.0) and c.n == 8 for c in curves.rank_correlation)
+
+
+def test_compute_accounting_and_the_report_sections(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    findings = build_findings(snapshot, CONFIG, "cmd")
+    cp = findings.compute
+    assert cp.total_trial_s == pytest.approx(60 * (8 * 10 + 2 * 3 + 1))
+    assert cp.pruned_s == 360 and cp.failed_s == 60
+    assert cp.pruned_share_time == pytest.approx(6 / 87) and cp.failed_share_time == pytest.approx(1 / 87)
+    assert (cp.steps, cp.pruned_steps, cp.failed_steps) == (86, 6, 0)
+    assert cp.pruned_share_steps == pytest.approx(6 / 86)
+    assert cp.devices == () and cp.n_params is None
+    document = findings_document(findings)
+    jsonschema.validate(document, json.loads(schema_path().read_text()))
+    lc = document["learning_curves"]
+    assert lc["pruned_possibly_wrongly"] == [8] and lc["steps_saved_by_pruning"] == 14
+    assert set(lc["elites_still_improving"]) >= {"count", "of", "share"}
+    assert set(lc["rank_correlation"][0]) >= {"step", "rho", "ci_low", "ci_high", "n"}
+    markdown = render("findings.md.j2", f=findings, version="v")
+    assert "## Learning curves" in markdown and "| #8 | 2 | 0.38 |" in markdown
+    assert "Time on pruned trials | 6 min 00 s (6.9% of trial time)" in markdown
+
+
+def test_device_and_parameter_count_come_from_trainer_attrs(tmp_path: Path) -> None:
+    def build(study: optuna.Study) -> None:
+        for i in range(6):
+            attrs = {"device": "cuda" if i % 2 else "cpu", "n_params": 1000 * (i + 1)}
+            add(study, {"x": i / 5}, {"x": X}, value=float(i), user_attrs=attrs, minutes=i + 1)
+
+    snapshot = _snapshot(tmp_path, "attrs", build)
+    findings = build_findings(snapshot, CONFIG, "cmd")
+    cp = findings.compute
+    assert [(d.device, d.trials, d.time_s) for d in cp.devices] == [("cpu", 3, 60 * 9), ("cuda", 3, 60 * 12)]
+    assert (cp.n_params.n, cp.n_params.min, cp.n_params.median, cp.n_params.max) == (6, 1000, 3500, 6000)
+    assert cp.steps == 0 and cp.pruned_share_steps is None
+    from generator.render.tables import compute_table, to_csv
+
+    lines = to_csv(compute_table(snapshot)).splitlines()
+    assert lines[0] == "number,state,duration_s,steps,last_step,device,n_params"
+    assert lines[2] == "1,COMPLETE,120,0,,cuda,2000"
+
+
+def test_a_study_without_intermediate_values_has_no_section(tmp_path: Path) -> None:
+    def build(study: optuna.Study) -> None:
+        for i in range(8):
+            add(study, {"x": i / 7}, {"x": X}, value=float(i % 5))
+        add(study, {"x": 0.5}, {"x": X}, state=TrialState.PRUNED)
+
+    findings = build_findings(_snapshot(tmp_path, "no_curves", build), CONFIG, "cmd")
+    assert findings.learning_curves is None
+    assert not [w for w in findings.warnings if w.code == "under_trained"]
+    assert "## Learning curves" not in render("findings.md.j2", f=findings, version="v")
+    assert findings_document(findings)["learning_curves"] is None
+
+
+def test_include_pruned_analyses_pruned_trials_at_their_last_value(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    off = build_findings(snapshot, CONFIG, "cmd")
+    on = build_findings(snapshot, AnalysisConfig(**{**CONFIG.__dict__, "include_pruned": True}), "cmd")
+    assert off.summary.n == 8 and off.pruned_analysis is None and not off.stats.include_pruned
+    assert on.summary.n == 10 and on.stats.include_pruned
+    pa = on.pruned_analysis
+    assert (pa.included, pa.n_complete, pa.n_pruned, pa.numbers) == (True, 8, 2, (8, 9))
+    [x] = [d for d in on.directionality if d.param == "x"]
+    assert x.n == 10
+    # Trial 9's last value (2.8) is the worst of all; the counts and the curves keep real states.
+    assert on.summary.worst.number == 9 and on.summary.worst.value == 2.8
+    assert on.study.n_trials.pruned == 2 and on.learning_curves.pruned_possibly_wrongly == (8,)
+    markdown = render("findings.md.j2", f=on, version="v")
+    assert "8 complete + 2 pruned trials, the pruned ones at their last reported value" in markdown
+    assert "#9: 2.8 (pruned; its last reported value)" in markdown
+    jsonschema.validate(findings_document(on), json.loads(schema_path().read_text()))
+
+
+def test_example_study_reports_its_learning_curves(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["--storage", str(EXAMPLE), "--study", EXAMPLE_STUDY, "--out", str(out), "--quiet", "--no-charts"]
+    assert main([*args, "--n-bootstrap", "0"]) == 0
+    [version] = list((out / "report").glob("*/*/findings.json"))
+    document = json.loads(version.read_text())
+    lc = document["learning_curves"]
+    assert lc["trials_with_curves"] == 40 and lc["steps_run"] == 188
+    assert lc["elites_still_improving"]["of"] == 5
+    assert all(c["n"] == 20 for c in lc["rank_correlation"])
+    assert document["compute"]["devices"][0]["trials"] == 40 and document["compute"]["n_params"]["n"] == 40
+    # importance_effect_disagree on depth (q 0.069) is flagged on main too, before this section existed.
+    assert [v for v in report_violations(version.parent) if "importance_effect_disagree" not in v] == []
+    markdown = (version.parent / "findings.md").read_text()
+    assert "### Was training long enough?" in markdown and "### When is a trial's fate known?" in markdown
+
+
+def test_include_pruned_labels_the_charts(tmp_path: Path) -> None:
+    from generator.analysis.chart_data import chart_set
+    from generator.render.charts import chart_files
+
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    config = AnalysisConfig(**{**CONFIG.__dict__, "include_pruned": True, "charts": True})
+    charts = chart_set(snapshot, config)
+    assert (charts.n_analysed, charts.pruned_analysed) == (10, 2)
+    files = {f.kind: f.chart.to_dict() for f in chart_files(charts)}
+    assert (
+        "n = 10 trials: 8 complete, 2 pruned at their last reported value (--include-pruned)"
+        in (files["history"]["title"]["subtitle"])
+    )
+    assert not any("pruned" in line for line in files["timeline"]["title"]["subtitle"])
+    plain = {f.kind: f.chart.to_dict() for f in chart_files(chart_set(snapshot, CONFIG))}
+    assert "n = 8 complete trials" in plain["history"]["title"]["subtitle"]
+
+
+def test_one_value_per_trial_is_no_curve(tmp_path: Path) -> None:
+    def build(study: optuna.Study) -> None:
+        for i in range(8):
+            add(study, {"x": i / 7}, {"x": X}, value=float(i), intermediate={0: float(i)})
+
+    snapshot = _snapshot(tmp_path, "single_step", build)
+    assert _curves(snapshot) == (None, [])
+
+
+def test_compute_csv_has_one_row_per_trial(tmp_path: Path) -> None:
+    from generator.render.tables import compute_table, to_csv
+
+    snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
+    lines = to_csv(compute_table(snapshot)).splitlines()
+    assert lines[0] == "number,state,duration_s,steps,last_step"
+    assert lines[1] == "0,COMPLETE,600,10,9" and lines[9] == "8,PRUNED,180,3,2" and lines[11] == "10,FAIL,60,0,"
+    assert len(lines) == 1 + 11
+
+
+def test_pytorch_simple_pruner_audit_matches_optuna(tmp_path: Path, shared_copy) -> None:
+    """optuna-dashboard's sample (25 complete, 75 pruned): the audit recomputed from Optuna's own trials."""
+    from tests.conftest import SHARED_STUDIES, require_shared
+
+    require_shared()
+    url = f"sqlite:///{shared_copy(SHARED_STUDIES / 'optuna_dashboard_sample.sqlite3')}"
+    snapshot = snapshot_of(url, "pytorch_simple", tmp_path)
+    curves, _ = _curves(snapshot)
+    trials = optuna.load_study(study_name="pytorch_simple", storage=url).trials
+    complete = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: (-t.value, t.number))
+    elites = complete[: math.ceil(0.25 * len(complete))]
+    pruned = [t for t in trials if t.state == TrialState.PRUNED and t.intermediate_values]
+    median = float(np.median([len(t.intermediate_values) for t in complete]))
+    assert curves.steps_saved_by_pruning == round(sum(max(0.0, median - len(t.intermediate_values)) for t in pruned))
+    wrongly = []
+    for t in pruned:
+        step = max(t.intermediate_values)
+        at = [e.intermediate_values[max(s for s in e.intermediate_values if s <= step)] for e in elites]
+        if t.intermediate_values[step] >= min(at):
+            wrongly.append(t.number)
+    assert list(curves.pruned_possibly_wrongly) == wrongly and wrongly
+    improving = curves.elites_still_improving
+    assert improving.of == len(elites) and curves.elites_with_curves == len(elites)
