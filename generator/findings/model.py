@@ -20,6 +20,7 @@ from generator.findings.effects import (
 )
 from generator.findings.next_sweep import NextSweep
 from generator.findings.shape import ShapeTest
+from generator.findings.trial_attrs import TrialAttributes
 
 JSONScalar = str | int | float | bool | None
 
@@ -322,3 +323,6 @@ class Findings:
     extra: dict[str, Any] = field(default_factory=dict)
     influence: tuple[Influence, ...] = ()
     """Findings that a few trials drive (warning ``driven_by_few_trials``)."""
+    trial_attributes: TrialAttributes | None = None
+    """What the trials carry beside the value (baseline, per-class accuracy, champion, cost,
+    numeric user attributes; ``analysis/trial_attrs.py``); null when the study records none of it."""
