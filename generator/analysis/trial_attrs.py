@@ -308,8 +308,13 @@ def _numeric_attrs(values: pd.DataFrame, attrs: dict[int, dict[str, Any]]) -> di
 
 
 def _is_objective(x: np.ndarray, y: np.ndarray) -> bool:
-    """The attribute is the objective value itself (or the same number rounded)."""
-    return bool(np.allclose(x, y, rtol=1e-6, atol=1e-12))
+    """The attribute is the objective itself, or an exact linear function of it (a copy, the
+    negated value, an error rate 1 - accuracy): its correlation would only restate the objective."""
+    if np.allclose(x, y, rtol=1e-6, atol=1e-12):
+        return True
+    if np.ptp(x) == 0 or np.ptp(y) == 0 or len(x) < 3:
+        return False
+    return bool(abs(np.corrcoef(x, y)[0, 1]) > 1 - 1e-9)
 
 
 def attribute_correlations(
