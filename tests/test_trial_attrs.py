@@ -67,6 +67,7 @@ def _champion_record(epochs: int) -> dict[str, Any]:
         "val_acc": {"mean": 0.85, "std": 0.01, "min": 0.84, "max": 0.86, "n": 4},
         "test_acc": {"mean": float(np.mean(RUNS)), "std": float(np.std(RUNS, ddof=1)), "n": 4},
         "runs": [{"seed": s, "test_acc": a} for s, a in zip([1, 2, 3, 4], RUNS, strict=True)],
+        "test_per_class_acc": {"cat": 0.97, "dog": 0.88, "bird": 0.31},
     }
 
 
@@ -137,6 +138,7 @@ def test_baseline_and_champion(tmp_path: Path) -> None:
     assert (c.gap_ci_low, c.gap_ci_high) == pytest.approx((low - best, high - best))
     assert c.gap_ci_high < 0, "the literal champion scores below its sweep value: a measured selection bias"
     assert c.same_training is True
+    assert c.test_per_class == {"cat": 0.97, "dog": 0.88, "bird": 0.31}
 
     longer = analyse(attr_study(epochs=30), tmp_path).champion
     assert longer.same_training is False and longer.epochs == 30
@@ -150,7 +152,7 @@ def test_champion_from_summary_only(tmp_path: Path) -> None:
     low, high = stats.t.interval(0.95, 4, loc=0.9, scale=0.02 / math.sqrt(5))
     assert (c.source, c.n, c.test_mean, c.test_std) == ("summary", 5, 0.9, 0.02)
     assert (c.test_ci_low, c.test_ci_high) == pytest.approx((low, high))
-    assert c.trial_value is None and c.gap is None and c.same_training is None
+    assert c.trial_value is None and c.gap is None and c.same_training is None and c.test_per_class is None
 
 
 @pytest.mark.parametrize("direction", ["maximize", "minimize"])
@@ -242,6 +244,7 @@ def test_report_shows_sections(tmp_path: Path) -> None:
     assert "Test score, mean ± std | 0.8175 ± 0.02217 (n = 4 seeds)" in md
     assert "mixes the effect of training longer" in md
     assert "| Best against chance |" in md
+    assert "Champion test (n = 4 seeds) |" in md and "| 0.31 |" in md
     champion = document["trial_attributes"]["champion"]
     assert champion["test_mean"] == pytest.approx(np.mean(RUNS))
 

@@ -288,6 +288,7 @@ def champion_score(record: Any, attrs: dict[int, dict[str, Any]], study_attrs: d
         same_training=same,
         baseline=baseline,
         source=source,
+        test_per_class=_class_accuracies(record.get("test_per_class_acc"), _class_names(record.get("class_names"))),
     )
 
 

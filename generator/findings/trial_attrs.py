@@ -111,6 +111,8 @@ class ChampionScore:
     """The chance baseline of the champion record (or the study's)."""
     source: str
     """``runs`` (recomputed from each seed's score) or ``summary`` (the record's mean, std, n)."""
+    test_per_class: dict[str, float] | None = None
+    """Test accuracy per class over all seeds (the record's ``test_per_class_acc``), when recorded."""
 
 
 @dataclass(frozen=True)
