@@ -239,7 +239,7 @@ def champion_score(record: Any, attrs: dict[int, dict[str, Any]], study_attrs: d
         test = np.array(scores, dtype=float)
         n, mean = len(test), float(test.mean())
         std = float(test.std(ddof=1)) if n > 1 else None
-        low_high = (float(test.min()), float(test.max()))
+        low_high: tuple[float | None, float | None] = (float(test.min()), float(test.max()))
         source = "runs"
     else:
         spread = _spread(record.get("test_acc"))
@@ -353,7 +353,7 @@ def attribute_correlations(
     for r in rows:
         level = tier(r.get("q"), alpha, suggestive_alpha)
         low, high = r.get("ci_low"), r.get("ci_high")
-        if level not in (NOT_ENOUGH, NOT_TESTED) and (low is None or low <= 0 <= high):
+        if level not in (NOT_ENOUGH, NOT_TESTED) and (low is None or high is None or low <= 0 <= high):
             level = NOT_ENOUGH  # q and interval must agree before a finding is tiered
         out.append(
             AttributeCorrelation(
@@ -392,9 +392,9 @@ def cost_quality(
         # the recorded number itself (an int stays an int: 57455 parameters, not 5.746e+4)
         costs = {n: a.get(key) if _number(a.get(key)) is not None else None for n, a in attrs.items()}
         near = [
-            (int(n), float(v), costs[int(n)])
+            (int(n), float(v), cost)
             for n, v in zip(values["number"], values["value"], strict=True)
-            if costs[int(n)] is not None and direction_sign(direction) * (v - threshold) >= 0
+            if (cost := costs[int(n)]) is not None and direction_sign(direction) * (v - threshold) >= 0
         ]
         # cheapest first, then the better value, then the earlier trial
         key_sign = 1.0 if cheaper == "lower" else -1.0
