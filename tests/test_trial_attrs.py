@@ -17,6 +17,7 @@ import jsonschema
 import numpy as np
 import optuna
 import pytest
+from optuna.distributions import CategoricalDistribution
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -28,6 +29,8 @@ from tests.snapshot_compare import snapshot_of_study
 from tests.studies import AWKWARD, LR, X, add, build, simple, sqlite_study
 
 CLASSES = ["cat", "dog", "bird"]
+ENC2 = CategoricalDistribution(["a", "b"])
+OPT3 = CategoricalDistribution(["adam", "sgd", "rmsprop"])
 N = 12
 
 
@@ -35,12 +38,15 @@ def _trial(i: int) -> dict[str, Any]:
     """Trial i of the literal study: its x, value and user attributes."""
     x = (i * 0.37) % 1.0
     value = 0.4 + 0.5 * x + 0.001 * i
+    enc = "a" if i % 2 == 0 else "b"
     return {
         "x": x,
+        "enc": enc,
+        "opt": ["adam", "sgd", "rmsprop"][i % 3],
         "value": value,
         "per_class_acc": {
             "cat": 0.5 + 0.4 * x,  # above chance (1/3) in every trial
-            "dog": 0.1 + 0.8 * x,  # above chance in some trials only
+            "dog": (0.6 if enc == "a" else 0.1) + 0.3 * x,  # above chance in some trials; depends on enc
             "bird": 0.3 * ((i * 7) % 5) / 4,  # at most 0.3: never above 1/3
         },
         "n_params": 1000 + 500 * ((i * 5) % 7),
@@ -79,9 +85,9 @@ def attr_study(direction: str = "maximize", epochs: int = 6, champion: bool = Tr
     if champion:
         study.set_user_attr("champion_validation", _champion_record(epochs))
     for t in TRIALS:
-        attrs = {k: v for k, v in t.items() if k not in ("x", "value")}
+        attrs = {k: v for k, v in t.items() if k not in ("x", "enc", "opt", "value")}
         value = t["value"] if direction == "maximize" else -t["value"]
-        add(study, {"x": t["x"]}, {"x": X}, value, user_attrs=attrs)
+        add(study, {k: t[k] for k in ("x", "enc", "opt")}, {"x": X, "enc": ENC2, "opt": OPT3}, value, user_attrs=attrs)
     # A pruned trial's attributes are not analysed.
     add(study, {"x": 0.5}, {"x": X}, None, state=optuna.trial.TrialState.PRUNED, user_attrs={"n_params": 1})
     return study
@@ -291,3 +297,44 @@ def test_example_study_report(tmp_path: Path) -> None:
     # The example's importance_effect_disagree warning on depth (q = 0.069) predates this section
     # and is another check's business; nothing else may be contradicted.
     assert [v for v in report_violations(version) if "importance_effect_disagree" not in v] == []
+
+
+def test_class_accuracy_by_configuration(tmp_path: Path) -> None:
+    """Each class x categorical parameter: Mann-Whitney or Kruskal-Wallis, Holm over all of them."""
+    pc = analyse(attr_study(), tmp_path).per_class
+    rows = {(d.name, d.param): d for d in pc.by_config}
+    assert sorted(rows) == sorted((c, p) for c in CLASSES for p in ("enc", "opt"))
+    p = {}
+    for (name, param), d in rows.items():
+        acc = np.array([t["per_class_acc"][name] for t in TRIALS])
+        levels = ["a", "b"] if param == "enc" else ["adam", "sgd", "rmsprop"]
+        groups = [acc[[i for i in range(N) if TRIALS[i][param] == level]] for level in levels]
+        assert [lv.level for lv in d.levels] == levels
+        assert [(lv.n, lv.median) for lv in d.levels] == [(len(g), pytest.approx(np.median(g))) for g in groups]
+        assert [lv.n_above_chance for lv in d.levels] == [int(np.sum(g > 1 / 3)) for g in groups]
+        if param == "enc":
+            # bird's accuracies tie: the exact p is the permutation p (scipy's "exact" assumes no ties)
+            exact_ties = stats.PermutationMethod(n_resamples=np.inf)
+            test = stats.mannwhitneyu(groups[0], groups[1], method=exact_ties)
+            assert (d.test, d.statistic, d.p_method) == ("mann_whitney", test.statistic, "exact permutation")
+            assert d.p == pytest.approx(test.pvalue)
+            assert d.effect == pytest.approx(2 * test.statistic / (len(groups[0]) * len(groups[1])) - 1)
+        else:
+            h = stats.kruskal(*groups).statistic
+            exact = stats.permutation_test(
+                groups,
+                lambda *g, axis=-1: stats.kruskal(*g, axis=axis).statistic,
+                alternative="greater",
+                n_resamples=np.inf,
+                vectorized=True,
+            ).pvalue
+            assert (d.test, d.p_method) == ("kruskal_wallis", "exact permutation")
+            assert (d.statistic, d.effect, d.p) == pytest.approx((h, h / (N - 1), exact))
+        p[(name, param)] = d.p
+    keys = list(p)
+    q = dict(zip(keys, multipletests([p[k] for k in keys], method="holm")[1], strict=True))
+    for key, d in rows.items():
+        assert d.q == pytest.approx(q[key])
+    dog = rows[("dog", "enc")]
+    assert dog.effect == 1.0 and dog.tier == "strong" and dog.ci_low > 0, "every a-trial beats every b-trial"
+    assert pc.by_config[0] == dog, "sorted by q"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,14 +34,16 @@ import pandas as pd
 from scipy import stats
 
 from generator.analysis.baseline import chance_baseline, performance
-from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, adjust, tier
+from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE, adjust, tier
 from generator.analysis.frames import best_first, direction_sign, elite_numbers, finite_objective_values
-from generator.analysis.rank_tests import spearman_test
+from generator.analysis.rank_tests import kruskal_test, spearman_test, two_sample_test
 from generator.findings.trial_attrs import (
     AttributeCorrelation,
     BaselineComparison,
     ChampionScore,
     ClassAccuracy,
+    ClassDependence,
+    ClassLevel,
     CostQuality,
     PerClass,
     TrialAttributes,
@@ -61,6 +64,8 @@ MIN_CORRELATION_N = 5
 BOOKKEEPING_ATTRS = frozenset({"worker_pid", "budget_slot"})
 """Numeric attributes that only identify a process or a queue slot: correlating them says nothing."""
 CONFIDENCE = 0.95
+MIN_LEVEL_TRIALS = 2
+"""A level enters a class x parameter test when at least this many reporting trials use it."""
 
 
 def trial_attributes(
@@ -84,7 +89,15 @@ def trial_attributes(
     result = TrialAttributes(
         baseline=baseline_comparison(values, study_attrs, direction, baseline_flag),
         class_names=names,
-        per_class=per_class(values, attrs, names, elites, best_number),
+        per_class=per_class(
+            values,
+            attrs,
+            names,
+            elites,
+            best_number,
+            categorical_params(snapshot, values["number"].tolist()),
+            (correction, alpha, suggestive_alpha),
+        ),
         champion=champion_score(study_attrs.get(CHAMPION_ATTR), attrs, study_attrs),
         cost=cost_quality(values, attrs, direction, correlations),
         correlations=correlations,
@@ -149,12 +162,92 @@ def _class_accuracies(value: Any, names: tuple[str, ...]) -> dict[str, float] | 
     return clean or None
 
 
+def categorical_params(snapshot: Snapshot, numbers: Sequence[int]) -> dict[str, dict[int, str]]:
+    """{param: {trial: value as JSON}} for parameters with a categorical distribution."""
+    table = snapshot.params
+    if table.empty:
+        return {}
+    rows = table.loc[(table["dist_type"] == "categorical") & table["number"].isin(set(numbers))]
+    out: dict[str, dict[int, str]] = {}
+    for number, name, value in rows[["number", "name", "value_json"]].itertuples(index=False):
+        out.setdefault(str(name), {})[int(number)] = str(value)
+    return dict(sorted(out.items()))
+
+
+def class_dependence(
+    by_trial: dict[int, dict[str, float]],
+    order: list[str],
+    chance: float,
+    params: dict[str, dict[int, str]],
+    policy: tuple[str, float, float],
+) -> tuple[ClassDependence, ...]:
+    """Per class and categorical parameter: does the class's accuracy differ between levels?"""
+    correction, alpha, suggestive_alpha = policy
+    found: list[dict[str, Any]] = []
+    for name in order:
+        for param, levels_of in params.items():
+            groups: dict[str, list[float]] = {}
+            for number, level in levels_of.items():
+                if number in by_trial and name in by_trial[number]:
+                    groups.setdefault(level, []).append(by_trial[number][name])
+            kept = {k: np.array(v, dtype=float) for k, v in groups.items() if len(v) >= MIN_LEVEL_TRIALS}
+            if len(kept) < 2 or np.ptp(np.concatenate(list(kept.values()))) == 0:
+                continue
+            keys = list(kept)
+            levels = tuple(
+                ClassLevel(json.loads(k), len(a), float(np.median(a)), int(np.sum(a > chance))) for k, a in kept.items()
+            )
+            row: dict[str, Any] = {"name": name, "param": param, "n": sum(len(a) for a in kept.values())}
+            if len(keys) == 2:
+                with warnings.catch_warnings():
+                    # scipy's Welch interval of the mean difference (unused here) warns on near-equal data
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    two = two_sample_test(kept[keys[0]], kept[keys[1]])
+                row.update(
+                    test="mann_whitney",
+                    statistic=two.u,
+                    p=two.p,
+                    p_method=two.p_method,
+                    effect_measure="rank_biserial",
+                    effect=two.rank_biserial,
+                    ci_low=two.ci.low if two.ci else None,
+                    ci_high=two.ci.high if two.ci else None,
+                    level_a=levels[0].level,
+                    level_b=levels[1].level,
+                )
+            else:
+                k = kruskal_test(list(kept.values()), 0, np.random.default_rng(0))
+                row.update(
+                    test="kruskal_wallis",
+                    statistic=k.h,
+                    p=k.p,
+                    p_method=k.p_method,
+                    effect_measure="epsilon_squared",
+                    effect=k.epsilon_squared,
+                    ci_low=None,
+                    ci_high=None,
+                )
+            row["levels"] = levels
+            found.append(row)
+    q = adjust([r["p"] for r in found], correction)
+    out = []
+    for r, qq in zip(found, q, strict=True):
+        level = tier(float(qq), alpha, suggestive_alpha)
+        if r["effect_measure"] == "rank_biserial" and level in (STRONG, SUGGESTIVE):
+            if r["ci_low"] is None or r["ci_low"] <= 0 <= r["ci_high"]:
+                level = NOT_ENOUGH  # q and interval must agree before a finding is tiered
+        out.append(ClassDependence(q=float(qq), tier=level, **r))
+    return tuple(sorted(out, key=lambda d: (d.q, d.p, order.index(d.name), d.param)))
+
+
 def per_class(
     values: pd.DataFrame,
     attrs: dict[int, dict[str, Any]],
     names: tuple[str, ...],
     elites: frozenset[int],
     best_number: int | None,
+    params: dict[str, dict[int, str]] | None = None,
+    policy: tuple[str, float, float] = ("holm", 0.05, 0.10),
 ) -> PerClass | None:
     by_trial = {}
     for number in values["number"].tolist():
@@ -204,6 +297,7 @@ def per_class(
         classes=tuple(rows),
         never_learned=tuple(r.name for r in rows if r.learned == "none"),
         sometimes_learned=tuple(r.name for r in rows if r.learned == "some"),
+        by_config=class_dependence(by_trial, [r.name for r in rows], chance, params or {}, policy),
     )
 
 

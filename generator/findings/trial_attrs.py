@@ -8,6 +8,7 @@ retraining over seeds on the study. These objects carry those numbers, each with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,46 @@ class ClassAccuracy:
 
 
 @dataclass(frozen=True)
+class ClassLevel:
+    """One level of a categorical parameter: the trials using it and their accuracy on a class."""
+
+    level: Any
+    n: int
+    median: float
+    n_above_chance: int
+
+
+@dataclass(frozen=True)
+class ClassDependence:
+    """Does a class's accuracy differ between the levels of a categorical parameter?
+
+    Mann-Whitney U (rank-biserial r with its score interval; positive: ``level_a`` higher) for two
+    levels, Kruskal-Wallis (epsilon-squared, no interval) for more; levels used by fewer than two
+    reporting trials are left out. q is corrected over every class x parameter test (one family)."""
+
+    name: str
+    """The class."""
+    param: str
+    test: str
+    """``mann_whitney`` or ``kruskal_wallis``."""
+    n: int
+    levels: tuple[ClassLevel, ...]
+    statistic: float
+    p: float
+    p_method: str
+    q: float
+    effect_measure: str
+    """``rank_biserial`` or ``epsilon_squared``."""
+    effect: float
+    ci_low: float | None
+    ci_high: float | None
+    tier: str
+    """From q; strong/suggestive only when a rank-biserial interval also excludes 0."""
+    level_a: Any = None
+    level_b: Any = None
+
+
+@dataclass(frozen=True)
 class PerClass:
     attr: str
     """The trial user attribute read (``per_class_acc``)."""
@@ -72,6 +113,8 @@ class PerClass:
     """Classes at or below ``class_chance`` in every reporting trial."""
     sometimes_learned: tuple[str, ...]
     """Classes above chance in some trials but not all."""
+    by_config: tuple[ClassDependence, ...] = ()
+    """Every class x categorical parameter test, by q then class then parameter."""
 
 
 @dataclass(frozen=True)
