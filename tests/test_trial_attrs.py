@@ -252,6 +252,17 @@ def test_report_shows_sections(tmp_path: Path) -> None:
     assert "mixes the effect of training longer" in md
     assert "| Best against chance |" in md
     assert "Champion test (n = 4 seeds) |" in md and "| 0.31 |" in md
+    (warning,) = [w for w in document["warnings"] if w["code"] == "classes_never_learned"]
+    assert warning["values"] == {
+        "classes": "bird",
+        "count": 1,
+        "n_classes": 3,
+        "class_chance": pytest.approx(1 / 3),
+        "n": N,
+    }
+    assert warning["message"].startswith(
+        "No trial learns bird: 1 of 3 classes score at or below the chance level 0.3333"
+    )
     champion = document["trial_attributes"]["champion"]
     assert champion["test_mean"] == pytest.approx(np.mean(RUNS))
 
@@ -260,6 +271,7 @@ def test_report_without_attributes_has_no_section(tmp_path: Path) -> None:
     version = _report(tmp_path, "plain", simple)
     document = json.loads((version / "findings.json").read_text())
     assert document["trial_attributes"] is None
+    assert not [w for w in document["warnings"] if w["code"] == "classes_never_learned"]
     md = (version / "findings.md").read_text()
     assert "beside the value" not in md and "Best against chance" not in md
     assert report_violations(version) == []

@@ -37,6 +37,7 @@ from generator.analysis.baseline import chance_baseline, performance
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE, adjust, tier
 from generator.analysis.frames import best_first, direction_sign, elite_numbers, finite_objective_values
 from generator.analysis.rank_tests import kruskal_test, spearman_test, two_sample_test
+from generator.findings.model import Finding
 from generator.findings.trial_attrs import (
     AttributeCorrelation,
     BaselineComparison,
@@ -95,7 +96,10 @@ def trial_attributes(
             names,
             elites,
             best_number,
-            categorical_params(snapshot, values["number"].tolist()),
+            # read only when some trial records per-class accuracy (large studies rarely do)
+            categorical_params(snapshot, values["number"].tolist())
+            if any(PER_CLASS_ATTR in a for a in attrs.values())
+            else {},
             (correction, alpha, suggestive_alpha),
         ),
         champion=champion_score(study_attrs.get(CHAMPION_ATTR), attrs, study_attrs),
@@ -510,3 +514,18 @@ def cost_quality(
             )
         )
     return tuple(out)
+
+
+def trial_attribute_warnings(attributes: TrialAttributes | None) -> list[Finding]:
+    """``classes_never_learned`` when some class is at or below chance in every reporting trial."""
+    pc = attributes.per_class if attributes is not None else None
+    if pc is None or not pc.never_learned:
+        return []
+    values = {
+        "classes": ", ".join(pc.never_learned),
+        "count": len(pc.never_learned),
+        "n_classes": len(pc.class_names),
+        "class_chance": pc.class_chance,
+        "n": pc.n,
+    }
+    return [Finding("classes_never_learned", "warning", (), values)]

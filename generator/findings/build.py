@@ -9,7 +9,7 @@ from generator.analysis.importance import analyse_importance, prepare_input
 from generator.analysis.influence import annotate_highlights, influence, influence_warnings
 from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
-from generator.analysis.trial_attrs import trial_attributes
+from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attributes
 from generator.config import AnalysisConfig
 from generator.errors import UserError
 from generator.findings.importance_effects import importance_effect_warnings
@@ -74,6 +74,17 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         statistics.elites,
         statistics.boundary_hits,
     )
+    attributes = trial_attributes(
+        snapshot,
+        config.objective,
+        direction,
+        user_attrs,
+        config.elite_quantile,
+        config.correction,
+        config.alpha,
+        config.suggestive_alpha,
+        config.baseline,
+    )
     warnings = [
         *study_warnings(counts, summary, len(snapshot.directions)),
         *statistics.warnings,
@@ -86,6 +97,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             importance.methods,
             importance.data,
         ),
+        *trial_attribute_warnings(attributes),
     ]
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,
@@ -109,15 +121,5 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         provenance=provenance,
         next_sweep=annotate_next_sweep(recommended, confounding),
         influence=driven,
-        trial_attributes=trial_attributes(
-            snapshot,
-            config.objective,
-            direction,
-            user_attrs,
-            config.elite_quantile,
-            config.correction,
-            config.alpha,
-            config.suggestive_alpha,
-            config.baseline,
-        ),
+        trial_attributes=attributes,
     )
