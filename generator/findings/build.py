@@ -13,6 +13,7 @@ from generator.analysis.influence import annotate_highlights, influence, influen
 from generator.analysis.pruned import analysed_view, pruned_analysis
 from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
+from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attributes
 from generator.config import AnalysisConfig
 from generator.errors import UserError
 from generator.findings.importance_effects import importance_effect_warnings
@@ -87,6 +88,17 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         elite_numbers(snapshot, config.objective, direction, config.elite_quantile),
         config.seed,
     )
+    attributes = trial_attributes(
+        snapshot,
+        config.objective,
+        direction,
+        user_attrs,
+        config.elite_quantile,
+        config.correction,
+        config.alpha,
+        config.suggestive_alpha,
+        config.baseline,
+    )
     warnings = [
         *(
             w
@@ -105,6 +117,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
             importance.methods,
             importance.data,
         ),
+        *trial_attribute_warnings(attributes),
     ]
     return Findings(
         schema_version=FINDINGS_SCHEMA_VERSION,
@@ -132,4 +145,5 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         learning_curves=curves,
         compute=compute_accounting(snapshot),
         pruned_analysis=pruned_analysis(snapshot, config),
+        trial_attributes=attributes,
     )

@@ -21,6 +21,7 @@ from generator.findings.effects import (
 )
 from generator.findings.next_sweep import NextSweep
 from generator.findings.shape import ShapeTest
+from generator.findings.trial_attrs import TrialAttributes
 
 JSONScalar = str | int | float | bool | None
 
@@ -331,3 +332,6 @@ class Findings:
     """Where trial time and steps went, by state (``analysis/compute.py``)."""
     pruned_analysis: PrunedAnalysis | None = None
     """With ``--include-pruned``: the complete and pruned trials analysed; null otherwise."""
+    trial_attributes: TrialAttributes | None = None
+    """What the trials carry beside the value (baseline, per-class accuracy, champion, cost,
+    numeric user attributes; ``analysis/trial_attrs.py``); null when the study records none of it."""
