@@ -40,7 +40,7 @@ from generator.analysis.params import ParamSpec, param_specs
 from generator.analysis.rank_tests import bootstrap_interval, two_sample_test
 from generator.analysis.resampling import sample_rng
 from generator.config import AnalysisConfig
-from generator.findings.model import Findings, TrialCounts
+from generator.findings.model import Directionality, Findings, TrialCounts
 from generator.findings.next_sweep import AGGRESSIVE, CONSERVATIVE
 from generator.snapshot import Snapshot
 
@@ -535,7 +535,7 @@ def parameters(
                 new_tier=None if row_w is None else row_w.tier,
                 old_effect=None if row_o is None else row_o.effect,
                 new_effect=None if row_w is None else row_w.effect,
-                effect_measure=(row_w or row_o).effect_measure if (row_w or row_o) is not None else None,
+                effect_measure=_effect_measure(row_w, row_o),
                 old_q=None if row_o is None else row_o.q,
                 new_q=None if row_w is None else row_w.q,
                 old_ci=_ci(row_o),
@@ -705,3 +705,8 @@ def compare(
         parameters=parameters(old_findings, new_findings, old_snapshot, new_snapshot),
         predicted_vs_realised=predicted_vs_realised(new, old, sign, old_findings, new_findings, shift),
     )
+
+
+def _effect_measure(*rows: Directionality | None) -> str | None:
+    """The effect measure of the first row present (NEW's, else OLD's)."""
+    return next((row.effect_measure for row in rows if row is not None), None)

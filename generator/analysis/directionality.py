@@ -275,21 +275,22 @@ def _to_confirm(d: Directionality) -> bool:
 def _power(d: Directionality, ps: ParamSample, n_study: int, alpha: float) -> Power:
     """Detectable effect at this n; for effects to confirm (``_to_confirm``), the trials needed."""
     n_needed = None
+    effect = d.effect or 0.0  # _to_confirm is false without an effect
     if d.test == SPEARMAN:
         min_effect = pw.min_rho(d.n, alpha)
         if _to_confirm(d):
-            n_needed = pw.n_for_rho(d.effect, alpha)
+            n_needed = pw.n_for_rho(effect, alpha)
     elif d.test == MANN_WHITNEY:
         n_a = d.levels[0].n
         n_b = d.n - n_a
         min_effect = pw.min_rank_biserial(n_a, n_b, alpha)
         if _to_confirm(d):
-            n_needed = pw.n_for_rank_biserial(d.effect, n_a, n_b, alpha)
+            n_needed = pw.n_for_rank_biserial(effect, n_a, n_b, alpha)
     else:
         k = len(d.levels)
         min_effect = pw.min_epsilon_squared(d.n, k, alpha)
         if _to_confirm(d):
-            n_needed = pw.n_for_epsilon_squared(d.effect, k, alpha)
+            n_needed = pw.n_for_epsilon_squared(effect, k, alpha)
     trials_needed = None
     if n_needed is not None:
         # A conditional parameter gains trials only in its branch: scale by the branch's share.

@@ -85,7 +85,7 @@ def with_shapes(
             if t is not None:
                 tests[d.param] = t
     names = sorted(tests)
-    qs = adjust([tests[name].p for name in names], config.correction) if names else []
+    qs = adjust([tests[name].p for name in names], config.correction)
     for name, q in zip(names, qs, strict=True):
         tests[name] = replace(tests[name], q=float(q))
     out = []

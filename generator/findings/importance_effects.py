@@ -103,8 +103,8 @@ def _reason(
         top = max(joint, key=lambda i: (i.strength, i.param_a, i.param_b))
         other = top.param_b if top.param_a == name else top.param_a
         return {"reason": "interaction", "other": other, "strength": top.strength, "strength_low": top.ci_low}
-    top = max(shares.values(), key=lambda i: (i.importance, i.param))
-    return {"reason": "small_variance", "top": top.param, "top_importance": top.importance}
+    dominant = max(shares.values(), key=lambda i: (i.importance, i.param))
+    return {"reason": "small_variance", "top": dominant.param, "top_importance": dominant.importance}
 
 
 def _most_associated(

@@ -99,8 +99,8 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
     overall = by_method[FANOVA_METHOD].skipped
     if overall == NO_PREDICTIVE_POWER:
         r2 = by_method[FANOVA_METHOD].fit_r2
-        values = {"n": data.n, "r2": r2, "r2_percent": 100 * (r2 or 0.0), "threshold_percent": 100 * MIN_FIT_R2}
-        return (Finding(f"importance_{overall}", "warning", (), values),)
+        no_power = {"n": data.n, "r2": r2, "threshold_percent": 100 * MIN_FIT_R2}
+        return (Finding(f"importance_{overall}", "warning", (), no_power),)
     if overall is not None:
         minimum = max(2, data.config.importance_min_trials)
         return (Finding(f"importance_{overall}", "info", (), {"n": data.n, "minimum": minimum}),)
