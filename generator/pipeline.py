@@ -82,7 +82,7 @@ def generate(
     from generator.render.env import render
     from generator.render.importance_tables import importances_table
     from generator.render.next_sweep import next_sweep_files
-    from generator.render.tables import to_csv, trials_table
+    from generator.render.tables import pareto_table, to_csv, trials_table
     from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
     from generator.storage import read_study
     from generator.versions import latest_event, next_version, unchanged_version
@@ -127,6 +127,8 @@ def generate(
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
             (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
+            if findings.multi_objective is not None:
+                (artifacts / "pareto_front.csv").write_text(to_csv(pareto_table(findings)), encoding="utf-8")
             for name, text in next_sweep_files(findings).items():
                 (artifacts / name).write_text(text, encoding="utf-8")
         if config.charts:

@@ -18,6 +18,7 @@ from generator.findings.effects import (
     Power,
     Significance,
 )
+from generator.findings.multi import HypervolumeHistory, MultiObjective, ObjectiveFindings, ParetoTrial
 from generator.findings.next_sweep import NextSweep
 from generator.findings.shape import ShapeTest
 
@@ -322,3 +323,9 @@ class Findings:
     extra: dict[str, Any] = field(default_factory=dict)
     influence: tuple[Influence, ...] = ()
     """Findings that a few trials drive (warning ``driven_by_few_trials``)."""
+    pareto_front: tuple[ParetoTrial, ...] = ()
+    """Multi-objective studies: the non-dominated COMPLETE trials (Optuna's ``study.best_trials``)."""
+    hypervolume_history: HypervolumeHistory | None = None
+    multi_objective: MultiObjective | None = None
+    objectives: tuple[ObjectiveFindings, ...] = ()
+    """Multi-objective studies: one block per analysed objective, each its own correction family."""

@@ -26,13 +26,25 @@ from generator.render.charts.importance import importance_chart
 from generator.render.charts.learning import learning_chart
 from generator.render.charts.levels import levels_chart
 from generator.render.charts.parallel import parallel_chart
+from generator.render.charts.pareto import pareto_chart
 from generator.render.charts.slice import slice_chart
 from generator.render.charts.theme import THEME
 from generator.render.charts.timeline import timeline_chart
 from generator.render.tables import to_csv
 from generator.slug import param_slug
 
-KINDS = ("importance", "slice", "levels", "history", "parallel", "contour", "learning_curves", "ecdf", "timeline")
+KINDS = (
+    "importance",
+    "slice",
+    "levels",
+    "history",
+    "parallel",
+    "contour",
+    "learning_curves",
+    "ecdf",
+    "timeline",
+    "pareto",
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,8 @@ def chart_files(charts: ChartSet) -> list[ChartFile]:
         entries.append(("ecdf", (), ecdf_chart(charts.ecdf, q), None))
     if charts.timeline is not None:
         entries.append(("timeline", (), timeline_chart(charts.timeline, q), None))
+    if charts.pareto is not None:
+        entries.append(("pareto", (), pareto_chart(charts.pareto), None))
     stems = _unique_stems([(kind, params) for kind, params, _, _ in entries])
     return [
         ChartFile(stem, kind, params, chart, contour)
