@@ -11,7 +11,7 @@ import jsonschema
 import numpy as np
 import optuna
 import pytest
-from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.distributions import CategoricalDistribution
 from optuna.trial import create_trial
 from statsmodels.stats.multitest import multipletests
 
