@@ -13,6 +13,7 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import create_trial
+from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 
 from generator.analysis.chart_data.pareto import pareto_data
@@ -32,16 +33,16 @@ OPT = CategoricalDistribution(["adam", "sgd"])
 
 
 def two_objectives(study: optuna.Study) -> None:
-    """Loss (minimize) against accuracy (maximize): a front of several trials, two trials with
-    identical values on it (Optuna keeps both), and dominated trials in between."""
+    """Loss (minimize) against accuracy (maximize), a trade-off: the adam trials lie on the front
+    (lower loss, lower accuracy), each sgd trial is beaten by its adam neighbour; and two trials
+    with identical values on the front (Optuna keeps both)."""
     for i in range(16):
-        lr = 10 ** (-5 + 4 * ((i * 7) % 16) / 15)
+        t = i / 15
         opt = ["adam", "sgd"][i % 2]
-        loss = round(abs(np.log10(lr) + 3) + 0.3 * (opt == "sgd") + 0.05 * (i % 3), 6)
-        acc = round(1 / (1 + loss) - 0.2 * ((i * 5) % 4 == 0) + 0.1 * (lr > 1e-3), 6)
-        add(study, {"lr": lr, "opt": opt}, {"lr": LR, "opt": OPT}, [loss, acc])
-    add(study, {"lr": 1e-3, "opt": "adam"}, {"lr": LR, "opt": OPT}, [0.0, 1.0])
-    add(study, {"lr": 1e-3, "opt": "sgd"}, {"lr": LR, "opt": OPT}, [0.0, 1.0])
+        lr = 10 ** (-5 + 4 * t)
+        add(study, {"lr": lr, "opt": opt}, {"lr": LR, "opt": OPT}, [t + 0.3 * (i % 2), t - 0.2 * (i % 2)])
+    add(study, {"lr": 1e-3, "opt": "adam"}, {"lr": LR, "opt": OPT}, [0.5, 0.5])
+    add(study, {"lr": 1e-3, "opt": "sgd"}, {"lr": LR, "opt": OPT}, [0.5, 0.5])
 
 
 def three_objectives(study: optuna.Study) -> None:
@@ -81,7 +82,7 @@ def test_front_is_optunas_best_trials(name: str, tmp_path: Path) -> None:
     assert [t.params for t in front] == [t.params for t in expected]
     assert (n_infinite, constrained) == (0, False)
     if name == "two":
-        assert {16, 17} <= {t.number for t in front}, "identical values: both on the front, as in Optuna"
+        assert [t.number for t in front] == [0, 2, 4, 6, 8, 10, 12, 14, 16, 17], "identical values: both kept"
 
 
 def test_front_with_constraints_and_infinite_values(tmp_path: Path) -> None:
@@ -152,7 +153,15 @@ def test_every_objective_is_its_own_family(tmp_path: Path) -> None:
     assert findings.objectives[0].directionality == findings.directionality
     mo = findings.multi_objective
     assert mo is not None and mo.elite_basis == "pareto_front" and mo.analysed == (0, 1)
-    assert mo.pareto_elites is not None and mo.pareto_elites.n_elites == len(study.best_trials)
+    assert mo.pareto_elites is not None and mo.pareto_elites.n_elites == len(study.best_trials) == 10
+    # The front is 9 of the 9 adam trials and 1 of the 9 sgd ones: one-sided Fisher per level, Holm.
+    levels = {lv.level: lv for lv in mo.pareto_elites.levels}
+    p_adam = fisher_exact([[9, 1], [0, 8]], alternative="greater").pvalue
+    p_sgd = fisher_exact([[1, 9], [8, 0]], alternative="greater").pvalue
+    assert (levels["adam"].n_elite, levels["sgd"].n_elite) == (9, 1)
+    assert [levels["adam"].p, levels["sgd"].p] == pytest.approx([p_adam, p_sgd])
+    assert [levels["adam"].q, levels["sgd"].q] == pytest.approx(list(multipletests([p_adam, p_sgd], method="holm")[1]))
+    assert levels["adam"].tier == "strong"
     assert [w.code for w in findings.warnings if w.code.startswith("multi")] == ["multi_objective_all"]
     # Explicit --objective keeps the one-objective report (Pareto front shown for reference).
     assert [o.index for o in alone.objectives] == [1]
