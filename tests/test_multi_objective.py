@@ -163,6 +163,10 @@ def test_every_objective_is_its_own_family(tmp_path: Path) -> None:
     assert [levels["adam"].q, levels["sgd"].q] == pytest.approx(list(multipletests([p_adam, p_sgd], method="holm")[1]))
     assert levels["adam"].tier == "strong"
     assert [w.code for w in findings.warnings if w.code.startswith("multi")] == ["multi_objective_all"]
+    # Study-wide warnings are the same in every block (so the report lists them once).
+    assert [w for w in block.warnings if w.code == "multi_objective_all"] == [
+        w for w in findings.warnings if w.code == "multi_objective_all"
+    ]
     # Explicit --objective keeps the one-objective report (Pareto front shown for reference).
     assert [o.index for o in alone.objectives] == [1]
     assert alone.multi_objective is not None and alone.multi_objective.elite_basis == "objective"

@@ -57,7 +57,7 @@ def _multi_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, t
             if index == top.study.objective
             else _single_objective(snapshot, replace(config, objective=index), command, config.digest())
         )
-        blocks.append(_block(single, names[index], all_mode, len(front), index != top.study.objective))
+        blocks.append(_block(single, names[index], all_mode, len(front), top.study.objective))
     top = replace(top, warnings=_multi_warnings(top.warnings, top.study.objective, all_mode, len(front)))
     return replace(
         top,
@@ -91,9 +91,9 @@ def _multi_warnings(warnings: tuple[Finding, ...], objective: int, all_mode: boo
     )
 
 
-def _block(single: Findings, name: str | None, all_mode: bool, n_front: int, other: bool) -> ObjectiveFindings:
+def _block(single: Findings, name: str | None, all_mode: bool, n_front: int, top_objective: int) -> ObjectiveFindings:
     recommended = single.next_sweep
-    if other and recommended is not None:
+    if single.study.objective != top_objective and recommended is not None:
         # The configs of an objective other than the top-level one name their own studies (and
         # files: ``_objective<index>``), so running two next sweeps does not mix them.
         suffix = f"_objective{single.study.objective}"
@@ -115,7 +115,7 @@ def _block(single: Findings, name: str | None, all_mode: bool, n_front: int, oth
         elites=single.elites,
         significance=single.significance,
         executive_summary=single.executive_summary,
-        warnings=_multi_warnings(single.warnings, single.study.objective, all_mode, n_front),
+        warnings=_multi_warnings(single.warnings, top_objective, all_mode, n_front),
         next_sweep=recommended,
         influence=single.influence,
     )
