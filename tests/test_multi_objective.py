@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import numpy as np
 import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution
-from optuna.trial import create_trial
+from optuna.trial import TrialState, create_trial
 from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 
@@ -235,3 +236,37 @@ def test_shared_multi_objective_studies(tmp_path: Path) -> None:
         check_report(version, [0], 2)
         reported += 1
     assert reported >= 5
+
+
+def all_failed_two(study: optuna.Study) -> None:
+    for i in range(3):
+        add(study, {"x": i / 3}, {"x": X}, None, state=TrialState.FAIL)
+
+
+def four_with_infinite(study: optuna.Study) -> None:
+    for i in range(12):
+        x = i / 12
+        add(study, {"x": x}, {"x": X}, [x, 1 - x, (x - 0.5) ** 2, float("inf") if i == 3 else x * x])
+
+
+@pytest.mark.parametrize(
+    ("builder", "directions", "front", "n_infinite"),
+    [
+        (all_failed_two, ["minimize", "maximize"], [], 0),
+        (four_with_infinite, ["minimize", "minimize", "minimize", "maximize"], [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11], 1),
+    ],
+)
+def test_no_front_and_four_objectives_still_report(
+    builder: Any, directions: list[str], front: list[int], n_infinite: int, tmp_path: Path
+) -> None:
+    url = sqlite_study(tmp_path / "s.db", "s", builder, directions)
+    assert main(["--storage", url, "--study", "s", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (version,) = sorted(p for p in (tmp_path / "out" / "report").glob("*/*") if p.is_dir())
+    document = json.loads((version / "findings.json").read_text())
+    jsonschema.validate(document, json.loads(schema_path().read_text()))
+    assert report_violations(version) == []
+    assert [t["number"] for t in document["pareto_front"]] == front
+    assert document["multi_objective"]["n_infinite"] == n_infinite
+    assert len(document["objectives"]) == len(directions)
+    assert (document["hypervolume_history"] is None) == (not front)
+    assert not (version / "artifacts" / "charts" / "pareto.vl.json").exists(), "no chart: no front, or 4 objectives"
