@@ -8,6 +8,7 @@ from dataclasses import replace
 from generator.analysis.confounding import annotate_next_sweep, mark_importance, separate_interactions
 from generator.analysis.importance import analyse_importance, prepare_input
 from generator.analysis.influence import annotate_highlights, influence, influence_warnings
+from generator.analysis.pareto import hypervolume_history, objective_names, pareto_elites, pareto_front, pool
 from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
 from generator.config import AnalysisConfig
@@ -42,8 +43,6 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
 
 
 def _multi_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, top: Findings) -> Findings:
-    from generator.analysis.pareto import hypervolume_history, objective_names, pareto_elites, pareto_front, pool
-
     chosen = config.objective
     analysed = (chosen,) if chosen is not None else tuple(range(len(snapshot.directions)))
     names = objective_names(snapshot)

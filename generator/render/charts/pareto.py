@@ -80,7 +80,7 @@ def _panel(
     tooltip: list[alt.Tooltip],
     data: ParetoData,
     with_line: bool,
-) -> alt.Chart | alt.LayerChart:
+) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     x = alt.X(field=f"v{a}", type="quantitative", title=titles[a], scale=alt.Scale(zero=False))
     y = alt.Y(field=f"v{b}", type="quantitative", title=titles[b], scale=alt.Scale(zero=False))
     dots = alt.Chart(points).mark_point(filled=True, opacity=0.8).encode(x=x, y=y, color=color, tooltip=tooltip)
