@@ -28,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=".", type=Path, help="output folder holding report/ and site/ (default: .)")
     p.add_argument("--list", action="store_true", help="list the studies in the storage with trial counts, then exit")
     p.add_argument(
-        "--objective", type=int, default=d.objective, help="objective index to analyse (default: %(default)s)"
+        "--objective",
+        type=int,
+        default=d.objective,
+        help="objective index to analyse alone (default: every objective of a multi-objective study)",
     )
     p.add_argument("--alpha", type=float, default=d.alpha, help="significance level for q (default: %(default)s)")
     p.add_argument(
@@ -221,7 +224,7 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         problems.append(f"--elite-quantile must be between 0 and 1, got {args.elite_quantile}")
     if args.n_bootstrap < 0:
         problems.append(f"--n-bootstrap must be 0 or more, got {args.n_bootstrap}")
-    if args.objective < 0:
+    if args.objective is not None and args.objective < 0:
         problems.append(f"--objective must be 0 or more, got {args.objective}")
     if args.renderer not in RENDERERS:
         problems.append(f"--renderer must be one of {', '.join(RENDERERS)}, got {args.renderer!r}")

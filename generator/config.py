@@ -17,8 +17,9 @@ FIX_TIERS = ("strong", "suggestive")
 class AnalysisConfig:
     """Everything that changes the analysis (and so the report) besides the study itself."""
 
-    objective: int = 0
-    """Index of the objective analysed in a multi-objective study."""
+    objective: int | None = None
+    """Index of the objective analysed in a multi-objective study; None (the default) analyses
+    every objective, each on its own, with the top-level findings describing objective 0."""
     alpha: float = 0.05
     """Family-wise significance level; q below it is "strong"."""
     suggestive_alpha: float = 0.10
@@ -89,6 +90,11 @@ class AnalysisConfig:
     include_pruned: bool = False
     """Analyse pruned trials too, each at its last reported (intermediate) value, labelled as such
     (``analysis/pruned.py``); off by default: the statistics describe complete trials."""
+
+    @property
+    def objective_index(self) -> int:
+        """The objective a single-objective analysis reads: the chosen one, else objective 0."""
+        return 0 if self.objective is None else self.objective
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -88,7 +88,7 @@ def generate(
     from generator.render.env import render
     from generator.render.importance_tables import importances_table
     from generator.render.next_sweep import next_sweep_files
-    from generator.render.tables import compute_table, to_csv, trials_table
+    from generator.render.tables import compute_table, pareto_table, to_csv, trials_table
     from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
     from generator.storage import read_study
     from generator.versions import latest_event, next_version, unchanged_version
@@ -146,6 +146,8 @@ def generate(
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
             (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
+            if findings.multi_objective is not None:
+                (artifacts / "pareto_front.csv").write_text(to_csv(pareto_table(findings)), encoding="utf-8")
             for name, text in next_sweep_files(findings).items():
                 (artifacts / name).write_text(text, encoding="utf-8")
         if config.charts:
@@ -197,15 +199,15 @@ def read_compared(new_record: Any, compare: CompareWith, config: AnalysisConfig)
     if record.trials.empty:
         raise UserError(f"study {record.name!r} (--compare-with) has no trials; nothing to compare with")
     old_dirs, new_dirs = tuple(record.directions), tuple(new_record.directions)
-    if len(old_dirs) <= config.objective or len(new_dirs) <= config.objective:
+    if len(old_dirs) <= config.objective_index or len(new_dirs) <= config.objective_index:
         raise UserError(
-            f"--objective {config.objective} is out of range: {record.name!r} has {len(old_dirs)} objective(s), "
+            f"--objective {config.objective_index} is out of range: {record.name!r} has {len(old_dirs)} objective(s), "
             f"{new_record.name!r} has {len(new_dirs)}"
         )
-    if old_dirs[config.objective] != new_dirs[config.objective]:
+    if old_dirs[config.objective_index] != new_dirs[config.objective_index]:
         raise UserError(
-            f"cannot compare: {new_record.name!r} is to {new_dirs[config.objective]} objective {config.objective}, "
-            f"{record.name!r} to {old_dirs[config.objective]} it"
+            f"cannot compare: {new_record.name!r} is to {new_dirs[config.objective_index]} objective {config.objective_index}, "
+            f"{record.name!r} to {old_dirs[config.objective_index]} it"
         )
     return record
 

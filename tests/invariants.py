@@ -155,6 +155,18 @@ def report_violations(version_dir: Path) -> list[str]:
         *confounding_violations(document),
         *sign_word_violations(document, markdown),
     ]
+    for block in document.get("objectives", []):
+        # Each objective of a multi-objective study is a single-objective report of its own.
+        scoped = {**block, "stats": document["stats"]}
+        found += [
+            f"objective {block['index']}: {v}"
+            for v in (
+                *interval_violations(scoped),
+                *share_violations(scoped),
+                *warning_violations(scoped),
+                *confounding_violations(scoped),
+            )
+        ]
     for path, key, value in _walk(document):
         if isinstance(value, float) and not math.isfinite(value):
             found.append(f"{path}.{key} is not finite")

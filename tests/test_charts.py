@@ -58,7 +58,7 @@ EXPECTED_CHARTS = {
         "timeline",
     ],
     "dynamic_ranges": ["slice_depth", "history", "parallel", "ecdf", "timeline"],
-    "multi_objective": ["slice_x", "history", "parallel", "ecdf", "timeline"],
+    "multi_objective": ["slice_x", "history", "parallel", "ecdf", "timeline", "pareto"],
     "inf_values": ["slice_x", "history", "parallel", "ecdf", "timeline"],
     "none_categoricals": [
         "levels_flag",

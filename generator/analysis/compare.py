@@ -688,17 +688,17 @@ def compare(
     new_findings: Findings,
     config: AnalysisConfig,
 ) -> Comparison:
-    """NEW against OLD on ``config.objective``; the caller checked that the directions match."""
+    """NEW against OLD on objective ``config.objective_index``; the caller checked that the directions match."""
     direction = new_findings.study.direction
     sign = direction_sign(direction)
-    old = values_in_order(old_snapshot, config.objective)
-    new = values_in_order(new_snapshot, config.objective)
+    old = values_in_order(old_snapshot, config.objective_index)
+    new = values_in_order(new_snapshot, config.objective_index)
     both = len(old) > 0 and len(new) > 0
     shift = shift_test(new, old, sign, config) if both else None
     return Comparison(
         old=side(old_findings, old, old_snapshot.provenance["storage"], old_snapshot.provenance["storage_kind"]),
         new=side(new_findings, new, new_snapshot.provenance["storage"], new_snapshot.provenance["storage_kind"]),
-        objective=config.objective,
+        objective=config.objective_index,
         direction=direction,
         shift=shift,
         best_so_far=best_so_far(new, old, sign, config) if both else None,

@@ -115,7 +115,7 @@ def influence(
         _ranks({p: i.importance for p, i in full_importance.items()}),
         {d.param: d for d in effects},
     )
-    sample = study_sample(snapshot, config.objective, data.direction, config.elite_quantile)
+    sample = study_sample(snapshot, config.objective_index, data.direction, config.elite_quantile)
     cache: dict[tuple[int, ...], _Estimate] = {}
 
     def estimate(numbers: tuple[int, ...]) -> _Estimate:

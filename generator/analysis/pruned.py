@@ -43,7 +43,7 @@ def pruned_analysis(view: Snapshot, config: AnalysisConfig) -> PrunedAnalysis | 
     if not config.include_pruned:
         return None
     states = view.trials.set_index("number")["state"]
-    values = view.values[view.values["objective"] == config.objective]
+    values = view.values[view.values["objective"] == config.objective_index]
     finite = values[np.isfinite(values["value"].to_numpy(dtype=float))]
     analysed = finite["number"][finite["number"].map(states).isin(view.analysed_states)]
     pruned = sorted(int(n) for n in analysed if states[n] == "PRUNED")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from generator.analysis.compute import compute_accounting
 from generator.analysis.confounding import annotate_next_sweep, mark_importance, separate_interactions
@@ -10,6 +11,7 @@ from generator.analysis.curves import learning_curves
 from generator.analysis.frames import elite_numbers
 from generator.analysis.importance import analyse_importance, prepare_input
 from generator.analysis.influence import annotate_highlights, influence, influence_warnings
+from generator.analysis.pareto import hypervolume_history, objective_names, pareto_elites, pareto_front, pool
 from generator.analysis.pruned import analysed_view, pruned_analysis
 from generator.analysis.refine import next_sweep
 from generator.analysis.summary import summarize, trial_counts
@@ -17,7 +19,8 @@ from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attri
 from generator.config import AnalysisConfig
 from generator.errors import UserError
 from generator.findings.importance_effects import importance_effect_warnings
-from generator.findings.model import Findings, Provenance, StatsPolicy, StudyInfo
+from generator.findings.model import Finding, Findings, Provenance, StatsPolicy, StudyInfo
+from generator.findings.multi import MultiObjective, ObjectiveFindings
 from generator.findings.statistics import build_statistics
 from generator.findings.warnings import sort_findings, study_warnings
 from generator.slug import study_slug
@@ -27,11 +30,104 @@ FINDINGS_SCHEMA_VERSION = "1"
 
 
 def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> Findings:
-    if not 0 <= config.objective < len(snapshot.directions):
+    """The report's findings. A study with several objectives, unless ``--objective`` chose one,
+    is analysed once per objective (each a full single-objective analysis, its own correction
+    family) and gets its Pareto front; the top-level keys describe objective 0 (or the chosen
+    one), so single-objective readers keep working."""
+    n_objectives = len(snapshot.directions)
+    if config.objective is not None and not 0 <= config.objective < n_objectives:
         raise UserError(
-            f"--objective {config.objective} is out of range: the study has {len(snapshot.directions)} "
+            f"--objective {config.objective} is out of range: the study has {n_objectives} "
             f"objective(s), numbered from 0"
         )
+    chosen = config.objective
+    top = _single_objective(snapshot, replace(config, objective=chosen or 0), command, config.digest())
+    if n_objectives == 1:
+        return top
+    return _multi_objective(snapshot, config, command, top)
+
+
+def _multi_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, top: Findings) -> Findings:
+    chosen = config.objective
+    analysed = (chosen,) if chosen is not None else tuple(range(len(snapshot.directions)))
+    names = objective_names(snapshot)
+    table, n_infinite, constrained, n_infeasible = pool(snapshot)
+    front = pareto_front(snapshot, table)
+    all_mode = chosen is None
+    blocks = []
+    for index in analysed:
+        single = (
+            top
+            if index == top.study.objective
+            else _single_objective(snapshot, replace(config, objective=index), command, config.digest())
+        )
+        blocks.append(_block(single, names[index], all_mode, len(front), top.study.objective))
+    top = replace(top, warnings=_multi_warnings(top.warnings, top.study.objective, all_mode, len(front)))
+    return replace(
+        top,
+        pareto_front=front,
+        hypervolume_history=hypervolume_history(table, snapshot.directions),
+        multi_objective=MultiObjective(
+            n_objectives=len(snapshot.directions),
+            objective_names=names,
+            analysed=analysed,
+            elite_basis="pareto_front" if all_mode else "objective",
+            n=len(table),
+            n_infinite=n_infinite,
+            constrained=constrained,
+            n_infeasible=n_infeasible,
+            pareto_elites=pareto_elites(snapshot, config, front, len(table)) if all_mode else None,
+        ),
+        objectives=tuple(blocks),
+    )
+
+
+def _multi_warnings(warnings: tuple[Finding, ...], objective: int, all_mode: bool, n_front: int) -> tuple[Finding, ...]:
+    """With every objective analysed, ``multi_objective`` (one objective, chosen by --objective)
+    becomes ``multi_objective_all``, which says where the other objectives are."""
+    if not all_mode:
+        return warnings
+    return sort_findings(
+        Finding("multi_objective_all", w.severity, w.params, {**w.values, "objective": objective, "n_front": n_front})
+        if w.code == "multi_objective"
+        else w
+        for w in warnings
+    )
+
+
+def _block(single: Findings, name: str | None, all_mode: bool, n_front: int, top_objective: int) -> ObjectiveFindings:
+    recommended = single.next_sweep
+    if single.study.objective != top_objective and recommended is not None:
+        # The configs of an objective other than the top-level one name their own studies (and
+        # files: ``_objective<index>``), so running two next sweeps does not mix them.
+        suffix = f"_objective{single.study.objective}"
+        recommended = replace(
+            recommended,
+            aggressive=replace(recommended.aggressive, study_name=recommended.aggressive.study_name + suffix),
+            conservative=replace(recommended.conservative, study_name=recommended.conservative.study_name + suffix),
+        )
+    return ObjectiveFindings(
+        index=single.study.objective,
+        name=name,
+        direction=single.study.direction,
+        summary=single.summary,
+        directionality=single.directionality,
+        importance=single.importance,
+        interactions=single.interactions,
+        importance_methods=single.importance_methods,
+        boundary_hits=single.boundary_hits,
+        elites=single.elites,
+        significance=single.significance,
+        executive_summary=single.executive_summary,
+        warnings=_multi_warnings(single.warnings, top_objective, all_mode, n_front),
+        next_sweep=recommended,
+        influence=single.influence,
+    )
+
+
+def _single_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, config_hash: str) -> Findings:
+    """The findings of objective ``config.objective`` alone (``config.objective`` is an index here)."""
+    assert config.objective is not None
     direction = snapshot.directions[config.objective]
     # With --include-pruned every analysis below sees pruned trials at their last value; trial
     # counts, curves and compute keep the real states.
@@ -60,7 +156,7 @@ def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> 
         storage=snapshot.provenance["storage"],
         schema_version=snapshot.provenance["schema_version"],
         input_hash=snapshot.provenance["input_hash"],
-        config_hash=config.digest(),
+        config_hash=config_hash,
         command=command,
         storage_fingerprint=snapshot.provenance.get("storage_fingerprint") or None,
     )

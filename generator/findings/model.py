@@ -19,6 +19,7 @@ from generator.findings.effects import (
     Power,
     Significance,
 )
+from generator.findings.multi import HypervolumeHistory, MultiObjective, ObjectiveFindings, ParetoTrial
 from generator.findings.next_sweep import NextSweep
 from generator.findings.shape import ShapeTest
 from generator.findings.trial_attrs import TrialAttributes
@@ -335,3 +336,9 @@ class Findings:
     trial_attributes: TrialAttributes | None = None
     """What the trials carry beside the value (baseline, per-class accuracy, champion, cost,
     numeric user attributes; ``analysis/trial_attrs.py``); null when the study records none of it."""
+    pareto_front: tuple[ParetoTrial, ...] = ()
+    """Multi-objective studies: the non-dominated COMPLETE trials (Optuna's ``study.best_trials``)."""
+    hypervolume_history: HypervolumeHistory | None = None
+    multi_objective: MultiObjective | None = None
+    objectives: tuple[ObjectiveFindings, ...] = ()
+    """Multi-objective studies: one block per analysed objective, each its own correction family."""

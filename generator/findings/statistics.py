@@ -42,7 +42,7 @@ def build_statistics(
 ) -> StatisticsFindings:
     """``data``: the analysed trials as the importance methods see them (prepared here when
     not given); the confounding check reads their trial-aligned parameter values."""
-    sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
+    sample = study_sample(snapshot, config.objective_index, direction, config.elite_quantile)
     confounding = confounded_pairs(data if data is not None else prepare_input(snapshot, config))
     partners = confounding.partners()
     effects = with_shapes(

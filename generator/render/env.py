@@ -17,6 +17,7 @@ import yaml
 
 from generator.paths import templates_dir
 from generator.render.importance_ranking import converged_but_low, importance_method, importance_ranking
+from generator.render.multi import demote, objective_suffix, objective_view
 
 
 def fmt_num(value: Any, digits: int = 4) -> str:
@@ -180,6 +181,9 @@ def environment(html: bool) -> jinja2.Environment:
     env.globals["importance_ranking"] = importance_ranking
     env.globals["importance_method"] = importance_method
     env.globals["converged_but_low"] = converged_but_low
+    env.filters["demote"] = demote
+    env.globals["objective_view"] = objective_view
+    env.globals["objective_suffix"] = objective_suffix
     return env
 
 

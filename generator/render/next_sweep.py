@@ -17,6 +17,7 @@ import yaml
 from generator.findings.model import Condition, Findings
 from generator.findings.next_sweep import DROP, FIX, EmpiricalRange, NextSweep, RefinedParam, RefinedSpace
 from generator.render.env import environment
+from generator.render.multi import objective_suffix, objective_view
 from generator.sweep_config import (
     CategoricalParam,
     FixedParam,
@@ -31,6 +32,7 @@ AGGRESSIVE_FILE = "refined_search_space_aggressive.yaml"
 CONSERVATIVE_FILE = "refined_search_space_conservative.yaml"
 EMPIRICAL_FILE = "empirical_ranges.yaml"
 REASONS_TEMPLATE = "next_sweep/_reasons.j2"
+SERVES_TEMPLATE = "next_sweep/_serves.j2"
 _WIDTH = 100
 """Line width for yaml.safe_dump: long reasons fold onto continuation lines (still one string)."""
 
@@ -42,8 +44,9 @@ def reason_text(param: RefinedParam | RefinedSpace, md: bool = False) -> str:
     return str(macros.reasons(steps, md)).strip()  # type: ignore[attr-defined]
 
 
-def sweep_config(space: RefinedSpace) -> SweepConfig:
-    """The refined space as the loader's typed config, reasons attached."""
+def sweep_config(space: RefinedSpace, serves: str | None = None) -> SweepConfig:
+    """The refined space as the loader's typed config, reasons attached; ``serves`` (a
+    multi-objective study: which objective the config optimizes) opens the config's reason."""
     fixed: dict[str, FixedParam] = {}
     ranges: dict[str, RangeParam] = {}
     dropped: dict[str, Any] = {}
@@ -69,7 +72,7 @@ def sweep_config(space: RefinedSpace) -> SweepConfig:
         fixed=fixed,
         param_ranges=ranges,
         dropped=dropped,
-        reason=reason_text(space),
+        reason=reason_text(space) if serves is None else f"{serves} {reason_text(space)}",
     )
 
 
@@ -84,8 +87,8 @@ def dump(document: Any) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=_WIDTH, default_flow_style=False)
 
 
-def config_yaml(space: RefinedSpace) -> str:
-    return dump(sweep_config(space).to_dict())
+def config_yaml(space: RefinedSpace, serves: str | None = None) -> str:
+    return dump(sweep_config(space, serves).to_dict())
 
 
 def empirical_document(findings: Findings, recommended: NextSweep) -> dict[str, Any]:
@@ -123,12 +126,44 @@ def _empirical_entry(r: EmpiricalRange) -> dict[str, Any]:
 
 
 def next_sweep_files(findings: Findings) -> dict[str, str]:
-    """File name in artifacts/ -> YAML text; empty when the findings carry no next sweep."""
+    """File name in artifacts/ -> YAML text; empty when the findings carry no next sweep.
+
+    A multi-objective study gets one set per analysed objective: the top-level objective's under
+    the fixed names, the others' with an ``_objective<index>`` suffix; every config's reason
+    opens with the objective it serves."""
+    files = _objective_files(findings, "", None)
+    mo = findings.multi_objective
+    if mo is None:
+        return files
+    files = _objective_files(findings, "", _serves(findings, findings.study.objective))
+    for block in findings.objectives:
+        if block.index != findings.study.objective:
+            view = objective_view(findings, block)
+            files.update(
+                _objective_files(view, objective_suffix(findings, block.index), _serves(findings, block.index))
+            )
+    return files
+
+
+def _serves(findings: Findings, index: int) -> str:
+    mo = findings.multi_objective
+    assert mo is not None
+    macros = environment(False).get_template(SERVES_TEMPLATE).module
+    return str(
+        macros.serves(index, mo.n_objectives, mo.objective_names[index], findings.study.directions[index])  # type: ignore[attr-defined]
+    ).strip()
+
+
+def _objective_files(findings: Findings, suffix: str, serves: str | None) -> dict[str, str]:
     recommended = findings.next_sweep
     if recommended is None:
         return {}
+
+    def name(file: str) -> str:
+        return file.replace(".yaml", f"{suffix}.yaml")
+
     return {
-        EMPIRICAL_FILE: dump(empirical_document(findings, recommended)),
-        AGGRESSIVE_FILE: config_yaml(recommended.aggressive),
-        CONSERVATIVE_FILE: config_yaml(recommended.conservative),
+        name(EMPIRICAL_FILE): dump(empirical_document(findings, recommended)),
+        name(AGGRESSIVE_FILE): config_yaml(recommended.aggressive, serves),
+        name(CONSERVATIVE_FILE): config_yaml(recommended.conservative, serves),
     }

@@ -74,3 +74,21 @@ def compute_table(snapshot: Snapshot) -> pd.DataFrame:
     """``artifacts/compute.csv``: per trial, state, duration, steps and (when the trainer recorded
     them) device and parameter count; ``findings.json`` ``compute`` holds the totals."""
     return pd.DataFrame(compute_rows(snapshot))
+
+
+def pareto_table(findings: Any) -> pd.DataFrame:
+    """pareto_front.csv: one row per non-dominated trial: number, value_<i> per objective, then
+    every parameter (blank if absent)."""
+    k = len(findings.study.directions)
+    rows = [
+        {"number": t.number}
+        | {f"value_{i}": v for i, v in enumerate(t.values)}
+        | {f"param_{name}": _csv_value(json.dumps(value)) for name, value in t.params.items()}
+        for t in findings.pareto_front
+    ]
+    columns = ["number", *(f"value_{i}" for i in range(k))]
+    table = pd.DataFrame.from_records(rows)
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    params = sorted(c for c in table.columns if c not in columns)
+    return table[columns + params]

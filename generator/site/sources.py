@@ -59,6 +59,7 @@ CHART_KINDS = (
     "learning_curves",
     "ecdf",
     "timeline",
+    "pareto",
 )
 """DESIGN.md's chart kinds, in the order the version page shows them."""
 

@@ -22,6 +22,7 @@ from generator.analysis.chart_data.model import (
     TimelineData,
 )
 from generator.analysis.chart_data.parallel import parallel_data
+from generator.analysis.chart_data.pareto import pareto_data
 from generator.analysis.chart_data.per_param import levels_data, slice_data
 from generator.analysis.chart_data.ranking import choose_pairs
 from generator.analysis.chart_data.timeline import timeline_data
@@ -40,9 +41,9 @@ def chart_set(
 ) -> ChartSet:
     """Everything the charts of one report draw. Charts with nothing to draw are None/absent
     (no COMPLETE trial: no slices; no intermediate values: no learning curves)."""
-    direction = snapshot.directions[config.objective]
+    direction = snapshot.directions[config.objective_index]
     snapshot = analysed_view(snapshot, config)
-    view = study_view(snapshot, config.objective, direction, config.elite_quantile)
+    view = study_view(snapshot, config.objective_index, direction, config.elite_quantile)
     limit = config.chart_max_points
     slices = [slice_data(view, spec, limit) for spec in view.specs.values() if spec.kind in SLICE_KINDS]
     levels = [levels_data(view, spec, limit) for spec in view.specs.values() if spec.kind in LEVEL_KINDS]
@@ -63,6 +64,7 @@ def chart_set(
         pruned_analysed=int(
             view.values["number"].isin(snapshot.trials.loc[snapshot.trials["state"] == "PRUNED", "number"]).sum()
         ),
+        pareto=pareto_data(snapshot, limit),
     )
 
 

@@ -8,8 +8,12 @@ snapshot. Numbers here are raw; formatting and wording happen in rendering.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from generator.findings.model import Condition
+
+if TYPE_CHECKING:  # pareto.py imports Sampling from here
+    from generator.analysis.chart_data.pareto import ParetoData
 
 Level = str
 """A categorical level as shown on an axis (see ``trials.level_labels``)."""
@@ -358,3 +362,5 @@ class ChartSet:
     """Pruned trials drawn at their last reported value (``--include-pruned``); subtitles say so."""
     n_analysed: int = 0
     """Trials with a finite value the charts draw from (complete, plus pruned ones when included)."""
+    pareto: ParetoData | None = None
+    """Studies with 2 or 3 objectives: the trials in objective space, the Pareto front marked."""

@@ -129,7 +129,7 @@ def common_skip_reason(data: ImportanceInput) -> str | None:
 
 def prepare_input(snapshot: Snapshot, config: AnalysisConfig) -> ImportanceInput:
     """The analysed trials of ``snapshot`` with every parameter's values, presence and spec."""
-    table = param_table(snapshot, config.objective)
+    table = param_table(snapshot, config.objective_index)
     specs = param_specs(snapshot)
     numbers = table["number"].to_numpy(dtype=np.int64)
     values = table["value"].to_numpy(dtype=float)
@@ -162,7 +162,7 @@ def prepare_input(snapshot: Snapshot, config: AnalysisConfig) -> ImportanceInput
         for i, name in enumerate(names)
     }
     return ImportanceInput(
-        direction=snapshot.directions[config.objective],
+        direction=snapshot.directions[config.objective_index],
         numbers=numbers[order],
         values=values[order],
         params=params,

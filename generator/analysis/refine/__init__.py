@@ -42,7 +42,7 @@ def next_sweep(
     boundary_hits: Iterable[BoundaryHit],
 ) -> NextSweep:
     """Both refined spaces of the study, its empirical ranges and the expected gains."""
-    sample = study_sample(snapshot, config.objective, direction, config.elite_quantile)
+    sample = study_sample(snapshot, config.objective_index, direction, config.elite_quantile)
     specs = param_specs(snapshot)
     evidence = gather(specs, sample.params, sample.sign, tuple(directionality), elites, tuple(boundary_hits))
     knobs = carried_knobs(user_attrs, specs)

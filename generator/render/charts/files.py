@@ -26,6 +26,7 @@ from generator.render.charts.importance import importance_chart
 from generator.render.charts.learning import learning_chart
 from generator.render.charts.levels import levels_chart
 from generator.render.charts.parallel import parallel_chart
+from generator.render.charts.pareto import pareto_chart
 from generator.render.charts.slice import slice_chart
 from generator.render.charts.theme import THEME
 from generator.render.charts.timeline import timeline_chart
@@ -35,7 +36,18 @@ from generator.slug import param_slug
 
 PRUNED_LABELLED = ("importance", "slice", "levels", "history", "parallel", "contour", "ecdf")
 """Charts that draw analysed values: with ``--include-pruned`` they say that pruned trials are among them."""
-KINDS = ("importance", "slice", "levels", "history", "parallel", "contour", "learning_curves", "ecdf", "timeline")
+KINDS = (
+    "importance",
+    "slice",
+    "levels",
+    "history",
+    "parallel",
+    "contour",
+    "learning_curves",
+    "ecdf",
+    "timeline",
+    "pareto",
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,8 @@ def chart_files(charts: ChartSet) -> list[ChartFile]:
             (kind, params, _with_subtitle(chart, labels, line) if kind in PRUNED_LABELLED else chart, contour)
             for kind, params, chart, contour in entries
         ]
+    if charts.pareto is not None:
+        entries.append(("pareto", (), pareto_chart(charts.pareto), None))
     stems = _unique_stems([(kind, params) for kind, params, _, _ in entries])
     return [
         ChartFile(stem, kind, params, chart, contour)
