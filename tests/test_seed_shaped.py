@@ -124,6 +124,7 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
         "## Parameter effects",
         "## Boolean and categorical parameters",
         "## Elite analysis",
+        "## What the trials record beside the value",
         "## Boundary hits",
         "## Statistical significance assessment",
         "## Recommended next sweep",
