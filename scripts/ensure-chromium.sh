@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here),
+# and Debian's pandoc, which the site tests use to cross-check the Quarto sources' Markdown.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then exit 0; fi
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v pandoc >/dev/null || missing+=(pandoc)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq chromium >/dev/null
+apt-get install -y -qq "${missing[@]}" >/dev/null
