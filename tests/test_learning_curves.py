@@ -106,7 +106,64 @@ def test_curves_still_rising_at_the_last_step_warn_under_trained(tmp_path: Path)
     assert warning.code == "under_trained" and warning.severity == "warning"
     assert warning.values["count"] == 3 and warning.values["of"] == 3 and warning.values["max_step"] == 9
     assert warning.values["ci_low_pct"] == round(100 * low)
-    assert "3 of 3 elites" in message_for("under_trained", warning.values)
+    # 3 of 3 has a Wilson interval from 44% (below half): "may have been", never "likely".
+    assert low < 0.5 and not curves.under_trained_likely and warning.values["reason"] == "possible"
+    message = message_for("under_trained", warning.values)
+    assert "3 of 3 elites" in message and "may have been too short" in message and "likely" not in message
+    markdown = render("findings.md.j2", f=build_findings(snapshot, CONFIG, "cmd"), version="v")
+    assert "**Training may have been too short**" in markdown and "likely too short" not in markdown
+
+
+def test_most_elites_still_rising_is_likely_under_trained(tmp_path: Path) -> None:
+    """24 trials, the 6 best (the elites) rise to the last step: 6 of 6 has a Wilson interval
+    from 61%, so the words may say "likely", and the next-sweep section says its configs keep
+    the budget the curves ask to raise."""
+
+    def build(study: optuna.Study) -> None:
+        for i in range(24):
+            if i >= 18:
+                curve = {s: 0.5 + 0.01 * i + 0.04 * s + 0.002 * (-1) ** s for s in STEPS}
+            else:
+                curve = {s: i / 60 * min(1.0, (s + 1) / 4) for s in STEPS}
+            add(study, {"x": i / 23}, {"x": X}, value=curve[9], intermediate=curve)
+
+    snapshot = _snapshot(tmp_path, "rising6", build)
+    curves, [warning] = _curves(snapshot)
+    e = curves.elites_still_improving
+    low, _ = proportion_confint(6, 6, alpha=0.05, method="wilson")
+    assert (e.count, e.of) == (6, 6) and e.ci_low == pytest.approx(low) and low >= 0.5
+    assert curves.under_trained and curves.under_trained_likely and warning.values["reason"] == "likely"
+    assert "training was likely too short" in message_for("under_trained", warning.values)
+    findings = build_findings(snapshot, CONFIG, "cmd")
+    markdown = render("findings.md.j2", f=findings, version="v")
+    assert "**Training was likely too short**" in markdown
+    assert "keep the training budget as this study ran it" in markdown
+    assert "raise the budget beyond step 9 by hand" in markdown
+
+
+def test_a_rise_that_falls_back_at_the_end_is_not_still_improving(tmp_path: Path) -> None:
+    """The example study's pattern: the tail's slope interval is above 0, but the last value fell
+    below the curve's best a step earlier, so the trial peaked before it stopped."""
+
+    def build(study: optuna.Study) -> None:
+        for i in range(12):
+            x = i / 11
+            if x >= 0.8:
+                curve = {s: 0.5 + 0.04 * min(s, 8) - (0.01 if s == 9 else 0.0) for s in STEPS}
+            else:
+                curve = {s: x * 0.4 * min(1.0, (s + 1) / 4) for s in STEPS}
+            add(study, {"x": x}, {"x": X}, value=curve[9] + 0.001 * i, intermediate=curve)
+
+    snapshot = _snapshot(tmp_path, "fell_back", build)
+    curves, warnings = _curves(snapshot)
+    top = {t.number: t for t in curves.trials}[11]
+    values = np.array([0.5 + 0.04 * min(s, 8) - (0.01 if s == 9 else 0.0) for s in STEPS])
+    fit = stats.linregress(np.arange(5, 10), values[5:])
+    # The slope alone would have called it still improving ...
+    assert fit.slope - stats.t.ppf(0.975, 3) * fit.stderr > 0 and top.slope_ci_low > 0
+    # ... but its best is at step 8 and its last value (step 9) is lower.
+    assert (top.best_step, top.last_step) == (8, 9) and top.still_improving is False
+    assert curves.elites_still_improving.count == 0 and warnings == [] and not curves.under_trained
 
 
 def test_curves_that_plateau_early_recommend_the_plateau_step(tmp_path: Path) -> None:

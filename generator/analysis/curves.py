@@ -5,9 +5,11 @@ From the intermediate values trials report (epochs, steps), per trial and per st
 - each trial's first, best and last step, the step by which it made 95% of its own improvement,
   and whether it was still improving when it stopped (the least-squares slope of its last
   ``TAIL_STEPS`` values with a t interval: "still improving" only when the whole interval is
-  above 0, so a noisy plateau never counts);
+  above 0, so a noisy plateau never counts, and its last value is its best, so a curve that
+  rose and then fell back at the end, which peaked before it stopped, does not count either);
 - the share of elites still improving (Wilson interval), warned about as ``under_trained`` when
-  high, and a step budget: the step by which ``GAIN_QUANTILE`` of the elites' combined improvement
+  high ("likely too short" only when the interval's lower end reaches the threshold too, so a
+  share from a handful of elites is never worded as a likely majority), and a step budget: the step by which ``GAIN_QUANTILE`` of the elites' combined improvement
   was made ("more than N" when the elites were still improving);
 - Spearman's rho of the value at each step against the final value over the complete trials
   that reached it (Fisher-z interval, as the directionality tests): how early ranks settle, i.e.
@@ -90,6 +92,9 @@ def learning_curves(
     improving = sum(bool(t.still_improving) for t in fitted)
     share = _share(improving, len(fitted))
     under = len(fitted) >= UNDER_TRAINED_MIN_ELITES and (share.share or 0.0) >= UNDER_TRAINED_SHARE
+    # "Likely" needs the whole Wilson interval at or above the threshold: 3 of 5 (23% to 88%) is
+    # consistent with a minority, and the warning must not say "most" for it.
+    likely = under and (share.ci_low or 0.0) >= UNDER_TRAINED_SHARE
     budget, low, high = _budget(groups, elite_curves, sign, seed)
     open_budget = under and bool(elite_curves)
     if open_budget:
@@ -131,6 +136,7 @@ def learning_curves(
         pruned_possibly_wrongly=tuple(c.number for c in checks),
         pruned_checks=checks,
         trials=trials,
+        under_trained_likely=likely,
     )
     warnings = []
     if under:
@@ -147,6 +153,7 @@ def learning_curves(
                     "ci_high_pct": round(100 * (share.ci_high or 0.0)),
                     "k": TAIL_STEPS,
                     "max_step": budget,
+                    "reason": "likely" if likely else "possible",
                 },
             )
         )
@@ -200,7 +207,9 @@ def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool
         slope_ci_low=low,
         slope_ci_high=high,
         tail_steps=tail if slope is not None else 0,
-        still_improving=None if low is None else bool(low > 0),
+        # A rising tail whose last value fell below the curve's best peaked before it stopped: it
+        # was not improving when it stopped, whatever the slope over the tail says.
+        still_improving=None if low is None else bool(low > 0 and signed[-1] >= signed[best]),
         elite=elite,
     )
 

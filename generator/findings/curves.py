@@ -36,7 +36,8 @@ class TrialCurve:
     tail_steps: int
     """Points behind the slope."""
     still_improving: bool | None
-    """The slope's interval lies above 0 (null when no slope could be fitted)."""
+    """The slope's interval lies above 0 and the last value is the curve's best (null when no
+    slope could be fitted)."""
     elite: bool
 
 
@@ -112,6 +113,9 @@ class LearningCurves:
     pruned_possibly_wrongly: tuple[int, ...]
     pruned_checks: tuple[PrunedTrialCheck, ...]
     trials: tuple[TrialCurve, ...]
+    under_trained_likely: bool = False
+    """``under_trained`` and the Wilson interval's lower end also reaches the threshold share: only
+    then do the report's words say training was likely too short (else: may have been)."""
 
 
 @dataclass(frozen=True)
