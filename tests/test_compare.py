@@ -198,6 +198,16 @@ def test_predicted_gain_is_the_old_reports_and_realised_is_new_minus_old(shifted
     assert top["realised_gain"] == pytest.approx(np.sort(NEW)[-2:].mean() - np.sort(OLD)[-2:].mean())
     assert mean["within"] == (mean["predicted_low"] <= mean["realised_gain"] <= mean["predicted_high"])
     assert pr["best_difference"] == pytest.approx(NEW.max() - OLD.max())
+    # "no" alone would read as a refutation: the rows say whether the realised CI reaches the prediction.
+    for r in (mean, top):
+        overlap = r["realised_low"] <= r["predicted_high"] and r["predicted_low"] <= r["realised_high"]
+        assert r["intervals_overlap"] is overlap
+    markdown = (comparison(out, "new")[0] / "comparison.md").read_text()
+    cell = {True: "no, but the intervals overlap", False: "no, the intervals are apart"}
+    for r in (mean, top):
+        assert ("| yes |" if r["within"] else f"| {cell[r['intervals_overlap']]} |") in markdown
+    assert "so positive means the new sweep is better, as above" in markdown and "not signed" not in markdown
+    assert "| Fewer trials, expected over orders |" in markdown
 
 
 def test_parameters_side_by_side_and_space_changes(shifted) -> None:

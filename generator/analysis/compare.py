@@ -229,6 +229,10 @@ class Realised:
     """NEW's own mean or top-decile mean."""
     within: bool
     """The realised gain lies inside the predicted interval."""
+    intervals_overlap: bool | None = None
+    """The realised gain's 95% CI and the predicted interval share a value (null without a realised
+    CI): a realised point outside the prediction whose own interval reaches into it does not show
+    the prediction wrong, and the report must not read "no" as a refutation."""
 
 
 @dataclass(frozen=True)
@@ -643,6 +647,7 @@ def predicted_vs_realised(
             realised_high=mean_high,
             realised_level=float(np.mean(new)),
             within=estimate.gain_mean_low <= realised_mean <= estimate.gain_mean_high,
+            intervals_overlap=_overlap(mean_low, mean_high, estimate.gain_mean_low, estimate.gain_mean_high),
         ),
         Realised(
             quantity="top_decile",
@@ -657,9 +662,16 @@ def predicted_vs_realised(
             realised_high=top_high,
             realised_level=float(np.mean(top_values(new, sign))),
             within=estimate.gain_top_low <= realised_top <= estimate.gain_top_high,
+            intervals_overlap=_overlap(top_low, top_high, estimate.gain_top_low, estimate.gain_top_high),
         ),
     )
     return result(None, rows, gain)
+
+
+def _overlap(low: float | None, high: float | None, other_low: float, other_high: float) -> bool | None:
+    if low is None or high is None:
+        return None
+    return bool(low <= other_high and other_low <= high)
 
 
 def side(findings: Findings, values: np.ndarray, storage: str, storage_kind: str) -> Side:
