@@ -201,6 +201,19 @@ def check_report(version: Path, front: list[int], n_objectives: int) -> None:
     markdown = (version / "findings.md").read_text()
     assert "## Multi-objective: Pareto front" in markdown
     assert f"## Objective {n_objectives} of {n_objectives}:" in markdown
+    # Each objective's section gives its own reason (importance needs 5 trials, interactions 20),
+    # not a bare "none computed" where the top-level objective's same section explains it.
+    fallbacks = {
+        "importance_": "No parameter importance was computed for this study.",
+        "interactions_": "No pair of important parameters was assessed.",
+    }
+    for prefix, sentence in fallbacks.items():
+        codes = [
+            {w["code"] for w in o["warnings"] if w["code"] != "importance_effect_disagree"}
+            for o in document["objectives"]
+        ]
+        without_reason = sum(not any(c.startswith(prefix) for c in block) for block in codes)
+        assert markdown.count(sentence) <= without_reason, sentence
     assert (version / "artifacts" / "charts" / "pareto.vl.json").is_file()
     csv_rows = (version / "artifacts" / "pareto_front.csv").read_text().splitlines()
     assert len(csv_rows) == len(front) + 1

@@ -12,8 +12,13 @@ from generator.findings.multi import ObjectiveFindings
 _HEADING = re.compile(r"^(#{1,5}) ", flags=re.MULTILINE)
 
 
-def objective_view(findings: Findings, block: ObjectiveFindings) -> Findings:
-    """``findings`` with the top-level keys replaced by ``block``'s (study, stats and provenance kept)."""
+def objective_view(findings: Findings, block: ObjectiveFindings, study_wide_warnings: bool = False) -> Findings:
+    """``findings`` with the top-level keys replaced by ``block``'s (study, stats and provenance kept).
+
+    ``study_wide_warnings``: keep the block's warnings that the report's own Warnings section
+    already lists. The sections read their explanations from the warnings (importance needs 5
+    trials, interactions 20), so without them an objective's section says "none computed" with
+    no reason where the top-level objective's same section gives one."""
     return replace(
         findings,
         study=replace(findings.study, objective=block.index, direction=block.direction),
@@ -27,7 +32,7 @@ def objective_view(findings: Findings, block: ObjectiveFindings) -> Findings:
         significance=block.significance,
         executive_summary=block.executive_summary,
         # Study-wide warnings are listed once, in the report's own Warnings section.
-        warnings=tuple(w for w in block.warnings if w not in findings.warnings),
+        warnings=tuple(w for w in block.warnings if study_wide_warnings or w not in findings.warnings),
         next_sweep=block.next_sweep,
         influence=block.influence,
         objectives=(),
