@@ -280,3 +280,30 @@ def test_no_narrowing_below_the_minimum_number_of_elites(tmp_path: Path) -> None
     # Widening does not depend on it: depth still gets its higher bound, from the declared low.
     depth = entries(f.next_sweep.aggressive)["depth"]
     assert (depth.low, depth.high) == (2, 8)
+
+
+def test_best_trial_widening_does_not_call_an_untested_sign_a_trend(tmp_path: Path) -> None:
+    """Conservative widens the bound the best trial sits at when only the sign of rho points
+    there; the reason must not say "the trend points beyond it" for a test that is not enough
+    evidence (the boundary section lists no such trend), and it names the tier."""
+    from generator.render.env import render
+
+    wide = FloatDistribution(0.0, 2.0)
+
+    def build(study: optuna.Study) -> None:
+        for i in range(20):
+            value = 2.0 if i == 19 else 0.0 if i == 18 else ((i * 7) % 20) / 20
+            add(study, {"x": 2 * i / 19}, {"x": wide}, value=value)
+
+    f = findings_for(build, tmp_path)
+    (d,) = [d for d in f.directionality if d.param == "x"]
+    assert d.effect is not None and d.effect > 0 and d.tier == NOT_ENOUGH
+    assert f.next_sweep is not None
+    x = entries(f.next_sweep.conservative)["x"]
+    (step,) = [s for s in x.steps if s.rule == "expand_bound"]
+    assert step.values["why"] == "best_trial" and step.values["tier"] == NOT_ENOUGH and x.high == 3.0
+    markdown = render("findings.md.j2", f=f, version="v")
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- `x`: aggressive")]
+    assert "the trend points beyond it" not in line
+    assert f"the sign of its rho points beyond it ({d.effect:.4g}, signed by the objective" in line
+    assert "q = 0.1052: not enough evidence, so a direction worth exploring, not an established trend" in line

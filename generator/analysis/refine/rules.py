@@ -418,7 +418,9 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
             "p": hit.p_enrichment,
             "bound": hit.declared_low if side == "low" else hit.declared_high,
         }
-        if why == "trend" and ev.test is not None:
+        # best_trial carries the test too: its reason must say the sign alone points there, with
+        # the tier that shows it is not an established trend.
+        if why in ("trend", "best_trial") and ev.test is not None:
             d = ev.test
             values.update(shape=d.shape, test=d.test, n=d.n, effect=d.effect, q=d.q, tier=d.tier, p_test=d.p)
         target = hit.suggested_bound
