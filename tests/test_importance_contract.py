@@ -179,6 +179,8 @@ def test_a_parameter_that_never_varies_gets_zero(evaluator: ImportanceEvaluator,
     assert by_param["fixed"].importance == 0.0 and by_param["fixed"].ci_high in (0.0, None)
     if result.summary.scale == "normalized":
         assert by_param["x"].importance == pytest.approx(1.0)
-    else:  # two equal-count bins of 40 trials, the upper one holding all 10 elites
-        entropy, info = stats.entropy([10, 30]), mutual_info_score([0] * 20 + [1] * 20, [0] * 30 + [1] * 10)
-        assert by_param["x"].importance == pytest.approx((info - 1 / 80) / entropy)  # Miller-Madow: 1 / (2n)
+    else:  # three equal-count bins of 40 trials (13, 13, 14), the upper one holding all 10 elites
+        bins = [0] * 13 + [1] * 13 + [2] * 14
+        entropy, info = stats.entropy([10, 30]), mutual_info_score(bins, [0] * 30 + [1] * 10)
+        # Miller-Madow: (bins - 1)(2 - 1) / (2n)
+        assert by_param["x"].importance == pytest.approx((info - 2 / 80) / entropy)

@@ -282,3 +282,28 @@ def test_elites_are_the_elite_analysis_elites(direction: str, tmp_path: Path) ->
     data = prepare_input(snapshot, CONFIG)
     mine = set(data.numbers[elite_mask(data, CONFIG.elite_quantile)].tolist())
     assert mine == set(elite_numbers(snapshot, 0, direction, CONFIG.elite_quantile))
+
+
+def test_an_interior_optimum_is_visible_to_the_top_quantile_measure(tmp_path: Path) -> None:
+    """20 trials (the example study's size), the 5 elites all in the middle of x's range: a median
+    split puts them on both sides and measures nothing, while the shape section calls x interior.
+    Three equal-count bins (7, 7, 6) put every elite in the middle bin."""
+    study = memory("interior")
+    dists = {"x": FloatDistribution(0, 1), "z": FloatDistribution(0, 1)}
+    for i in range(20):
+        x = (i + 0.5) / 20
+        add(study, {"x": x, "z": ((i * 7) % 20) / 20}, dists, 1 - abs(x - 0.5) + 0.001 * ((i * 3) % 5))
+    findings = findings_of(study, tmp_path)
+    (tmp_path / "again").mkdir()
+    data = prepare_input(snapshot_of_study(study, tmp_path / "again"), CONFIG)
+    assert data.n == 20 and n_bins_for(data.n) == 3
+    elite = elite_mask(data, CONFIG.elite_quantile)
+    codes = bin_codes(data.params["x"], 3)
+    assert sorted(set(codes[elite])) == [1]  # every elite in the middle bin
+    entropy = stats.entropy(np.bincount(elite))
+    expected = (mutual_info_score(elite, codes) - (3 - 1) / (2 * data.n)) / entropy
+    top = {i.param: i for i in findings.importance if i.method == "elite_mutual_info"}
+    assert top["x"].importance == pytest.approx(expected, rel=1e-9) and expected > 0.3
+    # The median split the measure used before: the elites straddle it and it measured nothing.
+    halves = (data.params["x"].numeric > np.median(data.params["x"].numeric)).astype(int)
+    assert mutual_info_score(elite, halves) - 1 / (2 * data.n) <= 0

@@ -59,7 +59,10 @@ MIN_TOP_TRIALS = 5
 """Fewer elites than this leave the elite indicator's entropy too small to divide by."""
 MAX_BINS = 10
 """Bins of a numeric parameter in a large study: the same for every number, so the values compare."""
-MIN_BINS = 2
+MIN_BINS = 3
+"""Three, not two: a median split cannot see an optimum inside the range (elites in the middle
+fall on both sides of the median), so a study below 75 trials reported 0 for a parameter whose
+elites all sat in a narrow interior band that the shape analysis calls interior."""
 TRIALS_PER_BIN = 25
 """A study of ``n`` trials bins numbers into ``n // TRIALS_PER_BIN`` bins (within MIN_BINS..MAX_BINS):
 about ``TRIALS_PER_BIN * quantile`` elites per bin (six at the default quarter)."""
