@@ -14,7 +14,10 @@ The checks, each one a way a real report once contradicted itself:
 - sign words that disagree with the sign printed beside them ("larger values are better" with a
   negative rho, "a beats b" with a negative r), and trend words for an interior optimum;
 - two parameters of one confounded group both credited in the executive summary;
-- a negative share of variance "explained".
+- a negative share of variance "explained";
+- a learning curve called "still improving" whose last value is not its best (it peaked before
+  it stopped), or "training was likely too short" from a share of elites whose 95% interval
+  reaches below one half.
 """
 
 from __future__ import annotations
@@ -144,6 +147,25 @@ def sign_word_violations(document: dict[str, Any], markdown: str) -> list[str]:
     return found
 
 
+def learning_curve_violations(document: dict[str, Any], markdown: str) -> list[str]:
+    lc = document.get("learning_curves")
+    if not lc:
+        return []
+    found = [
+        f"trial {t['number']} is still improving but its best step {t['best_step']} is not its last {t['last_step']}"
+        for t in lc.get("trials", [])
+        if t.get("still_improving") and t["best_step"] != t["last_step"]
+    ]
+    share = lc["elites_still_improving"]
+    likely = "likely too short" in markdown.lower()
+    if likely and (share.get("ci_low") is None or share["ci_low"] < 0.5):
+        found.append(
+            f"training called likely too short from {share['count']} of {share['of']} elites, "
+            f"95% interval from {share.get('ci_low')}"
+        )
+    return found
+
+
 def report_violations(version_dir: Path) -> list[str]:
     """Every self-contradiction in one report version (empty when there is none)."""
     document = json.loads((version_dir / "findings.json").read_text(encoding="utf-8"))
@@ -154,6 +176,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *warning_violations(document),
         *confounding_violations(document),
         *sign_word_violations(document, markdown),
+        *learning_curve_violations(document, markdown),
     ]
     for block in document.get("objectives", []):
         # Each objective of a multi-objective study is a single-objective report of its own.

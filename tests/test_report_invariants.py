@@ -64,3 +64,21 @@ def test_single_trial_level_is_reported(tmp_path: Path) -> None:
     rows = {d["param"]: d for d in json.loads((version / "findings.json").read_text())["directionality"]}
     assert {level["n"] for level in rows["optimizer"]["levels"]} == {1, 7}
     assert {level["n"] for level in rows["activation"]["levels"]} == {1, 3, 4}
+
+
+def test_learning_curve_contradictions_are_caught() -> None:
+    """The example report's own lines before the fix: trials 13, 26 and 33 "still improving" with
+    their best a step before their last, and "likely too short" from 3 of 5 (23% to 88%)."""
+    from tests.invariants import learning_curve_violations
+
+    trial = {"number": 13, "still_improving": True, "best_step": 4, "last_step": 5}
+    share = {"count": 3, "of": 5, "share": 0.6, "ci_low": 0.2307, "ci_high": 0.8824}
+    document = {"learning_curves": {"trials": [trial], "elites_still_improving": share}}
+    found = learning_curve_violations(document, "- **Training was likely too short**: most of these elites")
+    assert found == [
+        "trial 13 is still improving but its best step 4 is not its last 5",
+        "training called likely too short from 3 of 5 elites, 95% interval from 0.2307",
+    ]
+    fixed = {"trials": [{**trial, "still_improving": False}], "elites_still_improving": {**share, "ci_low": 0.61}}
+    assert learning_curve_violations({"learning_curves": fixed}, "Training was likely too short") == []
+    assert learning_curve_violations({"learning_curves": None}, "") == []
