@@ -321,6 +321,15 @@ def test_example_study_reports_its_learning_curves(tmp_path: Path) -> None:
     assert [v for v in report_violations(version.parent) if "importance_effect_disagree" not in v] == []
     markdown = (version.parent / "findings.md").read_text()
     assert "### Was training long enough?" in markdown and "### When is a trial's fate known?" in markdown
+    # Trials 13, 26 and 33 rose over their tail but peaked at step 4, a step before they stopped:
+    # none was still improving, and the report must not call training likely too short.
+    assert lc["elites_still_improving"]["count"] == 0 and not lc["under_trained"]
+    assert "likely too short" not in markdown.lower()
+    # Flat curves within 6 epochs beside a champion that gained at 30: the section says both.
+    champion = document["trial_attributes"]["champion"]
+    assert champion["epochs"] == 30 and champion["sweep_epochs"] == 6 and champion["gap_ci_low"] > 0
+    assert "But the champion (trial #13) retrained for 30 epochs against the sweep's 6 scored +0.08" in markdown
+    assert "do not show that a longer budget would not help" in markdown
 
 
 def test_include_pruned_labels_the_charts(tmp_path: Path) -> None:
