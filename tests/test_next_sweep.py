@@ -307,3 +307,28 @@ def test_best_trial_widening_does_not_call_an_untested_sign_a_trend(tmp_path: Pa
     assert "the trend points beyond it" not in line
     assert f"the sign of its rho points beyond it ({d.effect:.4g}, signed by the objective" in line
     assert "q = 0.1052: not enough evidence, so a direction worth exploring, not an established trend" in line
+
+
+def test_an_untested_conditional_parameter_is_not_said_to_be_ranked_by_its_q(tmp_path: Path) -> None:
+    """``y`` exists in 2 of 12 trials: not tested, so it has no q and no rank; the warning must not
+    say it "is ranked by its own q" (the example's ctx_* parameters said so, tier: not tested)."""
+    from generator.render.env import message_for
+
+    x, enc = FloatDistribution(0.0, 1.0), CategoricalDistribution(["a", "b"])
+
+    def build(study: optuna.Study) -> None:
+        for i in range(12):
+            params: dict[str, Any] = {"x": i / 11, "enc": "b" if i in (3, 8) else "a"}
+            dists: dict[str, Any] = {"x": x, "enc": enc}
+            if params["enc"] == "b":
+                params["y"], dists["y"] = 0.1 * i, x
+            add(study, params, dists, value=float(i % 5) + i / 11)
+
+    f = findings_for(build, tmp_path)
+    (w,) = [w for w in f.warnings if w.code == "conditional_small_n"]
+    (y,) = [d for d in f.directionality if d.param == "y"]
+    assert w.params == ("y",) and y.p is None and y.q is None and w.values["reason"] == "untested"
+    message = message_for(w.code, w.values)
+    assert "ranked by its own q" not in message and "it has no q and no rank" in message
+    tested = {**w.values, "reason": "tested", "tier": NOT_ENOUGH}
+    assert "is ranked by its own q (tier: not enough evidence)" in message_for(w.code, tested)

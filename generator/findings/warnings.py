@@ -97,6 +97,9 @@ def analysis_warnings(
                         "value": d.condition.value,
                         "min_effect": d.power.min_effect if d.power else None,
                         "tier": d.tier,
+                        # An untested parameter has no q and no rank: the sentence must not say
+                        # it is "ranked by its own q".
+                        "reason": "tested" if d.p is not None else "untested",
                     },
                 )
             )
