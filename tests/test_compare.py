@@ -353,3 +353,25 @@ def test_old_in_sqlite_new_in_postgresql(postgres_url: str, tmp_path: Path) -> N
     assert report(out2, "--storage", sqlite, "--study", "old", "--compare-with", "new", "--compare-storage", url) == 0
     _, doc = comparison(out2, "old")
     assert doc["shift"]["effect"] == pytest.approx(-comparison(out, "new")[1]["shift"]["effect"])
+
+
+def test_an_interior_optimum_is_named_beside_the_monotone_test(tmp_path: Path) -> None:
+    """OLD's lr has an interior optimum (its report leads with it) while its monotone test is not
+    enough evidence: the comparison row must name the shape, not read as "no evidence" alone."""
+    from tests.test_shape import interior_lr
+
+    url = f"sqlite:///{tmp_path / 'i.db'}"
+    build(url, "old", interior_lr, ["maximize"])
+    build(url, "new", interior_lr, ["maximize"])
+    out = tmp_path / "out"
+    assert report(out, "--storage", url, "--study", "old") == 0
+    assert report(out, "--storage", url, "--study", "new", "--compare-with", "old") == 0
+    version, doc = comparison(out, "new")
+    (old_doc,) = [json.loads(p.read_text()) for p in (out / "report" / "old").glob("*/findings.json")]
+    lr = next(d for d in old_doc["directionality"] if d["param"] == "lr")
+    assert lr["shape"] == "interior"
+    (row,) = [r for r in doc["parameters"] if r["param"] == "lr"]
+    assert row["old_interior_q"] == lr["shape_test"]["q"] == row["new_interior_q"]
+    markdown = (version / "comparison.md").read_text()
+    (line,) = [line for line in markdown.splitlines() if line.startswith("| lr |")]
+    assert line.count("; interior optimum (curvature q ") == 2

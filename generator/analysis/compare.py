@@ -208,6 +208,11 @@ class ParamRow:
     choices_removed, choices_added."""
     new_fixed: Any = None
     """The value NEW's sweep config fixed the parameter at, when it is not tuned there."""
+    old_interior_q: float | None = None
+    new_interior_q: float | None = None
+    """The curvature q of an interior shape (best inside the range, both ends worse) in that sweep,
+    null when its shape is not interior: the primary test is monotone, and a row that read "not
+    enough evidence" beside a report leading with an interior optimum would contradict it."""
 
 
 @dataclass(frozen=True)
@@ -550,9 +555,17 @@ def parameters(
                 new_space=w_space,
                 space_changes=space_changes(o_space, w_space),
                 new_fixed=fixed.get(name) if name not in new_specs else None,
+                old_interior_q=_interior_q(row_o),
+                new_interior_q=_interior_q(row_w),
             )
         )
     return tuple(rows)
+
+
+def _interior_q(row: Any) -> float | None:
+    if row is None or getattr(row, "shape", None) != "interior" or row.shape_test is None:
+        return None
+    return row.shape_test.q
 
 
 def _ci(row: Any) -> tuple[float, float] | None:
