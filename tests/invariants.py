@@ -151,10 +151,12 @@ def learning_curve_violations(document: dict[str, Any], markdown: str) -> list[s
     lc = document.get("learning_curves")
     if not lc:
         return []
+    # The last value must equal the best (a tie with an earlier best counts: best_step is the first).
     found = [
-        f"trial {t['number']} is still improving but its best step {t['best_step']} is not its last {t['last_step']}"
+        f"trial {t['number']} is still improving but its last value {t['last_value']} is not its best "
+        f"{t['best_value']} (step {t['best_step']})"
         for t in lc.get("trials", [])
-        if t.get("still_improving") and t["best_step"] != t["last_step"]
+        if t.get("still_improving") and t["last_value"] != t["best_value"]
     ]
     share = lc["elites_still_improving"]
     likely = "likely too short" in markdown.lower()
