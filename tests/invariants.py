@@ -14,7 +14,9 @@ The checks, each one a way a real report once contradicted itself:
 - sign words that disagree with the sign printed beside them ("larger values are better" with a
   negative rho, "a beats b" with a negative r), and trend words for an interior optimum;
 - two parameters of one confounded group both credited in the executive summary;
-- a negative share of variance "explained".
+- a negative share of variance "explained";
+- a boundary "crowded" by fewer than two elites in the zone, or a boundary hit where every trial
+  sits in the zone (one value tried: where the elites sit says nothing).
 """
 
 from __future__ import annotations
@@ -110,6 +112,17 @@ def warning_violations(document: dict[str, Any]) -> list[str]:
     return found
 
 
+def boundary_violations(document: dict[str, Any]) -> list[str]:
+    found = []
+    for hit in document.get("boundary_hits", []):
+        where = f"boundary hit {hit['param']} {hit['side']}"
+        if hit.get("crowded") and hit.get("n_elites_in_zone", 0) < 2:
+            found.append(f"{where}: crowded by {hit.get('n_elites_in_zone')} elite(s), the rule needs two")
+        if hit.get("share_in_zone") == 1:
+            found.append(f"{where}: every trial sits in the zone, so the elites could sit nowhere else")
+    return found
+
+
 def confounding_violations(document: dict[str, Any]) -> list[str]:
     groups = [set(w["params"]) for w in document.get("warnings", []) if w["code"] == "confounded_params"]
     credited = [
@@ -153,6 +166,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *share_violations(document),
         *warning_violations(document),
         *confounding_violations(document),
+        *boundary_violations(document),
         *sign_word_violations(document, markdown),
     ]
     for block in document.get("objectives", []):
@@ -165,6 +179,7 @@ def report_violations(version_dir: Path) -> list[str]:
                 *share_violations(scoped),
                 *warning_violations(scoped),
                 *confounding_violations(scoped),
+                *boundary_violations(scoped),
             )
         ]
     for path, key, value in _walk(document):
