@@ -248,6 +248,10 @@ def test_every_disagreement_reason_renders(tmp_path: Path) -> None:
     assert (y.values["reason"], y.values["top"]) == ("small_variance", "x")
     skipped = replace(method, skipped="no_predictive_power")
     assert importance_effect_warnings(effects, shares, (pair,), (skipped,), data) == []
+    # An estimate of about zero with a wide interval (mnist-tf: 0.000 [0.000, 0.091] beside a
+    # strong rho) is explained too; one at or above the threshold is not.
+    wide = (shares[0], Importance("y", "fanova", 0.0, 0.0, 0.091), Importance("rare", "fanova", 0.05, 0.0, 0.2))
+    assert {w.params[0] for w in importance_effect_warnings(effects, wide, (), (method,), data)} == {"y"}
     for warning in [*found, y]:
         assert "{" not in message_for(warning.code, warning.values)
 
