@@ -15,6 +15,7 @@ The checks, each one a way a real report once contradicted itself:
   negative rho, "a beats b" with a negative r), and trend words for an interior optimum;
 - two parameters of one confounded group both credited in the executive summary;
 - a negative share of variance "explained";
+- a power claim whose number is "n/a" ("detectable at 80% power is n/a: smaller effects ...");
 - a boundary "crowded" by fewer than two elites in the zone, or a boundary hit where every trial
   sits in the zone (one value tried: where the elites sit says nothing).
 """
@@ -147,6 +148,8 @@ def sign_word_violations(document: dict[str, Any], markdown: str) -> list[str]:
         for match in re.finditer(r"beats [^()]*\([^)]*?\br " + NUMBER, line):
             if _number(match.group(1)) < 0:
                 found.append(f"'beats' beside a negative r {match.group(1)}: {line.strip()[:160]}")
+        if re.search(r"(at least|power is) n/a\b", line):
+            found.append(f"a claim built on a number that is n/a: {line.strip()[:160]}")
         if re.search(r"explains? " + r"-\d", line) or re.search(r"explains? −\d", line):
             found.append(f"a negative share of variance explained: {line.strip()[:160]}")
     interior = [d["param"] for d in document.get("directionality", []) if d.get("shape") == "interior"]
