@@ -346,6 +346,7 @@ def narrow_to_interior(entry: RefinedParam, ev: ParamEvidence, config: AnalysisC
             "best_low": t.best_low,
             "best_high": t.best_high,
             "n_best": t.n_best,
+            "n_in_best": t.n_in_best,
             "n_elites": t.n_elites,
             "peak": t.peak,
             "n": t.n,
