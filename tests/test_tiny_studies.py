@@ -54,3 +54,18 @@ def test_a_bound_every_trial_took_is_no_boundary_finding(tmp_path: Path) -> None
     codes = {w.code for w in findings.warnings}  # type: ignore[attr-defined]
     assert "single_value_param" in codes and not codes & {"boundary_hit", "boundary_best_trial"}
     assert "the optimum may lie beyond" not in markdown
+
+
+def test_one_elite_curve_is_not_read_as_a_budget(tmp_path: Path) -> None:
+    """3D_UNet_Optimization's curves: one elite, so no interval, yet "a budget of that many steps
+    keeps most of what the elites gained" was printed."""
+    study = optuna.create_study(study_name="curves", direction="minimize")
+    dist = {"lr": FloatDistribution(1e-5, 1e-1, log=True)}
+    for lr, final in ((0.0099, 0.0118), (0.0038, 0.0123)):
+        curve = {s: final + 0.004 / (s + 1) for s in range(5)}
+        add(study, {"lr": lr}, dist, final, intermediate=curve)
+    findings, markdown = _report(study, tmp_path)
+    curves = findings.learning_curves  # type: ignore[attr-defined]
+    assert curves is not None and curves.recommended_ci_low is None
+    assert "fewer than 3 elites improved at all, too few for an interval" in markdown
+    assert "a budget of that many steps keeps most" not in markdown
