@@ -18,6 +18,9 @@ The checks, each one a way a real report once contradicted itself:
 - a learning curve called "still improving" whose last value is not its best (it peaked before
   it stopped), or "training was likely too short" from a share of elites whose 95% interval
   reaches below one half.
+- a power claim whose number is "n/a" ("detectable at 80% power is n/a: smaller effects ...");
+- a boundary "crowded" by fewer than two elites in the zone, or a boundary hit where every trial
+  sits in the zone (one value tried: where the elites sit says nothing).
 """
 
 from __future__ import annotations
@@ -113,6 +116,17 @@ def warning_violations(document: dict[str, Any]) -> list[str]:
     return found
 
 
+def boundary_violations(document: dict[str, Any]) -> list[str]:
+    found = []
+    for hit in document.get("boundary_hits", []):
+        where = f"boundary hit {hit['param']} {hit['side']}"
+        if hit.get("crowded") and hit.get("n_elites_in_zone", 0) < 2:
+            found.append(f"{where}: crowded by {hit.get('n_elites_in_zone')} elite(s), the rule needs two")
+        if hit.get("share_in_zone") == 1:
+            found.append(f"{where}: every trial sits in the zone, so the elites could sit nowhere else")
+    return found
+
+
 def confounding_violations(document: dict[str, Any]) -> list[str]:
     groups = [set(w["params"]) for w in document.get("warnings", []) if w["code"] == "confounded_params"]
     credited = [
@@ -137,6 +151,8 @@ def sign_word_violations(document: dict[str, Any], markdown: str) -> list[str]:
         for match in re.finditer(r"beats [^()]*\([^)]*?\br " + NUMBER, line):
             if _number(match.group(1)) < 0:
                 found.append(f"'beats' beside a negative r {match.group(1)}: {line.strip()[:160]}")
+        if re.search(r"(at least|power is) n/a\b", line):
+            found.append(f"a claim built on a number that is n/a: {line.strip()[:160]}")
         if re.search(r"explains? " + r"-\d", line) or re.search(r"explains? −\d", line):
             found.append(f"a negative share of variance explained: {line.strip()[:160]}")
     interior = [d["param"] for d in document.get("directionality", []) if d.get("shape") == "interior"]
@@ -177,6 +193,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *share_violations(document),
         *warning_violations(document),
         *confounding_violations(document),
+        *boundary_violations(document),
         *sign_word_violations(document, markdown),
         *learning_curve_violations(document, markdown),
     ]
@@ -190,6 +207,7 @@ def report_violations(version_dir: Path) -> list[str]:
                 *share_violations(scoped),
                 *warning_violations(scoped),
                 *confounding_violations(scoped),
+                *boundary_violations(scoped),
             )
         ]
     for path, key, value in _walk(document):

@@ -90,6 +90,24 @@ def few_extreme_trials(study: optuna.Study) -> None:
         add(study, {"w": w, "x": x}, {"w": w_dist, "x": X}, value)
 
 
+def outlier_on_its_knot(study: optuna.Study) -> None:
+    """eat_pytorch_20days ``ensemble``'s shape: ``tree`` carries a strong monotone effect, and
+    the three trials with small ``svc`` and large ``tree`` (an interaction: small ``svc`` with
+    small ``tree`` is fine) are far the worst, one of them alone at the low end of ``svc``. GCV, which averages the leverages, chose a fit that
+    interpolated that trial (GCV R² 0.97, leave-one-out -0.09) and credited ``tree`` with 0."""
+    rng = np.random.default_rng(11)
+    weight = IntDistribution(1, 100)
+    low_svc = [(68, 1, 0.906), (46, 16, 0.911), (56, 31, 0.911), (22, 4, 0.953), (32, 14, 0.946), (9, 23, 0.960)]
+    for i in range(100):
+        if i < len(low_svc):
+            tree, svc, value = low_svc[i]
+        else:
+            tree, svc = int(rng.integers(1, 101)), int(rng.integers(35, 101))
+            value = 0.966 - 0.00025 * tree + float(rng.normal(0, 0.002))
+        mlp = int(rng.integers(1, 101))
+        add(study, {"tree": tree, "svc": svc, "mlp": mlp}, {"tree": weight, "svc": weight, "mlp": weight}, value)
+
+
 def interior_optimum(study: optuna.Study) -> None:
     """A learning rate whose best values lie inside the range (peak at 1e-3), both ends worse,
     and the ends unevenly sampled so that Spearman alone reports a strong "trend"."""
@@ -174,6 +192,7 @@ REAL_SHAPES: dict[str, tuple[Callable[[optuna.Study], None], list[str]]] = {
     "pure_noise": (pure_noise, ["minimize"]),
     "few_extreme_trials": (few_extreme_trials, ["maximize"]),
     "interior_optimum": (interior_optimum, ["maximize"]),
+    "outlier_on_its_knot": (outlier_on_its_knot, ["maximize"]),
     "confounded_pair": (confounded_pair, ["maximize"]),
     "natural_bounds": (natural_bounds, ["maximize"]),
     "many_levels": (many_levels, ["maximize"]),

@@ -88,6 +88,25 @@ def test_best_trial_alone_is_reported_but_not_crowded() -> None:
     assert boundary_hits(one_param(spec(), x, elite, best=1)) == ()
 
 
+def test_one_elite_of_two_in_the_zone_does_not_crowd_it() -> None:
+    """fashion_mnist_torch's dropout_1: 1 of 2 elites at the low bound was marked crowded and
+    warned "widen that bound", while the rule (and the configs, which kept it) say at least two."""
+    x = [0.12, 0.3, 0.25, 0.2, 0.35, 0.4, 0.22, 0.33]
+    elite = [True, True] + [False] * 6
+    assert boundary_hits(one_param(spec(low=0.1, high=0.5), x, elite, best=1)) == ()
+    (hit,) = boundary_hits(one_param(spec(low=0.1, high=0.5), x, elite, best=0))
+    assert (hit.n_elites_in_zone, hit.crowded, hit.best_in_zone) == (1, False, True)
+
+
+def test_a_bound_every_trial_sits_at_is_no_hit() -> None:
+    """3D_UNet_Optimization's filters: both complete trials took 32 of (32, 64), so the best
+    trial "sat at the low bound" because nothing else was tried: no hit, no warning."""
+    s = spec("ordinal", None, None, choices=(32, 64))
+    assert boundary_hits(one_param(s, [32.0, 32.0], [True, False], best=0)) == ()
+    (hit,) = boundary_hits(one_param(s, [32.0, 64.0, 64.0, 64.0], [True, False, False, False], best=0))
+    assert (hit.side, hit.best_in_zone) == ("low", True)
+
+
 @pytest.mark.parametrize(
     ("s", "side", "expected"),
     [

@@ -108,7 +108,8 @@ def test_interaction_strengths_of_a_flat_surrogate_stay_shares(tmp_path: Path) -
     dists = {name: FloatDistribution(0, 1) for name in ("a", "b", "c")}
     for _ in range(150):
         params = {name: float(rng.uniform()) for name in dists}
-        add(study, params, dists, 0.4 * params["a"] + float(rng.normal(scale=0.5)))
+        # 0.6: weak (R² about 0.1), yet above what the honest leave-one-out R² lets through.
+        add(study, params, dists, 0.6 * params["a"] + float(rng.normal(scale=0.5)))
     analysis = analyse_importance(snapshot_of_study(study, tmp_path), CONFIG)
     assert analysis.interactions
     for pair in analysis.interactions:
@@ -247,6 +248,10 @@ def test_every_disagreement_reason_renders(tmp_path: Path) -> None:
     assert (y.values["reason"], y.values["top"]) == ("small_variance", "x")
     skipped = replace(method, skipped="no_predictive_power")
     assert importance_effect_warnings(effects, shares, (pair,), (skipped,), data) == []
+    # An estimate of about zero with a wide interval (mnist-tf: 0.000 [0.000, 0.091] beside a
+    # strong rho) is explained too; one at or above the threshold is not.
+    wide = (shares[0], Importance("y", "fanova", 0.0, 0.0, 0.091), Importance("rare", "fanova", 0.05, 0.0, 0.2))
+    assert {w.params[0] for w in importance_effect_warnings(effects, wide, (), (method,), data)} == {"y"}
     for warning in [*found, y]:
         assert "{" not in message_for(warning.code, warning.values)
 
@@ -307,3 +312,39 @@ def test_an_interior_optimum_is_visible_to_the_top_quantile_measure(tmp_path: Pa
     # The median split the measure used before: the elites straddle it and it measured nothing.
     halves = (data.params["x"].numeric > np.median(data.params["x"].numeric)).astype(int)
     assert mutual_info_score(elite, halves) - 1 / (2 * data.n) <= 0
+
+
+def test_fit_r2_is_the_exact_leave_one_out_r2_when_one_trial_sits_alone(tmp_path: Path) -> None:
+    """GCV puts the average leverage in place of each trial's own: on the ``ensemble`` shape it
+    chose a fit that interpolated the trial alone at the low end of ``svc`` and called it 0.75
+    "out of sample" (the real study: 0.97, while 5-fold cross-validation gave -2290). The
+    reported R² must be what refitting without each trial gives, and the penalty the one that
+    minimizes that error (scikit-learn's RidgeCV, which computes exact leave-one-out)."""
+    from sklearn.linear_model import Ridge, RidgeCV
+
+    from generator.analysis.importance._fanova import fit_main_effects
+    from generator.analysis.importance._linear import _MAX_DF_SHARE, _PENALTIES
+    from tests.real_shapes import outlier_on_its_knot
+
+    study = memory("outlier_on_its_knot")
+    outlier_on_its_knot(study)
+    snapshot = snapshot_of_study(study, tmp_path)
+    data = prepare_input(snapshot, CONFIG)
+    main = fit_main_effects(data)
+    dense, y = main.design.rows(0, data.n), data.values
+    eigenvalues = np.clip(np.linalg.eigvalsh(dense.T @ dense), 0.0, None)
+    lam = float(np.mean(np.linalg.eigvalsh(np.linalg.inv(main.fit.inverse)) - eigenvalues))
+    held_out = np.empty(data.n)
+    for i in range(data.n):
+        keep = np.arange(data.n) != i
+        held_out[i] = Ridge(alpha=lam).fit(dense[keep], y[keep]).predict(dense[i : i + 1])[0]
+    loo = 1.0 - float(((y - held_out) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    assert main.fit.r2 == pytest.approx(loo, rel=1e-6)
+    grid = _PENALTIES * max(float(eigenvalues.mean()), 1e-12)
+    allowed = [a for a in grid if (eigenvalues / (eigenvalues + a)).sum() <= _MAX_DF_SHARE * data.n]
+    assert lam == pytest.approx(RidgeCV(alphas=allowed).fit(dense, y).alpha_, rel=1e-6)
+    # The strong monotone effect is not handed to the parameter the interpolated trial sits on.
+    findings = build_findings(snapshot, CONFIG, "generate-report")
+    fanova = sorted((i for i in findings.importance if i.method == "fanova"), key=lambda i: -i.importance)
+    assert fanova[0].param == "tree"
+    assert "importance_effect_disagree" not in {w.code for w in findings.warnings if "tree" in w.params}

@@ -130,13 +130,15 @@ def test_the_executive_summary_marks_a_finding_few_trials_drive(tmp_path: Path) 
     assert rows["w"].tier == "strong"
     (inf,) = [i for i in findings.influence if i.param == "w"]
     assert "tier" in inf.changes and inf.tier == "strong" and inf.tier_without == "not enough evidence"
-    assert inf.trials == (37, 38, 39)
+    # The three added trials, or the shortest prefix of them (most extreme first) that still
+    # overturns the finding (with the leave-one-out surrogate, the two largest already do).
+    assert inf.trials in ((37, 38, 39), (38, 39))
     # Without them, Spearman on the remaining trials, as scipy computes it.
     kept = [t for t in _complete(study) if t.number not in inf.trials]
     rho = stats.spearmanr([t.params["w"] for t in kept], [t.value for t in kept]).statistic
     assert inf.effect_without == pytest.approx(rho, abs=1e-12)
     notes = [h.values["driven_by_few_trials"] for h in findings.executive_summary if h.params == ("w",)]
-    assert notes and notes[0]["trials"] == [37, 38, 39] and notes[0]["tier_without"] == "not enough evidence"
+    assert notes and notes[0]["trials"] == list(inf.trials) and notes[0]["tier_without"] == "not enough evidence"
 
 
 def confounded_study() -> optuna.Study:

@@ -175,6 +175,7 @@ def test_curves_that_plateau_early_recommend_the_plateau_step(tmp_path: Path) ->
     assert (e.count, e.of, e.share) == (0, 3, 0.0)
     low, high = proportion_confint(0, 3, alpha=0.05, method="wilson")
     assert (e.ci_low, e.ci_high) == pytest.approx((low, high))
+    assert e.ci_low == 0.0  # exactly: statsmodels' float noise printed as "5.55e-15%"
     # Combined elite gain final * (min(1, (s+1)/4) - 1/4) reaches 90% of 0.75 * final at s = 3, in every resample.
     assert (curves.recommended_steps, curves.recommended_open) == (3, False)
     assert (curves.recommended_ci_low, curves.recommended_ci_high) == (3, 3)
@@ -206,8 +207,32 @@ def test_rank_correlation_matches_scipy_and_the_fisher_z_interval(tmp_path: Path
             assert (c.ci_low, c.ci_high) == pytest.approx(
                 (math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half))
             )
-    known = [c for c in curves.rank_correlation if c.ci_low is not None and c.ci_low > FATE_KNOWN_RHO]
-    assert curves.fate_known_step == (known[0].step if known else None)
+    # The first step from which every step's interval lies above the threshold.
+    above = [c.ci_low is not None and c.ci_low > FATE_KNOWN_RHO for c in curves.rank_correlation]
+    stable = [c.step for i, c in enumerate(curves.rank_correlation) if all(above[i:])]
+    assert curves.fate_known_step == (stable[0] if stable else None)
+
+
+def settles_late(study: optuna.Study) -> None:
+    """mnist-tf's shape: step 1's ranks equal the final ones, step 2's are shuffled (its interval
+    falls below 0.7), steps 3 and 4 agree again. "From step 1 the ranks agree" was printed."""
+    shuffled = [5, 0, 9, 2, 11, 7, 1, 10, 3, 8, 4, 6]
+    for i in range(12):
+        final = 0.2 + 0.05 * i
+        curve = {0: 0.1 * shuffled[(i + 3) % 12], 1: final - 0.1, 2: 0.01 * shuffled[i], 3: final - 0.01, 4: final}
+        add(study, {"x": i / 11}, {"x": X}, value=final, intermediate=curve)
+
+
+def test_the_fate_is_known_only_from_a_step_every_later_step_confirms(tmp_path: Path) -> None:
+    snapshot = _snapshot(tmp_path, "settles_late", settles_late)
+    curves, _ = _curves(snapshot)
+    by_step = {c.step: c for c in curves.rank_correlation}
+    assert by_step[1].ci_low is not None and by_step[1].ci_low > FATE_KNOWN_RHO
+    assert by_step[2].ci_low is not None and by_step[2].ci_low < FATE_KNOWN_RHO
+    assert curves.fate_known_step == 3
+    markdown = render("findings.md.j2", f=build_findings(snapshot, CONFIG, "test"), version="v")
+    assert "From **step 3** on, at every step with a correlation" in markdown
+    assert "From **step 1**" not in markdown
 
 
 def _curve_of(snapshot, number: int) -> list[tuple[int, float]]:

@@ -332,3 +332,67 @@ def test_an_untested_conditional_parameter_is_not_said_to_be_ranked_by_its_q(tmp
     assert "ranked by its own q" not in message and "it has no q and no rank" in message
     tested = {**w.values, "reason": "tested", "tier": NOT_ENOUGH}
     assert "is ranked by its own q (tier: not enough evidence)" in message_for(w.code, tested)
+
+
+def layers_study(study: optuna.Study) -> None:
+    """pytorch_simple / fashion_mnist_torch's shape (maximize): the six elites all use n_layers = 2
+    of [1, 3] and optimizer adam; the other trials spread over both, sgd a little better among
+    them, and rmsprop is declared but never used by a complete trial."""
+    layers = IntDistribution(1, 3)
+    opt = CategoricalDistribution(["adam", "rmsprop", "sgd"])
+    for i in range(24):
+        elite = i < 6
+        n_layers = 2 if elite else 1 + i % 3
+        optimizer = "adam" if elite or i % 2 else "sgd"
+        value = (0.9 + 0.01 * i) if elite else 0.5 + 0.01 * ((i * 7) % 11) + (0.05 if optimizer == "sgd" else 0.0)
+        add(study, {"n_layers": n_layers, "optimizer": optimizer}, {"n_layers": layers, "optimizer": opt}, value)
+
+
+def test_reasons_say_what_the_numbers_say(tmp_path: Path) -> None:
+    """Reasons once read "the new choices of n_layers ([]) exclude that branch" for a range,
+    "the 6 elites span the declared range ([2, 2])" for elites at one value, "no test backs it
+    enough to fix" beside a strong enrichment test, and removed a never-used level silently."""
+    from generator.render.next_sweep import reason_text
+
+    f = findings_for(layers_study, tmp_path)
+    assert f.next_sweep is not None and f.elites is not None
+    aggressive = entries(f.next_sweep.aggressive)
+    layers = aggressive["n_layers"]
+    span = next(s for s in layers.steps if s.rule == "elites_span_range")
+    assert span.values["elite_min"] == span.values["elite_max"] == 2 and (layers.low, layers.high) == (1, 3)
+    assert "already reaches both declared bounds [1, 3]" in reason_text(layers)
+    assert "span the declared range" not in reason_text(layers)
+    adam = next(lv for lv in f.elites.levels if lv.param == "optimizer" and lv.level == "adam")
+    d = next(d for d in f.directionality if d.param == "optimizer")
+    opt = aggressive["optimizer"]
+    step = next(s for s in opt.steps if s.rule == "keep_elite_levels")
+    text = reason_text(opt)
+    assert step.values["untried"] == ["rmsprop"] and "No complete trial used [rmsprop]" in text
+    assert d.tier == NOT_ENOUGH and adam.tier == "suggestive" and adam.n_elite == 6
+    assert "which the elite enrichment test backs (suggestive) but the primary test does not" in text
+    assert "no test backs" not in text and "the best other level by mean, sgd, stays" in text
+
+
+def test_a_branch_dropped_by_a_narrowed_range_names_the_range(tmp_path: Path) -> None:
+    def build(study: optuna.Study) -> None:
+        # The six best trials use 1 or 2 layers, the rest 1 to 3: the aggressive range [1, 2]
+        # (the elites', padded, on the grid) excludes the branch of layer 3.
+        layers, units = IntDistribution(1, 3), IntDistribution(4, 128)
+        for i in range(24):
+            n_layers = [2, 2, 1, 3, 2, 1][i % 6] if i >= 6 else 1 + i % 2
+            params: dict[str, Any] = {"n_layers": n_layers}
+            dists: dict[str, Any] = {"n_layers": layers}
+            if n_layers == 3:
+                params["units_3"], dists["units_3"] = 4 + (i * 13) % 120, units
+            add(study, params, dists, 0.9 - 0.01 * ((i * 7) % 11) + (0.2 if i < 6 else 0.0))
+
+    from generator.render.next_sweep import reason_text
+
+    f = findings_for(build, tmp_path)
+    assert f.next_sweep is not None
+    aggressive = entries(f.next_sweep.aggressive)
+    layers, units = aggressive["n_layers"], aggressive["units_3"]
+    assert layers.action == TUNE and (layers.low, layers.high) == (1, 2)
+    assert units.action == DROP and units.steps[0].rule == "drop_branch_narrowed"
+    assert units.steps[0].values["parent_value"] == [layers.low, layers.high]
+    assert f"the new range of n_layers ([{layers.low}, {layers.high}]) excludes that branch" in reason_text(units)

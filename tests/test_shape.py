@@ -119,6 +119,17 @@ def test_interior_optimum_is_found_with_its_best_range(interior) -> None:
     assert row(document, "dropout")["shape"] == "none"
 
 
+def test_the_best_range_states_its_base_rate(interior) -> None:
+    """The best range is the elites' own, so "7 of 7 elites in that range" holds by construction;
+    pytorch_simple's 13 of its 25 trials sat there too. The report gives all trials in the range."""
+    document, markdown, _, study = interior
+    t = row(document, "lr")["shape_test"]
+    values = [tr.params["lr"] for tr in study.trials if tr.state == optuna.trial.TrialState.COMPLETE]
+    inside = sum(t["best_low"] <= round_float(v) <= t["best_high"] for v in values)  # JSON keeps 12 digits
+    assert t["n_in_best"] == inside and t["n_best"] <= inside < t["n"]
+    assert f"elites in that range, against {inside} of all {t['n']} trials" in markdown
+
+
 def test_interior_test_equals_statsmodels_and_scipy(interior) -> None:
     document, _, _, study = interior
     trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]

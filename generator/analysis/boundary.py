@@ -80,9 +80,14 @@ def _param_hits(ps: ParamSample, max_decades: float) -> list[BoundaryHit]:
     hits = []
     for side in ("low", "high"):
         in_zone = position <= ZONE + _EPS if side == "low" else position >= 1 - ZONE - _EPS
+        if in_zone.all():
+            # Every trial sits there (one value tried, e.g. filters 32 of 32 / 64): the elites
+            # and the best trial could sit nowhere else, so their place says nothing.
+            continue
         n_in = int((in_zone & ps.elite).sum())
         elite_share = n_in / n_elites if n_elites else 0.0
-        crowded = n_elites >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE
+        # The elites in the zone, not all elites, must be at least two: 1 of 2 is one elite alone.
+        crowded = n_in >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE
         best_in_zone = bool((in_zone & ps.best).any())
         if not (crowded or best_in_zone):
             continue

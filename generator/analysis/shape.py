@@ -142,6 +142,7 @@ def shape_test(ps: ParamSample, sign: float) -> ShapeTest | None:
         return None
     p = p_two / 2 if b2 < 0 else 1 - p_two / 2
     best_low, best_high, n_best, n_elites = best_range(ps)
+    n_in_best = int(((x >= best_low) & (x <= best_high)).sum()) if best_low is not None and best_high is not None else 0
     base = ShapeTest(
         method=METHOD,
         n=ps.n,
@@ -153,6 +154,7 @@ def shape_test(ps: ParamSample, sign: float) -> ShapeTest | None:
         n_elites=n_elites,
         observed_low=float(x.min()),
         observed_high=float(x.max()),
+        n_in_best=n_in_best,
     )
     if b2 >= 0:
         return base

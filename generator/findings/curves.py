@@ -101,7 +101,8 @@ class LearningCurves:
     median_step_95_elites: float | None
     rank_correlation: tuple[StepCorrelation, ...]
     fate_known_step: int | None
-    """Earliest step whose rho interval lies above ``fate_rho`` (null when none does)."""
+    """Earliest step from which every step's rho interval lies above ``fate_rho`` (null when the
+    last step's does not)."""
     fate_rho: float
     median_complete_steps: float | None
     """Median count of intermediate values of the complete trials."""

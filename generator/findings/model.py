@@ -204,7 +204,7 @@ class ImportanceMethod:
     skipped: str | None
     """Why no values were computed (a reason code, e.g. ``no_predictive_power``), or None when they were."""
     fit_r2: float | None = None
-    """Share of the objective's variance the surrogate explains (generalized cross-validation)."""
+    """Share of the objective's variance the surrogate explains out of sample (exact leave-one-out)."""
 
 
 @dataclass(frozen=True)

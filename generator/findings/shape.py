@@ -64,3 +64,6 @@ class ShapeTest:
     observed_low: float | None = None
     """Smallest and largest value the branch's trials took."""
     observed_high: float | None = None
+    n_in_best: int = 0
+    """All of the branch's trials inside [best_low, best_high]: the base rate "n_best of n_elites
+    elites in that range" needs (the range is the elites' own, so 7 of 7 is by construction)."""

@@ -76,7 +76,7 @@ per cell: such a pair is not assessed."""
 NO_PAIRS = "no_pairs"
 NO_PREDICTIVE_POWER = "no_predictive_power"
 MIN_FIT_R2 = 0.02
-"""Out-of-sample (GCV) R² the main-effect surrogate must exceed before its shares are reported:
+"""Out-of-sample (leave-one-out) R² the main-effect surrogate must exceed before its shares are reported:
 at or below it the surrogate predicts the objective no better than its mean (pure noise gives
 about 0, give or take 0.01), and shares of its variance would rank noise."""
 PAIR_RESAMPLES = 200

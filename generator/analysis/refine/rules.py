@@ -237,9 +237,19 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
                 runner_up = max(others, key=lambda level: ev.sign * level.mean).level
                 kept = [c for c in entry.choices if same_value(c, kept[0]) or same_value(c, runner_up)]
                 values["runner_up"] = runner_up
+    if "runner_up" in values or "neighbours" in values:
+        # Why the one level is not fixed: the primary test's tier, and the enrichment test's,
+        # so the reason never says "no test backs it" beside a strong Fisher test.
+        top = max(ev.levels, key=lambda level: level.elite_share)
+        values.update(primary_tier=ev.test.tier, enrichment_tier=top.tier)
     if len(kept) == len(entry.choices):
         return entry
     removed = [c for c in entry.choices if not any(same_value(c, k) for k in kept)]
+    tried = [level.level for level in ev.levels if level.n_branch > 0]
+    untried = [c for c in removed if not any(same_value(c, t) for t in tried)]
+    if untried:
+        # No complete trial used them: they go for want of elites, not on evidence against them.
+        values["untried"] = untried
     return with_step(
         entry, Step("keep_elite_levels", {**values, "kept": kept, "removed": removed}), choices=tuple(kept)
     )
@@ -262,7 +272,19 @@ def narrow_to_elites(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCon
     if (new_low, new_high) == (entry.low, entry.high):
         return with_step(
             entry,
-            Step("elites_span_range", {"elite_min": er.elite_min, "elite_max": er.elite_max, "n_elites": er.n_elite}),
+            Step(
+                "elites_span_range",
+                {
+                    "elite_min": er.elite_min,
+                    "elite_max": er.elite_max,
+                    "n_elites": er.n_elite,
+                    # The padded elite range can reach both bounds without the elites spanning
+                    # them (n_layers elites all at 2 of [1, 3], padded and rounded out to [1, 3]).
+                    "low": entry.low,
+                    "high": entry.high,
+                    "padding": config.refine_padding,
+                },
+            ),
         )
     reason = Step(
         "narrow_to_elites",
@@ -324,6 +346,7 @@ def narrow_to_interior(entry: RefinedParam, ev: ParamEvidence, config: AnalysisC
             "best_low": t.best_low,
             "best_high": t.best_high,
             "n_best": t.n_best,
+            "n_in_best": t.n_in_best,
             "n_elites": t.n_elites,
             "peak": t.peak,
             "n": t.n,

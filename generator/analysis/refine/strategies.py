@@ -151,6 +151,11 @@ def resolve_branches(entries: dict[str, RefinedParam]) -> dict[str, RefinedParam
                 "branch": values,
                 "parent_value": parent.value if parent.action == FIX else list(parent.choices),
             }
+            if parent.action != FIX and not parent.choices and parent.low is not None:
+                # A numeric parent narrowed to a range: its choices are empty, so say the range
+                # (the reason read "the new choices of n_layers ([]) exclude that branch").
+                values_step["parent_value"] = [parent.low, parent.high]
+                values_step["parent_range"] = True
             out[name] = _dropped(entry, Step(rule, values_step))
         elif len(remaining) < len(values):
             out[name] = replace(entry, condition=make_condition(condition.parent, remaining))
