@@ -27,7 +27,7 @@ from generator.analysis.importance._fanova import MIN_FIT_R2
 from generator.config import AnalysisConfig
 from generator.findings.build import build_findings
 from generator.findings.importance_effects import TINY_IMPORTANCE, importance_effect_warnings
-from generator.findings.model import Directionality, Findings, Importance, ImportanceMethod, Interaction
+from generator.findings.model import Directionality, Findings, Importance, ImportanceMethod, Influence, Interaction
 from generator.render.env import message_for, render
 from generator.render.importance_ranking import converged_but_low
 from tests.snapshot_compare import snapshot_of_study
@@ -245,6 +245,21 @@ def test_every_disagreement_reason_renders(tmp_path: Path) -> None:
     plain = importance_effect_warnings(effects, shares, (), (method,), data)
     (y,) = [w for w in plain if w.params[0] == "y"]
     assert (y.values["reason"], y.values["top"]) == ("small_variance", "x")
+    # crypto_xgb: "small against the largest, min_child_weight, 0.9318" while another warning
+    # says 3 trials make that 0.9318 (0.129 without them): the inflated share is the reason.
+    few = Influence(
+        "x", "worst", None, (5, 6, 7), 100, ("importance_rank",), 0.98, 1, 0.1, 3, 0.3, "strong", 0.3, "strong"
+    )
+    (y_few,) = [
+        w for w in importance_effect_warnings(effects, shares, (), (method,), data, (few,)) if w.params[0] == "y"
+    ]
+    assert y_few.values["reason"] == "few_trials"
+    assert (y_few.values["top"], y_few.values["top_importance_without"], y_few.values["trials"]) == (
+        "x",
+        0.1,
+        "5, 6, 7",
+    )
+    assert "rests on 3 trials (5, 6, 7; without them it is 0.1" in message_for(y_few.code, y_few.values)
     skipped = replace(method, skipped="no_predictive_power")
     assert importance_effect_warnings(effects, shares, (pair,), (skipped,), data) == []
     for warning in [*found, y]:

@@ -53,7 +53,7 @@ def build_statistics(
         sample,
         config,
     )
-    hits = boundary_hits(sample, config.refine_max_decades)
+    hits = boundary_hits(sample, config.refine_max_decades, config.alpha)
     elites = elite_analysis(sample, config)
     significance = significance_summary(effects, config.correction, config.alpha, config.suggestive_alpha, sample.n)
     baseline = chance_baseline(config.baseline, user_attrs, direction)

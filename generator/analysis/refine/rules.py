@@ -239,6 +239,13 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
                 values["runner_up"] = runner_up
     if len(kept) == len(entry.choices):
         return entry
+    if "neighbours" in values or "runner_up" in values:
+        # The one level the elites share may be backed by its enrichment test although the
+        # primary test is not: the reason names both, never "no test backs it" beside a strong q.
+        (only,) = elite_levels
+        level = next((lv for lv in ev.levels if same_value(lv.level, only)), None)
+        if level is not None and level.q is not None:
+            values.update(elite_q=level.q, elite_tier=level.tier, primary_tier=ev.test.tier, primary_test=ev.test.test)
     removed = [c for c in entry.choices if not any(same_value(c, k) for k in kept)]
     return with_step(
         entry, Step("keep_elite_levels", {**values, "kept": kept, "removed": removed}), choices=tuple(kept)
@@ -359,7 +366,10 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
     then), so narrowing to [low, bound] would stop the search where the trend says to go on;
     ``best_trial`` (conservative only) when the best trial sits there and the sign of rho
     points that way, whatever its evidence (an interior shape never counts as a trend)."""
-    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD:
+    # An ordinal's zone is one whole choice, which can hold most trials by sampling alone: its
+    # elites crowd it only when they are enriched there (see boundary.ORDINAL_ALPHA).
+    enriched = hit.kind != "ordinal" or (hit.p_enrichment is not None and hit.p_enrichment < config.alpha)
+    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD and enriched:
         return "crowded"
     if trend_side(ev) == hit.side:
         return "trend"
@@ -418,7 +428,9 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
             "p": hit.p_enrichment,
             "bound": hit.declared_low if side == "low" else hit.declared_high,
         }
-        if why == "trend" and ev.test is not None:
+        if why in ("trend", "best_trial") and ev.test is not None:
+            # best_trial: the reason quotes rho and its tier, so a sign without evidence is not
+            # mistaken for a trend the effects table calls "not enough evidence".
             d = ev.test
             values.update(shape=d.shape, test=d.test, n=d.n, effect=d.effect, q=d.q, tier=d.tier, p_test=d.p)
         target = hit.suggested_bound
