@@ -15,8 +15,9 @@ The checks, each one a way a real report once contradicted itself:
   negative rho, "a beats b" with a negative r), and trend words for an interior optimum;
 - two parameters of one confounded group both credited in the executive summary;
 - a negative share of variance "explained";
-- an ordinal bound called crowded whose elites are not enriched there (Fisher p at or above
-  alpha: one choice of a few holds half the elites by sampling alone);
+- an ordinal bound (or a short integer range's end value) called crowded whose elites are not
+  enriched there (Fisher p at or above alpha: one value of a few holds half the elites by
+  sampling alone);
 - an executive-summary boundary item resting on a level whose corrected q in the elite table is
   not significant (the same Fisher test);
 - a next-sweep reason that says "the trend points beyond it" for a parameter whose test is not
@@ -161,8 +162,12 @@ def boundary_violations(document: dict[str, Any]) -> list[str]:
     found = []
     for h in document.get("boundary_hits", []):
         p = h.get("p_enrichment")
-        if h.get("kind") == "ordinal" and h.get("crowded") and p is not None and p >= alpha:
-            found.append(f"{h['param']} {h['side']}: an ordinal bound called crowded with Fisher p = {p}")
+        low, high = h.get("declared_low"), h.get("declared_high")
+        one_value = h.get("kind") == "ordinal" or (
+            h.get("kind") == "integer" and low is not None and high is not None and 0.1 * (high - low) < 1
+        )
+        if one_value and h.get("crowded") and p is not None and p >= alpha:
+            found.append(f"{h['param']} {h['side']}: a one-value bound called crowded with Fisher p = {p}")
     levels = (document.get("elites") or {}).get("levels", [])
     q_of = {}
     for lv in levels:

@@ -200,3 +200,19 @@ def test_chance_baseline_sources_and_low_performance() -> None:
     loss = performance(2.0, 1.0, 3.0, chance_baseline(2.3, {}, "minimize"), "minimize")
     assert not loss.low and loss.headroom_used is None
     assert performance(2.4, 1.0, 3.0, chance_baseline(2.3, {}, "minimize"), "minimize").low
+
+
+def test_a_short_integer_range_end_is_one_value_and_needs_enrichment() -> None:
+    """nn_hidden_layers in [0, 2]: the outer tenth is the value 2 alone; 5 of 10 elites there
+    where a quarter of the trials are (Fisher p 0.059) was told to widen to 3."""
+    s = spec("integer", 0, 2, step=1.0)
+    x = [2] * 5 + [0, 1, 0, 1, 0] + [2] * 9 + [0, 1] * 18
+    elite = [True] * 10 + [False] * 45
+    (hit,) = [h for h in boundary_hits(one_param(s, x, elite, best=0)) if h.side == "high"]
+    _, p = stats.fisher_exact([[5, 5], [9, 36]], alternative="greater")
+    assert (hit.n_elites_in_zone, hit.p_enrichment) == (5, pytest.approx(p))
+    assert p > 0.05 and hit.crowded is False
+    # A range of ten steps or more keeps the share rule: its outer tenth is not one value.
+    wide = spec("integer", 0, 20, step=1.0)
+    (wide_hit,) = [h for h in boundary_hits(one_param(wide, [v * 10 for v in x], elite, best=0)) if h.side == "high"]
+    assert wide_hit.crowded

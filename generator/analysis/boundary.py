@@ -30,9 +30,10 @@ MAX_LOG_DECADES = 1.0
 EXPANSION = 0.5
 """Suggested widening: half the declared width, on the parameter's scale, beyond the bound hit."""
 ORDINAL_ALPHA = 0.05
-"""An ordinal parameter's zone is one whole choice, whose share of the trials the sampler sets
-(a two-choice parameter always has one holding half the elites): there the elites crowd it only
-when a one-sided Fisher test, at this level, says they sit there more often than the other trials."""
+"""An ordinal parameter's zone is one whole choice (and a short integer range's one value), whose
+share of the trials the sampler sets (a two-choice parameter always has one holding half the
+elites): there the elites crowd it only when a one-sided Fisher test, at this level, says they sit
+there more often than the other trials."""
 _EPS = 1e-9
 
 
@@ -88,6 +89,7 @@ def _param_hits(ps: ParamSample, max_decades: float, alpha: float = ORDINAL_ALPH
     best_values = ps.x[ps.best]
     hits = []
     ordinal = spec.kind == "ordinal"
+    one_value = one_value_zone(spec.kind, low, high, spec.step or 1.0)
     for side in ("low", "high"):
         if ordinal:
             # The zone of a parameter with a few numeric choices is its extreme choice: a linear
@@ -100,7 +102,9 @@ def _param_hits(ps: ParamSample, max_decades: float, alpha: float = ORDINAL_ALPH
         others_in = int((in_zone & ~ps.elite).sum())
         others = ps.n - n_elites
         _, p = stats.fisher_exact([[n_in, n_elites - n_in], [others_in, others - others_in]], alternative="greater")
-        crowded = n_elites >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE and (not ordinal or p < alpha)
+        crowded = bool(
+            n_elites >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE and (not one_value or p < alpha)
+        )
         best_in_zone = bool((in_zone & ps.best).any())
         if not (crowded or best_in_zone):
             continue
@@ -129,6 +133,13 @@ def _param_hits(ps: ParamSample, max_decades: float, alpha: float = ORDINAL_ALPH
             )
         )
     return hits
+
+
+def one_value_zone(kind: str, low: float, high: float, step: float = 1.0) -> bool:
+    """Whether a bound's zone is one whole value: an ordinal's extreme choice, or an integer range
+    narrower than ten steps (0..2: the outer tenth is the value 0 or 2). Such a value's share of
+    the trials is the sampler's, so half the elites there is no evidence without enrichment."""
+    return kind == "ordinal" or (kind == "integer" and ZONE * (high - low) < step)
 
 
 def suggest_bound(

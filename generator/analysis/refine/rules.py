@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from generator.analysis.boundary import EXPANSION, MIN_ELITES_TO_CROWD, suggest_bound
+from generator.analysis.boundary import EXPANSION, MIN_ELITES_TO_CROWD, one_value_zone, suggest_bound
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
 from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
 from generator.analysis.refine.entries import fixed, with_step
@@ -398,7 +398,8 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
     points that way, whatever its evidence (an interior shape never counts as a trend)."""
     # An ordinal's zone is one whole choice, which can hold most trials by sampling alone: its
     # elites crowd it only when they are enriched there (see boundary.ORDINAL_ALPHA).
-    enriched = hit.kind != "ordinal" or (hit.p_enrichment is not None and hit.p_enrichment < config.alpha)
+    one_value = one_value_zone(hit.kind, hit.declared_low, hit.declared_high)
+    enriched = not one_value or (hit.p_enrichment is not None and hit.p_enrichment < config.alpha)
     if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD and enriched:
         return "crowded"
     if trend_side(ev) == hit.side:
