@@ -18,8 +18,8 @@ The checks, each one a way a real report once contradicted itself:
 - an ordinal bound (or a short integer range's end value) called crowded whose elites are not
   enriched there (Fisher p at or above alpha: one value of a few holds half the elites by
   sampling alone);
-- an executive-summary boundary item resting on a level whose corrected q in the elite table is
-  not significant (the same Fisher test);
+- an executive-summary boundary item, or an ordinal bound called crowded, resting on a level
+  whose corrected q in the elite table is not significant (the same Fisher test);
 - a next-sweep reason that says "the trend points beyond it" for a parameter whose test is not
   strong or suggestive;
 - a config that fixes a parameter to the bound its trend points at while the rank-quadratic fit
@@ -175,6 +175,11 @@ def boundary_violations(document: dict[str, Any]) -> list[str]:
             q_of[(lv["param"], float(lv["level"]))] = lv.get("q")
         except (TypeError, ValueError):
             continue
+    for h in document.get("boundary_hits", []):
+        bound = h.get("declared_high") if h.get("side") == "high" else h.get("declared_low")
+        q = q_of.get((h["param"], float(bound))) if h.get("kind") == "ordinal" and bound is not None else None
+        if h.get("crowded") and q is not None and q >= alpha:
+            found.append(f"{h['param']} {h['side']}: crowded, but the elite table's q for {bound} is {q}")
     kinds = {d["param"]: d["kind"] for d in document.get("directionality", [])}
     for item in document.get("executive_summary", []):
         values = item.get("values", {})

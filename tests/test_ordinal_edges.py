@@ -109,9 +109,14 @@ def test_a_summary_boundary_item_needs_the_elite_tables_q(tmp_path: Path) -> Non
     findings = findings_of(study, tmp_path)
     (hit,) = [h for h in findings.boundary_hits if h.param == "steps" and h.side == "high"]
     _, p = stats.fisher_exact([[8, 2], [12, 18]], alternative="greater")
-    assert hit.crowded and hit.p_enrichment == p and p < 0.05  # the boundary table's uncorrected p
+    assert hit.p_enrichment == p and p < 0.05  # the boundary table's uncorrected p
     (level,) = [lv for lv in findings.elites.levels if lv.param == "steps" and lv.level == 16]
     assert level.p == p and level.q >= 0.05  # the same test, corrected in the elite table
+    # So the bound is not called crowded: no warning, no widening, no summary item.
+    assert not hit.crowded
+    assert [w for w in findings.warnings if w.code == "boundary_hit"] == []
+    (entry,) = [e for e in findings.next_sweep.aggressive.params if e.name == "steps"]
+    assert entry.choices == (1, 4, 16)
     assert [h for h in findings.executive_summary if h.kind == "boundary_hit"] == []
     for h in findings.executive_summary:
         if h.kind == "effect" and h.params == ("steps",):

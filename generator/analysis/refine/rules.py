@@ -399,7 +399,8 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
     # An ordinal's zone is one whole choice, which can hold most trials by sampling alone: its
     # elites crowd it only when they are enriched there (see boundary.ORDINAL_ALPHA).
     one_value = one_value_zone(hit.kind, hit.declared_low, hit.declared_high)
-    enriched = not one_value or (hit.p_enrichment is not None and hit.p_enrichment < config.alpha)
+    # hit.crowded there already demands the enrichment (and, for an ordinal, the elite table's q).
+    enriched = not one_value or (hit.crowded and hit.p_enrichment is not None and hit.p_enrichment < config.alpha)
     if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD and enriched:
         return "crowded"
     if trend_side(ev) == hit.side:
