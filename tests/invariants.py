@@ -21,6 +21,19 @@ The checks, each one a way a real report once contradicted itself:
 - a power claim whose number is "n/a" ("detectable at 80% power is n/a: smaller effects ...");
 - a boundary "crowded" by fewer than two elites in the zone, or a boundary hit where every trial
   sits in the zone (one value tried: where the elites sit says nothing).
+- an ordinal bound (or a short integer range's end value) called crowded whose elites are not
+  enriched there (Fisher p at or above alpha: one value of a few holds half the elites by
+  sampling alone);
+- an executive-summary boundary item, or an ordinal bound called crowded, resting on a level
+  whose corrected q in the elite table is not significant (the same Fisher test);
+- a next-sweep reason that says "the trend points beyond it" for a parameter whose test is not
+  strong or suggestive;
+- a config that fixes a parameter to the bound its trend points at while the rank-quadratic fit
+  turns inside the range and the trend beyond its peak points back;
+- importance shares printed while the expected gain's K-fold R² of the same surrogate says it
+  predicts nothing out of sample (at or below the importance floor);
+- an ``importance_effect_disagree`` that measures a parameter against the largest share while
+  another warning says a few trials make that share (``driven_by_few_trials``).
 """
 
 from __future__ import annotations
@@ -184,6 +197,99 @@ def learning_curve_violations(document: dict[str, Any], markdown: str) -> list[s
     return found
 
 
+def boundary_violations(document: dict[str, Any]) -> list[str]:
+    alpha = document["stats"]["alpha"]
+    found = []
+    for h in document.get("boundary_hits", []):
+        p = h.get("p_enrichment")
+        low, high = h.get("declared_low"), h.get("declared_high")
+        one_value = h.get("kind") == "ordinal" or (
+            h.get("kind") == "integer" and low is not None and high is not None and 0.1 * (high - low) < 1
+        )
+        if one_value and h.get("crowded") and p is not None and p >= alpha:
+            found.append(f"{h['param']} {h['side']}: a one-value bound called crowded with Fisher p = {p}")
+    levels = (document.get("elites") or {}).get("levels", [])
+    q_of = {}
+    for lv in levels:
+        try:
+            q_of[(lv["param"], float(lv["level"]))] = lv.get("q")
+        except (TypeError, ValueError):
+            continue
+    for h in document.get("boundary_hits", []):
+        bound = h.get("declared_high") if h.get("side") == "high" else h.get("declared_low")
+        q = q_of.get((h["param"], float(bound))) if h.get("kind") == "ordinal" and bound is not None else None
+        if h.get("crowded") and q is not None and q >= alpha:
+            found.append(f"{h['param']} {h['side']}: crowded, but the elite table's q for {bound} is {q}")
+    kinds = {d["param"]: d["kind"] for d in document.get("directionality", [])}
+    for item in document.get("executive_summary", []):
+        values = item.get("values", {})
+        hits = [values] if item.get("kind") == "boundary_hit" else []
+        if item.get("kind") == "effect" and values.get("boundary"):
+            hits.append(values["boundary"])
+        for v in hits:
+            if kinds.get(v.get("param")) != "ordinal" or v.get("bound") is None:
+                continue
+            q = q_of.get((v["param"], float(v["bound"])))
+            if q is not None and q >= alpha:
+                found.append(f"summary calls {v['param']} crowded at {v['bound']}, whose elite-table q = {q}")
+    return found
+
+
+def reason_violations(document: dict[str, Any], markdown: str) -> list[str]:
+    tiers = {d["param"]: d.get("tier") for d in document.get("directionality", [])}
+    found = []
+    for line in markdown.splitlines():
+        match = re.match(r"- `([^`]+)`: aggressive: ", line)
+        if match and "the trend points beyond it" in line and tiers.get(match.group(1)) not in STRONG_TIERS:
+            param = match.group(1)
+            found.append(f"{param}: a reason says the trend points beyond a bound, its test is {tiers.get(param)}")
+    return found
+
+
+IMPORTANCE_FLOOR = 0.02
+"""importance._fanova.MIN_FIT_R2: the out-of-sample R² shares need."""
+
+
+def surrogate_violations(document: dict[str, Any]) -> list[str]:
+    gain = (document.get("next_sweep") or {}).get("expected_gain") or {}
+    cv = gain.get("cv_r2")
+    shares = [i for i in document.get("importance", []) if i.get("method") == "fanova"]
+    if shares and isinstance(cv, int | float) and cv <= IMPORTANCE_FLOOR:
+        return [f"importance shares printed from a surrogate whose K-fold R² is {cv}"]
+    return []
+
+
+def turn_violations(document: dict[str, Any]) -> list[str]:
+    alpha = document["stats"]["alpha"]
+    rows = {d["param"]: d for d in document.get("directionality", [])}
+    found = []
+    for strategy in ("aggressive", "conservative"):
+        for entry in ((document.get("next_sweep") or {}).get(strategy) or {}).get("params", []):
+            step = next((s for s in entry.get("steps", []) if s.get("rule") == "fix_to_bound"), None)
+            t = (rows.get(entry["name"]) or {}).get("shape_test")
+            if step is None or not t or t.get("q") is None or t["q"] >= alpha or t.get("peak") is None:
+                continue
+            far = t.get("rho_above") if step["values"]["side"] == "high" else t.get("rho_below")
+            if far is not None and (far < 0 if step["values"]["side"] == "high" else far > 0):
+                found.append(f"{strategy} fixes {entry['name']} to its bound although its fit turns at {t['peak']}")
+    return found
+
+
+def disagreement_violations(document: dict[str, Any]) -> list[str]:
+    inflated = {
+        w["params"][0]
+        for w in document.get("warnings", [])
+        if w["code"] == "driven_by_few_trials" and "importance_rank" in str(w.get("values", {}).get("changes", ""))
+    }
+    found = []
+    for w in document.get("warnings", []):
+        values = w.get("values", {})
+        if w["code"] == "importance_effect_disagree" and values.get("reason") == "small_variance":
+            if values.get("top") in inflated:
+                found.append(f"{w['params']}: measured against {values['top']}'s share, which a few trials drive")
+    return found
+
+
 def report_violations(version_dir: Path) -> list[str]:
     """Every self-contradiction in one report version (empty when there is none)."""
     document = json.loads((version_dir / "findings.json").read_text(encoding="utf-8"))
@@ -196,6 +302,11 @@ def report_violations(version_dir: Path) -> list[str]:
         *boundary_violations(document),
         *sign_word_violations(document, markdown),
         *learning_curve_violations(document, markdown),
+        *boundary_violations(document),
+        *reason_violations(document, markdown),
+        *disagreement_violations(document),
+        *surrogate_violations(document),
+        *turn_violations(document),
     ]
     for block in document.get("objectives", []):
         # Each objective of a multi-objective study is a single-objective report of its own.

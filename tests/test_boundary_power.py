@@ -120,6 +120,10 @@ def test_a_bound_every_trial_sits_at_is_no_hit() -> None:
         (spec("ordinal", None, None, choices=(8, 16, 32, 64)), "high", 128.0),
         (spec("ordinal", None, None, choices=(0.1, 0.2, 0.3)), "high", pytest.approx(0.4)),
         (spec("ordinal", None, None, choices=(1, 2, 3)), "low", None),
+        # not geometric, and a step of 8 would reach 0: halve the lowest choice, as a range's low bound
+        (spec("ordinal", None, None, choices=(8, 16, 128, 256)), "low", 4.0),
+        (spec("ordinal", None, None, choices=(10000, 50000, 100000)), "low", 5000.0),
+        (spec("ordinal", None, None, choices=(1, 10)), "low", None),  # 0.1 is no integer choice
         # a 0/1 switch written as numbers: nothing lies beyond either end
         (spec("ordinal", None, None, choices=(1, 0)), "high", None),
         (spec("ordinal", None, None, choices=(1, 0)), "low", None),
@@ -136,6 +140,36 @@ def test_suggested_bounds(s: ParamSpec, side: str, expected) -> None:
     low = min(float(c) for c in s.choices) if s.kind == "ordinal" else s.low
     high = max(float(c) for c in s.choices) if s.kind == "ordinal" else s.high
     assert suggest_bound(s, side, low, high) == expected
+
+
+def test_an_ordinal_zone_is_its_extreme_choice() -> None:
+    """10/100/1000: a linear tenth (up to 109) would hold 100 and report a best trial at 100 as
+    sitting "at the low bound 10"."""
+    s = spec("ordinal", None, None, choices=(10, 100, 1000))
+    x = [100, 10, 1000, 100, 10, 1000, 100, 10, 1000, 100, 10, 1000]
+    elite = [True, True, True] + [False] * 9
+    hits = boundary_hits(one_param(s, x, elite, best=0))
+    assert [h for h in hits if h.best_in_zone] == []
+    assert all(h.zone_edge == (10.0 if h.side == "low" else 1000.0) for h in hits)
+
+
+def test_an_ordinal_choice_holding_half_the_elites_by_sampling_is_not_crowded() -> None:
+    """Two choices: one always holds at least half the elites. max_grad_norm 1/10 with 72 of 119
+    elites at 10 where 0.615 of all trials are (Fisher p 0.65) was told to "widen that bound to
+    100"; the choice is crowded only when the elites are enriched there."""
+    s = spec("ordinal", None, None, choices=(1, 10))
+    x = [10, 10, 10, 1, 1] + [10] * 9 + [1] * 6
+    elite = [True] * 5 + [False] * 15
+    assert [h.side for h in boundary_hits(one_param(s, x, elite, best=3))] == ["low"]  # the best trial, at 1
+    hits = boundary_hits(one_param(s, x, elite, best=0))  # the best trial at 10: reported, not crowded
+    high = next(h for h in hits if h.side == "high")
+    assert (high.n_elites_in_zone, high.elite_share) == (3, pytest.approx(0.6))
+    _, p = stats.fisher_exact([[3, 2], [9, 6]], alternative="greater")
+    assert high.p_enrichment == pytest.approx(p) and p > 0.05
+    assert not high.crowded
+    # Enriched: all 5 elites at 10, 4 of the 15 others there.
+    enriched = boundary_hits(one_param(s, [10] * 5 + [10] * 4 + [1] * 11, elite, best=0))
+    assert [(h.side, h.crowded) for h in enriched] == [("high", True)]
 
 
 def test_min_rho_is_fisher_z_with_the_spearman_variance_and_inverts_n_for_rho() -> None:
@@ -185,3 +219,19 @@ def test_chance_baseline_sources_and_low_performance() -> None:
     loss = performance(2.0, 1.0, 3.0, chance_baseline(2.3, {}, "minimize"), "minimize")
     assert not loss.low and loss.headroom_used is None
     assert performance(2.4, 1.0, 3.0, chance_baseline(2.3, {}, "minimize"), "minimize").low
+
+
+def test_a_short_integer_range_end_is_one_value_and_needs_enrichment() -> None:
+    """nn_hidden_layers in [0, 2]: the outer tenth is the value 2 alone; 5 of 10 elites there
+    where a quarter of the trials are (Fisher p 0.059) was told to widen to 3."""
+    s = spec("integer", 0, 2, step=1.0)
+    x = [2] * 5 + [0, 1, 0, 1, 0] + [2] * 9 + [0, 1] * 18
+    elite = [True] * 10 + [False] * 45
+    (hit,) = [h for h in boundary_hits(one_param(s, x, elite, best=0)) if h.side == "high"]
+    _, p = stats.fisher_exact([[5, 5], [9, 36]], alternative="greater")
+    assert (hit.n_elites_in_zone, hit.p_enrichment) == (5, pytest.approx(p))
+    assert p > 0.05 and hit.crowded is False
+    # A range of ten steps or more keeps the share rule: its outer tenth is not one value.
+    wide = spec("integer", 0, 20, step=1.0)
+    (wide_hit,) = [h for h in boundary_hits(one_param(wide, [v * 10 for v in x], elite, best=0)) if h.side == "high"]
+    assert wide_hit.crowded

@@ -280,6 +280,18 @@ def test_fisher_z_interval_equals_bonett_wright_from_scipy_norm(rho: float, n: i
     assert fisher_z_interval(rho, 3) is None
 
 
+@pytest.mark.parametrize("rho", [1.0, -1.0])
+def test_a_perfect_order_of_six_is_not_certain_with_perfect_as_next(rho: float) -> None:
+    """crypto_xgb's learning-curve table printed "6 | 1 [1, 1]": six trials in perfect order. The
+    inner end is the interval of the nearest attainable rho (one adjacent swap: 1 - 12/210)."""
+    ci = fisher_z_interval(rho, 6, perfect_as_next=True)
+    half = stats.norm.ppf(0.975) * np.sqrt(1.5 / 3)
+    inner = float(np.tanh(np.arctanh(1 - 12 / 210) - half))
+    assert ci is not None
+    assert (ci.low, ci.high) == pytest.approx((inner, 1.0) if rho > 0 else (-1.0, -inner))
+    assert 0.3 < inner < 0.4
+
+
 def _hanley_mcneil(r0: float, n_a: int, n_b: int) -> float:
     auc = (1 + r0) / 2
     q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)

@@ -85,7 +85,10 @@ def test_no_widen_warning_on_a_switch_or_a_categorical_at_its_last_choice(tmp_pa
 
     f = _findings(tmp_path, "switch", build)
     (hit,) = [h for h in f.boundary_hits if h.param == "flag"]
-    assert (hit.side, hit.crowded, hit.n_elites_in_zone, hit.n_elites) == ("low", True, 5, 5)
+    assert (hit.side, hit.n_elites_in_zone, hit.n_elites) == ("low", 5, 5)
+    # The zone is the choice 0, whose Fisher test the elite table corrects: crowded only if that q is.
+    (level,) = [lv for lv in f.elites.levels if lv.param == "flag" and lv.level == 0]
+    assert hit.p_enrichment == pytest.approx(level.p) and hit.crowded == (level.q < 0.05)
     assert hit.suggested_bound is None  # the table row reads "keep (natural bound)"
     assert _codes(f, "boundary_hit", "boundary_best_trial") == []
 

@@ -3,7 +3,8 @@
 That suggests the optimum may lie beyond the bound, so the next sweep should widen it. The
 zone is measured on the parameter's own scale: log10 for log-declared parameters, so the outer
 tenth of lr in [1e-5, 1e-1] is [1e-5, 2.5e-5], not [1e-5, 1e-2]. Declared ranges are the union
-of every range declared during the study; ordinal parameters use their extreme choices.
+of every range declared during the study; ordinal parameters use their extreme choices, and
+their zone is the extreme choice itself.
 """
 
 from __future__ import annotations
@@ -28,14 +29,23 @@ MAX_LOG_DECADES = 1.0
 """Default cap, in decades, on how far a log parameter's suggested bound moves (``--refine-max-decades``)."""
 EXPANSION = 0.5
 """Suggested widening: half the declared width, on the parameter's scale, beyond the bound hit."""
+ORDINAL_ALPHA = 0.05
+"""An ordinal parameter's zone is one whole choice (and a short integer range's one value), whose
+share of the trials the sampler sets (a two-choice parameter always has one holding half the
+elites): there the elites crowd it only when a one-sided Fisher test, at this level, says they sit
+there more often than the other trials."""
 _EPS = 1e-9
 
 
-def boundary_hits(sample: StudySample, max_decades: float = MAX_LOG_DECADES) -> tuple[BoundaryHit, ...]:
+def boundary_hits(
+    sample: StudySample, max_decades: float = MAX_LOG_DECADES, alpha: float = ORDINAL_ALPHA
+) -> tuple[BoundaryHit, ...]:
+    """``alpha``: the level an ordinal parameter's extreme choice must be enriched at (see
+    ``_param_hits``)."""
     hits: list[BoundaryHit] = []
     for ps in sample.params.values():
         if ps.spec.numeric:
-            hits.extend(_param_hits(ps, max_decades))
+            hits.extend(_param_hits(ps, max_decades, alpha))
     return tuple(sorted(hits, key=lambda h: (h.param, h.side)))
 
 
@@ -63,7 +73,7 @@ def _unscale(spec: ParamSpec, value: float, low: float) -> float:
     return float(10**value) if spec.log and low > 0 else float(value)
 
 
-def _param_hits(ps: ParamSample, max_decades: float) -> list[BoundaryHit]:
+def _param_hits(ps: ParamSample, max_decades: float, alpha: float = ORDINAL_ALPHA) -> list[BoundaryHit]:
     spec = ps.spec
     bounds = declared_range(spec)
     if bounds is None or ps.x is None:
@@ -78,23 +88,34 @@ def _param_hits(ps: ParamSample, max_decades: float) -> list[BoundaryHit]:
     n_elites = int(ps.elite.sum())
     best_values = ps.x[ps.best]
     hits = []
+    ordinal = spec.kind == "ordinal"
+    one_value = one_value_zone(spec.kind, low, high, spec.step or 1.0)
     for side in ("low", "high"):
-        in_zone = position <= ZONE + _EPS if side == "low" else position >= 1 - ZONE - _EPS
+        if ordinal:
+            # The zone of a parameter with a few numeric choices is its extreme choice: a linear
+            # tenth of 10/100/1000 would hold 100 too, and call a trial at 100 "at the bound 10".
+            in_zone = ps.x == (low if side == "low" else high)
+        else:
+            in_zone = position <= ZONE + _EPS if side == "low" else position >= 1 - ZONE - _EPS
         if in_zone.all():
             # Every trial sits there (one value tried, e.g. filters 32 of 32 / 64): the elites
             # and the best trial could sit nowhere else, so their place says nothing.
             continue
         n_in = int((in_zone & ps.elite).sum())
         elite_share = n_in / n_elites if n_elites else 0.0
-        # The elites in the zone, not all elites, must be at least two: 1 of 2 is one elite alone.
-        crowded = n_in >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE
-        best_in_zone = bool((in_zone & ps.best).any())
-        if not (crowded or best_in_zone):
-            continue
         others_in = int((in_zone & ~ps.elite).sum())
         others = ps.n - n_elites
         _, p = stats.fisher_exact([[n_in, n_elites - n_in], [others_in, others - others_in]], alternative="greater")
+        # The elites in the zone, not all elites, must be at least two: 1 of 2 is one elite alone.
+        crowded = bool(
+            n_in >= MIN_ELITES_TO_CROWD and elite_share >= BOUNDARY_ELITE_SHARE and (not one_value or p < alpha)
+        )
+        best_in_zone = bool((in_zone & ps.best).any())
+        if not (crowded or best_in_zone):
+            continue
         edge = s_low + ZONE * (s_high - s_low) if side == "low" else s_high - ZONE * (s_high - s_low)
+        if ordinal:
+            edge = s_low if side == "low" else s_high
         hits.append(
             BoundaryHit(
                 param=spec.name,
@@ -117,6 +138,13 @@ def _param_hits(ps: ParamSample, max_decades: float) -> list[BoundaryHit]:
             )
         )
     return hits
+
+
+def one_value_zone(kind: str, low: float, high: float, step: float = 1.0) -> bool:
+    """Whether a bound's zone is one whole value: an ordinal's extreme choice, or an integer range
+    narrower than ten steps (0..2: the outer tenth is the value 0 or 2). Such a value's share of
+    the trials is the sampler's, so half the elites there is no evidence without enrichment."""
+    return kind == "ordinal" or (kind == "integer" and ZONE * (high - low) < step)
 
 
 def suggest_bound(
@@ -160,7 +188,8 @@ def suggest_bound(
 
 def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | None:
     """One more choice beyond the extreme: the same ratio (8/16/32/64 -> 4 or 128) when the
-    choices are a geometric series of positive numbers, else the same step.
+    choices are a geometric series of positive numbers, else the same step (or half a positive
+    lowest choice when that step would reach 0).
 
     Choices of exactly 0 and 1 are a switch written as numbers (``[1, 0]``), with nothing beyond
     either end: both bounds are natural. Non-integer choices within [0, 1] are fractions (a
@@ -176,8 +205,13 @@ def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | No
         value = choices[-1] * r if side == "high" else choices[0] / r
     else:
         value = choices[-1] + (choices[-1] - choices[-2]) if side == "high" else choices[0] - (choices[1] - choices[0])
-        if choices[0] >= 0 and value < 0 or (choices[0] > 0 and value <= 0):
+        if choices[0] == 0 and value < 0:
             return None
+        if choices[0] > 0 and value <= 0:
+            # A positive lowest choice is halved, as a declared range's low bound is: 8 of
+            # 8/16/128/256 can go to 4 (a step of 8 would reach 0, but 0 is not the only way down).
+            value = max(1.0, math.floor(choices[0] / 2)) if integers else choices[0] / 2
+            return None if value == choices[0] else value
     if integers:
         value = float(round(value))
         if value in choices or (side == "low" and value <= 0 and choices[0] > 0):

@@ -312,7 +312,7 @@ def _rank_correlations(
         rho = None
         if np.ptp(x) > 0 and np.ptp(y) > 0:
             rho = float(stats.spearmanr(x, y).statistic)
-        interval = fisher_z_interval(rho, len(g)) if rho is not None else None
+        interval = fisher_z_interval(rho, len(g), perfect_as_next=True) if rho is not None else None
         out.append(
             StepCorrelation(
                 step=step,

@@ -48,8 +48,18 @@ def executive_summary(
     # Only boundaries where the elites are over-represented beyond what sampling put there
     # (TPE often samples near a bound, so the elites sit there too without any evidence).
     alpha = significance.alpha if significance is not None else 0.05
+    # An ordinal's zone is one choice, and its Fisher test is that level's enrichment test in the
+    # elite table, corrected there: a summary item must not stand on a p whose q says "not enough".
+    level_q = {(lv.param, _number(lv.level)): lv.q for lv in elites.levels} if elites is not None else {}
     crowded = sorted(
-        (h for h in hits if h.crowded and h.p_enrichment is not None and h.p_enrichment < alpha),
+        (
+            h
+            for h in hits
+            if h.crowded
+            and h.p_enrichment is not None
+            and h.p_enrichment < alpha
+            and (h.kind != "ordinal" or level_q.get((h.param, _bound(h)), 0.0) < alpha)
+        ),
         key=lambda h: (h.p_enrichment, -h.elite_share, h.param),
     )
     edge = {h.param: h for h in reversed(crowded)}  # the best-supported hit of each param
@@ -76,8 +86,9 @@ def executive_summary(
     if elites is not None:
         enriched = sorted((lv for lv in elites.levels if lv.tier == STRONG), key=lambda lv: (lv.q, lv.p, lv.param))
         items += [_elite(lv) for lv in enriched if lv.param not in covered | hidden][:1]
-    covered = {p for h in items for p in h.params}
-    # A boundary hit of a parameter already listed travels with its effect (see _effect).
+    # A boundary hit of a parameter already listed (or listed below as a suggestive effect)
+    # travels with its effect (see _effect).
+    covered = {p for h in items for p in h.params} | {p for h in suggestive for p in h.params}
     items += [_boundary(h) for h in crowded if h.param not in covered][:MAX_BOUNDARY_FIRST]
     if perf is not None and perf.low:
         items.append(_performance(perf))
@@ -93,6 +104,17 @@ def executive_summary(
     ]
     items += weak[: max(0, MIN_HIGHLIGHTS - len(items))]
     return tuple(items[:MAX_HIGHLIGHTS])
+
+
+def _number(level: object) -> float | None:
+    try:
+        return float(level)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _bound(h: BoundaryHit) -> float:
+    return float(h.declared_high if h.side == "high" else h.declared_low)
 
 
 def _shape_evidence_key(d: Directionality) -> tuple[float, float, int, str]:

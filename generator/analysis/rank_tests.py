@@ -181,15 +181,23 @@ def spearman_test(x: np.ndarray, y: np.ndarray) -> Correlation:
     return Correlation(rho, p, p_method, fisher_z_interval(rho, len(x)))
 
 
-def fisher_z_interval(rho: float, n: int, confidence: float = CONFIDENCE) -> Interval | None:
+def fisher_z_interval(
+    rho: float, n: int, confidence: float = CONFIDENCE, perfect_as_next: bool = False
+) -> Interval | None:
     """Fisher's z interval of Spearman's rho with the Bonett & Wright (2000) variance; n >= 4.
 
     atanh(rho) +- z * sqrt((1 + rho^2 / 2) / (n - 3)), mapped back with tanh. A perfect
-    ordering (|rho| = 1) has an infinite z and the interval [rho, rho].
+    ordering (|rho| = 1) has an infinite z and the interval [rho, rho]; with ``perfect_as_next``
+    its inner end is instead that of the nearest attainable rho (one adjacent pair swapped,
+    1 - 12 / (n (n^2 - 1))), so six trials in perfect order do not print a certain [1, 1].
     """
     if n <= 3 or not math.isfinite(rho):
         return None
     half = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt((1 + rho * rho / 2) / (n - 3))
+    if abs(rho) >= 1 and perfect_as_next:
+        nearest = math.copysign(1 - 12 / (n * (n * n - 1)), rho)
+        inner = math.tanh(math.atanh(nearest) - math.copysign(half, rho))
+        return Interval(inner, rho, FISHER_Z) if rho > 0 else Interval(rho, inner, FISHER_Z)
     if abs(rho) >= 1:
         return Interval(rho, rho, FISHER_Z)
     z = math.atanh(rho)

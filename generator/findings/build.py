@@ -212,6 +212,7 @@ def _single_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, 
             importance.interactions,
             importance.methods,
             importance.data,
+            driven,
         ),
         *trial_attribute_warnings(attributes),
     ]

@@ -12,6 +12,9 @@ for each such parameter, names the first measured reason that holds:
   detected parent, share of trials otherwise), and its importance is weighted by it.
 - ``interaction``: its effect is mostly joint with another parameter (a pair strength whose
   interval excludes zero), which the main-effect share does not count.
+- ``few_trials``: none of the above, and the largest share belongs to a parameter whose
+  importance a few trials drive (``driven_by_few_trials``): shares sum to 1, so that inflated
+  share squeezes every other parameter's, and "small against the largest" would cite it.
 - ``small_variance``: none of these: the change is consistent in rank but small in the
   objective's units against the other parameters' effects (a monotone shift of the median
   that carries little variance, or an effect visible only in ranks because of outliers).
@@ -28,7 +31,7 @@ from scipy.stats.contingency import association
 from generator.analysis.importance import ImportanceInput
 from generator.analysis.importance._design import Branches
 from generator.analysis.importance._elite_mi import bin_codes, n_bins_for
-from generator.findings.model import Directionality, Finding, Importance, ImportanceMethod, Interaction
+from generator.findings.model import Directionality, Finding, Importance, ImportanceMethod, Influence, Interaction
 
 GLOBAL_METHOD = "fanova"
 TINY_IMPORTANCE = 0.05
@@ -50,9 +53,12 @@ def importance_effect_warnings(
     interactions: Sequence[Interaction],
     methods: Sequence[ImportanceMethod],
     data: ImportanceInput | None,
+    driven: Sequence[Influence] = (),
 ) -> list[Finding]:
     """One ``importance_effect_disagree`` finding per parameter whose rank effect is strong or
-    suggestive while its global importance estimate is below ``TINY_IMPORTANCE``."""
+    suggestive while its global importance estimate is below ``TINY_IMPORTANCE``.
+    ``driven``: the ``driven_by_few_trials`` findings, so an inflated largest share is named as
+    the reason instead of being quoted as the yardstick."""
     method = next((m for m in methods if m.method == GLOBAL_METHOD), None)
     if data is None or method is None or method.skipped is not None:
         return []
@@ -75,14 +81,18 @@ def importance_effect_warnings(
             "importance_high": share.ci_high,
             "threshold": TINY_IMPORTANCE,
         }
-        values.update(_reason(d.param, data, shares, interactions))
+        values.update(_reason(d.param, data, shares, interactions, driven))
         others = (values["other"],) if isinstance(values.get("other"), str) else ()
         found.append(Finding("importance_effect_disagree", "info", (d.param, *others), values))
     return found
 
 
 def _reason(
-    name: str, data: ImportanceInput, shares: dict[str, Importance], interactions: Sequence[Interaction]
+    name: str,
+    data: ImportanceInput,
+    shares: dict[str, Importance],
+    interactions: Sequence[Interaction],
+    driven: Sequence[Influence] = (),
 ) -> dict[str, object]:
     best = _most_associated(name, data, shares)
     if best is not None and best[1] >= MIN_ASSOCIATION:
@@ -107,6 +117,19 @@ def _reason(
         other = top.param_b if top.param_a == name else top.param_a
         return {"reason": "interaction", "other": other, "strength": top.strength, "strength_low": top.ci_low}
     dominant = max(shares.values(), key=lambda i: (i.importance, i.param))
+    few = next(
+        (i for i in driven if i.param == dominant.param and "importance_rank" in i.changes and dominant.param != name),
+        None,
+    )
+    if few is not None and few.importance_without is not None:
+        return {
+            "reason": "few_trials",
+            "top": dominant.param,
+            "top_importance": dominant.importance,
+            "top_importance_without": few.importance_without,
+            "n_removed": len(few.trials),
+            "trials": ", ".join(str(t) for t in few.trials),
+        }
     return {"reason": "small_variance", "top": dominant.param, "top_importance": dominant.importance}
 
 

@@ -205,6 +205,9 @@ class ImportanceMethod:
     """Why no values were computed (a reason code, e.g. ``no_predictive_power``), or None when they were."""
     fit_r2: float | None = None
     """Share of the objective's variance the surrogate explains out of sample (exact leave-one-out)."""
+    cv_r2: float | None = None
+    """The same surrogate's K-fold R², refitted on every fold (the expected gain's number); the
+    shares need it above the floor too. None when not computed."""
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,11 @@ class ImportanceAnalysis:
 def evaluators(config: AnalysisConfig) -> tuple[ImportanceEvaluator, ...]:
     """The importance methods a report runs, configured from ``config``."""
     return (
-        FanovaEvaluator(resamples=config.importance_resamples, interaction_params=config.interaction_params),
+        FanovaEvaluator(
+            resamples=config.importance_resamples,
+            interaction_params=config.interaction_params,
+            cv_folds=config.gain_cv_folds,
+        ),
         EliteMutualInfoEvaluator(quantile=config.elite_quantile, resamples=config.top_quantile_resamples),
     )
 
@@ -98,7 +102,9 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
     by_method = {m.method: m for m in methods}
     overall = by_method[FANOVA_METHOD].skipped
     if overall == NO_PREDICTIVE_POWER:
-        r2 = by_method[FANOVA_METHOD].fit_r2
+        fanova = by_method[FANOVA_METHOD]
+        # The lower of the two out-of-sample R² decided it (the K-fold one is the expected gain's).
+        r2 = min((r for r in (fanova.fit_r2, fanova.cv_r2) if r is not None), default=None)
         no_power = {"n": data.n, "r2": r2, "threshold_percent": 100 * MIN_FIT_R2}
         return (Finding(f"importance_{overall}", "warning", (), no_power),)
     if overall is not None:

@@ -30,8 +30,6 @@ import math
 from dataclasses import replace
 
 import numpy as np
-from sklearn.metrics import r2_score
-from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
 from generator.analysis.importance import (
@@ -44,6 +42,7 @@ from generator.analysis.importance import (
     predict_main_effects,
     rademacher,
 )
+from generator.analysis.importance._fanova import cross_validated_r2 as fanova_cv_r2
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine.sampling import sample_space
 from generator.config import AnalysisConfig
@@ -94,13 +93,9 @@ def expected_gain(
 
 
 def cross_validated_r2(data: ImportanceInput, folds: int) -> float:
-    """R^2 of out-of-fold predictions, the surrogate refitted from scratch on every fold."""
-    seed = int(data.rng("expected_gain:folds").integers(0, 2**31 - 1))
-    predicted = np.empty(data.n)
-    for train, test in KFold(n_splits=folds, shuffle=True, random_state=seed).split(data.values):
-        main = fit_main_effects(subset(data, train))
-        predicted[test] = predict_main_effects(main, {k: _rows(p, test) for k, p in data.params.items()}, len(test))
-    return float(r2_score(data.values, predicted))
+    """R^2 of out-of-fold predictions, the surrogate refitted from scratch on every fold: the
+    importance stage's own gate (one number for both sections)."""
+    return fanova_cv_r2(data, folds)
 
 
 def subset(data: ImportanceInput, rows: np.ndarray) -> ImportanceInput:

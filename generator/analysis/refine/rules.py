@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from generator.analysis.boundary import EXPANSION, MIN_ELITES_TO_CROWD, suggest_bound
+from generator.analysis.boundary import EXPANSION, MIN_ELITES_TO_CROWD, one_value_zone, suggest_bound
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
 from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
 from generator.analysis.refine.entries import fixed, with_step
@@ -118,6 +118,36 @@ def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig)
         return entry
     bound = spec.high if side == "high" else spec.low
     value = int(bound) if spec.kind == "integer" else float(bound)
+    t = d.shape_test
+    rho_side = None if t is None else (t.rho_above if side == "high" else t.rho_below)
+    if (
+        t is not None
+        and t.q is not None
+        and t.q < config.alpha
+        and t.peak is not None
+        and rho_side is not None
+        and (rho_side < 0 if side == "high" else rho_side > 0)
+    ):
+        # The rank-quadratic fit turns inside the range and the trend beyond its peak points
+        # back (crypto_xgb subsample: peak 0.916, rho -0.18 above it, 19 of 46 elites below 0.9):
+        # the bound is not shown best, so a value no trial may have tried is not fixed.
+        return with_step(
+            entry,
+            Step(
+                "bound_not_fixed_turns",
+                {
+                    "side": side,
+                    "bound": value,
+                    "effect": d.effect,
+                    "tier": d.tier,
+                    "peak": t.peak,
+                    "curvature_q": t.q,
+                    "rho_side": rho_side,
+                    "n_side": t.n_above if side == "high" else t.n_below,
+                    "p_side": t.p_above if side == "high" else t.p_below,
+                },
+            ),
+        )
     return fixed(
         entry,
         value,
@@ -244,6 +274,13 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
         values.update(primary_tier=ev.test.tier, enrichment_tier=top.tier)
     if len(kept) == len(entry.choices):
         return entry
+    if "neighbours" in values or "runner_up" in values:
+        # The one level the elites share may be backed by its enrichment test although the
+        # primary test is not: the reason names both, never "no test backs it" beside a strong q.
+        (only,) = elite_levels
+        level = next((lv for lv in ev.levels if same_value(lv.level, only)), None)
+        if level is not None and level.q is not None:
+            values.update(elite_q=level.q, elite_tier=level.tier, primary_tier=ev.test.tier, primary_test=ev.test.test)
     removed = [c for c in entry.choices if not any(same_value(c, k) for k in kept)]
     tried = [level.level for level in ev.levels if level.n_branch > 0]
     untried = [c for c in removed if not any(same_value(c, t) for t in tried)]
@@ -382,7 +419,12 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
     then), so narrowing to [low, bound] would stop the search where the trend says to go on;
     ``best_trial`` (conservative only) when the best trial sits there and the sign of rho
     points that way, whatever its evidence (an interior shape never counts as a trend)."""
-    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD:
+    # An ordinal's zone is one whole choice, which can hold most trials by sampling alone: its
+    # elites crowd it only when they are enriched there (see boundary.ORDINAL_ALPHA).
+    one_value = one_value_zone(hit.kind, hit.declared_low, hit.declared_high)
+    # hit.crowded there already demands the enrichment (and, for an ordinal, the elite table's q).
+    enriched = not one_value or (hit.crowded and hit.p_enrichment is not None and hit.p_enrichment < config.alpha)
+    if hit.elite_share >= config.refine_expand_share and hit.n_elites_in_zone >= MIN_ELITES_TO_CROWD and enriched:
         return "crowded"
     if trend_side(ev) == hit.side:
         return "trend"
@@ -441,9 +483,9 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
             "p": hit.p_enrichment,
             "bound": hit.declared_low if side == "low" else hit.declared_high,
         }
-        # best_trial carries the test too: its reason must say the sign alone points there, with
-        # the tier that shows it is not an established trend.
         if why in ("trend", "best_trial") and ev.test is not None:
+            # best_trial: the reason quotes rho and its tier, so a sign without evidence is not
+            # mistaken for a trend the effects table calls "not enough evidence".
             d = ev.test
             values.update(shape=d.shape, test=d.test, n=d.n, effect=d.effect, q=d.q, tier=d.tier, p_test=d.p)
         target = hit.suggested_bound
