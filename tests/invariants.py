@@ -129,7 +129,7 @@ def warning_violations(document: dict[str, Any]) -> list[str]:
     return found
 
 
-def boundary_violations(document: dict[str, Any]) -> list[str]:
+def zone_violations(document: dict[str, Any]) -> list[str]:
     found = []
     for hit in document.get("boundary_hits", []):
         where = f"boundary hit {hit['param']} {hit['side']}"
@@ -302,7 +302,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *boundary_violations(document),
         *sign_word_violations(document, markdown),
         *learning_curve_violations(document, markdown),
-        *boundary_violations(document),
+        *zone_violations(document),
         *reason_violations(document, markdown),
         *disagreement_violations(document),
         *surrogate_violations(document),
@@ -319,6 +319,7 @@ def report_violations(version_dir: Path) -> list[str]:
                 *warning_violations(scoped),
                 *confounding_violations(scoped),
                 *boundary_violations(scoped),
+                *zone_violations(scoped),
             )
         ]
     for path, key, value in _walk(document):

@@ -369,7 +369,9 @@ def test_reasons_say_what_the_numbers_say(tmp_path: Path) -> None:
     text = reason_text(opt)
     assert step.values["untried"] == ["rmsprop"] and "No complete trial used [rmsprop]" in text
     assert d.tier == NOT_ENOUGH and adam.tier == "suggestive" and adam.n_elite == 6
-    assert "which the elite enrichment test backs (suggestive) but the primary test does not" in text
+    assert (
+        "whose enrichment is suggestive (Fisher q = " in text and "is not enough evidence, too weak to fix it" in text
+    )
     assert "no test backs" not in text and "the best other level by mean, sgd, stays" in text
 
 

@@ -99,8 +99,8 @@ def test_a_converged_level_not_fixed_says_which_test_backs_it(tmp_path: Path) ->
     conservative = yaml.safe_load((version / "artifacts" / "refined_search_space_conservative.yaml").read_text())
     norm = conservative["param_ranges"]["norm"]["reason"]
     assert "the trend points beyond it" not in norm
-    assert "the sign of rho points beyond it (rho signed by the objective" in norm
-    assert "not enough evidence: no trend is established, the bound is widened only to keep exploring" in norm
+    assert "the sign of its rho points beyond it (" in norm and "signed by the objective" in norm
+    assert "not enough evidence, so a direction worth exploring, not an established trend" in norm
 
 
 def test_a_summary_boundary_item_needs_the_elite_tables_q(tmp_path: Path) -> None:

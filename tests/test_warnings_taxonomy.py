@@ -48,8 +48,6 @@ def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) ->
         "confounded_params": "tests/test_influence_confounding.py::test_confounded_pairs_are_one_finding",
         # needs 30+ trials with a few extreme ones driving a finding
         "driven_by_few_trials": "tests/test_influence_confounding.py::test_three_extreme_trials_driving_importance_are_named",
-        # needs a strong rank effect beside ~0 importance; every reason's sentence is rendered there
-        "importance_effect_disagree": "tests/test_importance_trust.py::test_every_disagreement_reason_renders",
         # needs enough trials at a level for its lack of elites to survive the correction
         "level_never_elite": "tests/test_warnings_taxonomy.py::test_levels_are_quoted_in_sentences_so_an_empty_string_shows",
         # needs elites whose learning curves still rise at their last steps

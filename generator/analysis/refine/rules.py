@@ -267,11 +267,6 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
                 runner_up = max(others, key=lambda level: ev.sign * level.mean).level
                 kept = [c for c in entry.choices if same_value(c, kept[0]) or same_value(c, runner_up)]
                 values["runner_up"] = runner_up
-    if "runner_up" in values or "neighbours" in values:
-        # Why the one level is not fixed: the primary test's tier, and the enrichment test's,
-        # so the reason never says "no test backs it" beside a strong Fisher test.
-        top = max(ev.levels, key=lambda level: level.elite_share)
-        values.update(primary_tier=ev.test.tier, enrichment_tier=top.tier)
     if len(kept) == len(entry.choices):
         return entry
     if "neighbours" in values or "runner_up" in values:
