@@ -235,3 +235,34 @@ def test_a_short_integer_range_end_is_one_value_and_needs_enrichment() -> None:
     wide = spec("integer", 0, 20, step=1.0)
     (wide_hit,) = [h for h in boundary_hits(one_param(wide, [v * 10 for v in x], elite, best=0)) if h.side == "high"]
     assert wide_hit.crowded
+
+
+def test_a_crowded_bound_that_cannot_move_is_no_summary_item(tmp_path) -> None:
+    """DQN_24_02_06's shape: the elites all use index 0 of an int [0, 2] (enriched: Fisher p
+    small) while the rank test of the index is not strong. The boundary table keeps the floor 0
+    (nothing lies beyond it), so the executive summary must not list it as a bound to act on."""
+    from optuna.distributions import IntDistribution
+
+    from generator.config import AnalysisConfig
+    from generator.findings.build import build_findings
+    from generator.snapshot import load_snapshot, write_snapshot
+    from generator.storage import locate, read_study
+    from tests.studies import add, sqlite_study
+
+    index = IntDistribution(0, 2)
+
+    def build(study) -> None:
+        for i in range(40):  # index 0: values spread from worst to best
+            add(study, {"idx": 0}, {"idx": index}, i / 40)
+        for i in range(20):  # indices 1 and 2: a middle band, never elite
+            add(study, {"idx": 1 + i % 2}, {"idx": index}, 0.3 + 0.01 * i)
+
+    url = sqlite_study(tmp_path / "s.db", "s", build, ["maximize"])
+    write_snapshot(read_study(locate(url), "s"), tmp_path / "snap", {"input_hash": "x", "config": "{}"})
+    findings = build_findings(load_snapshot(tmp_path / "snap"), AnalysisConfig(), "generate-report")
+    (hit,) = [h for h in findings.boundary_hits if h.param == "idx"]
+    assert hit.side == "low" and hit.crowded and hit.suggested_bound is None
+    assert hit.p_enrichment is not None and hit.p_enrichment < 0.05
+    (d,) = [d for d in findings.directionality if d.param == "idx"]
+    assert d.tier != "strong"
+    assert not [h for h in findings.executive_summary if h.kind == "boundary_hit" and "idx" in h.params]

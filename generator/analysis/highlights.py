@@ -63,6 +63,9 @@ def executive_summary(
         key=lambda h: (h.p_enrichment, -h.elite_share, h.param),
     )
     edge = {h.param: h for h in reversed(crowded)}  # the best-supported hit of each param
+    # A standalone summary item tells the reader to act on a bound; one that cannot move (a floor
+    # of 0, an index, the 1 of a fraction) has no "beyond" and stays in the boundary table only.
+    movable = [h for h in crowded if h.suggested_bound is not None]
     # An interior optimum is decided at the strong level (its curvature q < alpha), whatever the
     # monotone test says: it is listed with the strong effects, by the stronger of its two q.
     strong_effects = sorted((d for d in ranked if d.tier == STRONG or d.shape == INTERIOR), key=_shape_evidence_key)
@@ -89,12 +92,12 @@ def executive_summary(
     # A boundary hit of a parameter already listed (or listed below as a suggestive effect)
     # travels with its effect (see _effect).
     covered = {p for h in items for p in h.params} | {p for h in suggestive for p in h.params}
-    items += [_boundary(h) for h in crowded if h.param not in covered][:MAX_BOUNDARY_FIRST]
+    items += [_boundary(h) for h in movable if h.param not in covered][:MAX_BOUNDARY_FIRST]
     if perf is not None and perf.low:
         items.append(_performance(perf))
     items += suggestive + strong[MAX_STRONG_FIRST:]
     covered = {p for h in items for p in h.params}
-    items += [_boundary(h) for h in crowded if h.param not in covered]
+    items += [_boundary(h) for h in movable if h.param not in covered]
     if len(items) < MIN_HIGHLIGHTS and significance is not None and significance.n_not_enough and strong:
         items.append(_undetected(significance))
     weak = [
