@@ -20,9 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator.analysis.refine import next_sweep  # noqa: E402
+from generator.analysis.statistics import build_statistics  # noqa: E402
 from generator.analysis.summary import summarize, trial_counts  # noqa: E402
 from generator.config import AnalysisConfig  # noqa: E402
-from generator.findings.statistics import build_statistics  # noqa: E402
 from generator.snapshot import Snapshot, content_hash, load_snapshot, write_snapshot  # noqa: E402
 from generator.storage import locate, read_study  # noqa: E402
 from tests.studies import huge_record  # noqa: E402

@@ -18,9 +18,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from generator.analysis.statistics import build_statistics  # noqa: E402
 from generator.analysis.summary import summarize  # noqa: E402
 from generator.config import AnalysisConfig  # noqa: E402
-from generator.findings.statistics import build_statistics  # noqa: E402
 from generator.snapshot import content_hash, load_snapshot, write_snapshot  # noqa: E402
 from generator.storage import list_studies, locate, read_study  # noqa: E402
 

@@ -80,15 +80,16 @@ def generate(
         if same is not None:
             build_site(out_dir, renderer)
             return Outcome(probe[0], same, known_dir / same, False, site_index)
+    from generator.analysis.assemble import analyse
     from generator.analysis.chart_data import chart_set
-    from generator.findings.build import build_findings
+    from generator.analysis.tables import compute_table, pareto_table, trials_table
     from generator.render.charts import write_charts
     from generator.render.directionality import directionality_tables
     from generator.render.documents import findings_document, findings_json
     from generator.render.env import render
     from generator.render.importance_tables import importances_table
     from generator.render.next_sweep import next_sweep_files
-    from generator.render.tables import compute_table, pareto_table, to_csv, trials_table
+    from generator.render.tables import to_csv
     from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
     from generator.storage import read_study
     from generator.versions import latest_event, next_version, unchanged_version
@@ -133,7 +134,7 @@ def generate(
             snapshot = load_snapshot(staging / SNAPSHOT_DIR)
         with progress.step("Analysing"):
             command = reproduce_command(record.name, record.source["storage"], config)
-            findings = build_findings(snapshot, config, command)
+            findings = analyse(snapshot, config, command)
         with progress.step("Rendering report"):
             (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
             (staging / "findings.md").write_text(
@@ -228,20 +229,20 @@ def write_comparison(
     """
     import tempfile
 
+    from generator.analysis.assemble import analyse
     from generator.analysis.compare import compare
-    from generator.findings.build import build_findings
-    from generator.findings.serialize import dumps
+    from generator.model.serialize import dumps
     from generator.render.env import render
     from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
 
     with tempfile.TemporaryDirectory(prefix="hpo-report-compare-") as scratch:
         write_snapshot(old_record, Path(scratch) / SNAPSHOT_DIR, {"input_hash": content_hash(old_record)})
         old_snapshot = load_snapshot(Path(scratch) / SNAPSHOT_DIR)
-        old_findings = build_findings(
+        old_findings = analyse(
             old_snapshot, config, reproduce_command(old_record.name, old_record.source["storage"], config)
         )
     if new_findings is None:
-        new_findings = build_findings(
+        new_findings = analyse(
             new_snapshot, config, reproduce_command(new_snapshot.study_name, new_snapshot.provenance["storage"], config)
         )
     result = compare(old_snapshot, old_findings, new_snapshot, new_findings, config)
@@ -251,7 +252,7 @@ def write_comparison(
 
 def write_changes(previous_dir: Path, version_dir: Path, version: str, document: dict[str, Any]) -> None:
     """changes.md and changes.json of ``version_dir`` against the version in ``previous_dir``."""
-    from generator.findings.serialize import dumps
+    from generator.model.serialize import dumps
     from generator.render.changes import compute_changes, load_configs
     from generator.render.documents import load_document
     from generator.render.env import render

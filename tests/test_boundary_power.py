@@ -243,8 +243,8 @@ def test_a_crowded_bound_that_cannot_move_is_no_summary_item(tmp_path) -> None:
     (nothing lies beyond it), so the executive summary must not list it as a bound to act on."""
     from optuna.distributions import IntDistribution
 
+    from generator.analysis.assemble import analyse
     from generator.config import AnalysisConfig
-    from generator.findings.build import build_findings
     from generator.snapshot import load_snapshot, write_snapshot
     from generator.storage import locate, read_study
     from tests.studies import add, sqlite_study
@@ -259,7 +259,7 @@ def test_a_crowded_bound_that_cannot_move_is_no_summary_item(tmp_path) -> None:
 
     url = sqlite_study(tmp_path / "s.db", "s", build, ["maximize"])
     write_snapshot(read_study(locate(url), "s"), tmp_path / "snap", {"input_hash": "x", "config": "{}"})
-    findings = build_findings(load_snapshot(tmp_path / "snap"), AnalysisConfig(), "generate-report")
+    findings = analyse(load_snapshot(tmp_path / "snap"), AnalysisConfig(), "generate-report")
     (hit,) = [h for h in findings.boundary_hits if h.param == "idx"]
     assert hit.side == "low" and hit.crowded and hit.suggested_bound is None
     assert hit.p_enrichment is not None and hit.p_enrichment < 0.05

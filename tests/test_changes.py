@@ -16,7 +16,7 @@ import yaml
 from optuna.trial import TrialState
 
 from generator.cli import main
-from generator.findings.serialize import to_jsonable
+from generator.model.serialize import to_jsonable
 from generator.paths import schema_path
 from generator.pipeline import write_changes
 from generator.render.changes import (

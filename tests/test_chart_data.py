@@ -17,7 +17,7 @@ from generator.analysis.chart_data.sampling import by_number, by_rank, even_posi
 from generator.analysis.chart_data.trials import study_view
 from generator.analysis.frames import elite_numbers, finite_objective_values
 from generator.config import AnalysisConfig
-from generator.findings.model import Condition, Importance, Interaction
+from generator.model.findings import Condition, Importance, Interaction
 from generator.snapshot import Snapshot
 from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, BATCH, ENC, LR, X, add, sqlite_study

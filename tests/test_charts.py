@@ -27,7 +27,7 @@ from generator.analysis.chart_data import chart_set
 from generator.analysis.chart_data.importance import importance_data
 from generator.cli import main
 from generator.config import AnalysisConfig
-from generator.findings.model import Importance
+from generator.model.findings import Importance
 from generator.render.charts import chart_files, spec_json
 from generator.render.charts.importance import importance_chart
 from generator.snapshot import content_hash, load_snapshot, write_snapshot

@@ -31,7 +31,7 @@ from generator.analysis.rank_tests import (
 )
 from generator.analysis.resampling import sample_rng
 from generator.cli import main
-from generator.findings.serialize import round_float
+from generator.model.serialize import round_float
 from tests.studies import AWKWARD, sqlite_study
 
 STUDIES = ["conditional", "seed_shaped", "mixed_minimize", "none_categoricals", "simple"]

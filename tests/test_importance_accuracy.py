@@ -15,7 +15,7 @@ import pytest
 
 from generator.analysis.importance import FanovaEvaluator, PedAnovaEvaluator, prepare_input
 from generator.config import AnalysisConfig
-from generator.findings.model import Condition
+from generator.model.findings import Condition
 from tests.snapshot_compare import snapshot_of_study
 from tests.synthetic import (
     conditional_depth_study,

@@ -31,7 +31,7 @@ from generator.analysis.importance import (
     prepare_input,
 )
 from generator.config import AnalysisConfig
-from generator.findings.model import Condition
+from generator.model.findings import Condition
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import AWKWARD, add
 from tests.synthetic import conditional_depth_study

@@ -14,11 +14,11 @@ import numpy as np
 import optuna
 import pytest
 
+from generator.analysis.assemble import analyse
 from generator.analysis.importance import analyse_importance
 from generator.cli import main
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
-from generator.findings.model import Condition, Directionality
+from generator.model.findings import Condition, Directionality
 from generator.paths import schema_path
 from generator.render.env import render
 from generator.render.importance_ranking import importance_ranking
@@ -113,7 +113,7 @@ def test_ranking_joins_directionality_when_present(tmp_path: Path) -> None:
     """With directionality findings the ranking table gains a direction column; without, none."""
     study = conditional_depth_study(60, np.random.default_rng(1), name="cond")
     findings = replace(
-        build_findings(snapshot_of_study(study, tmp_path), AnalysisConfig(), "generate-report"), directionality=()
+        analyse(snapshot_of_study(study, tmp_path), AnalysisConfig(), "generate-report"), directionality=()
     )
     depth = Directionality(
         "depth", "integer", "spearman", 31, 0.8, 1e-6, 1e-5, 0.8, 0.6, 0.9, Condition("encoder_type", "cnn"), "strong"
@@ -135,7 +135,7 @@ def test_ranking_joins_directionality_when_present(tmp_path: Path) -> None:
 
 def test_importances_table_is_sorted_by_method_then_importance(tmp_path: Path) -> None:
     study = conditional_depth_study(60, np.random.default_rng(1), name="cond")
-    findings = build_findings(snapshot_of_study(study, tmp_path), AnalysisConfig(), "generate-report")
+    findings = analyse(snapshot_of_study(study, tmp_path), AnalysisConfig(), "generate-report")
     table = importances_table(findings)
     for _, group in table.groupby("method"):
         assert group["importance"].is_monotonic_decreasing
@@ -223,7 +223,7 @@ def test_a_real_study_whose_surrogate_predicts_nothing_prints_no_shares(tmp_path
     path = next((p for p in shared_storage_files() if p.name == "ploita_dissertacao.db"), None)
     if path is None:
         pytest.skip("ploita_dissertacao.db is absent")
-    findings = build_findings(snapshot_of(str(path), "DQN_24_02_06", tmp_path), AnalysisConfig(), "generate-report")
+    findings = analyse(snapshot_of(str(path), "DQN_24_02_06", tmp_path), AnalysisConfig(), "generate-report")
     methods = {m.method: m for m in findings.importance_methods}
     assert methods["fanova"].skipped == "no_predictive_power" and methods["fanova"].fit_r2 < 0.02
     assert not [i for i in findings.importance if i.method == "fanova"] and findings.interactions == ()

@@ -20,14 +20,14 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from scipy import stats
 from sklearn.metrics import mutual_info_score
 
+from generator.analysis.assemble import analyse
 from generator.analysis.frames import elite_numbers
 from generator.analysis.importance import analyse_importance, prepare_input
 from generator.analysis.importance._elite_mi import bin_codes, elite_mask, n_bins_for
 from generator.analysis.importance._fanova import MIN_FIT_R2
+from generator.analysis.importance_effects import TINY_IMPORTANCE, importance_effect_warnings
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
-from generator.findings.importance_effects import TINY_IMPORTANCE, importance_effect_warnings
-from generator.findings.model import Directionality, Findings, Importance, ImportanceMethod, Influence, Interaction
+from generator.model.findings import Directionality, Findings, Importance, ImportanceMethod, Influence, Interaction
 from generator.render.env import message_for, render
 from generator.render.importance_ranking import converged_but_low
 from tests.snapshot_compare import snapshot_of_study
@@ -41,7 +41,7 @@ def memory(name: str, direction: str = "maximize") -> optuna.Study:
 
 
 def findings_of(study: optuna.Study, tmp_path: Path) -> Findings:
-    return build_findings(snapshot_of_study(study, tmp_path), CONFIG, "generate-report")
+    return analyse(snapshot_of_study(study, tmp_path), CONFIG, "generate-report")
 
 
 def importance_section(findings: Findings) -> str:
@@ -134,7 +134,7 @@ def converged_study() -> optuna.Study:
 def test_top_quantile_ranks_a_converged_level_high_and_matches_sklearn(tmp_path: Path) -> None:
     study = converged_study()
     snapshot = snapshot_of_study(study, tmp_path)
-    findings = build_findings(snapshot, CONFIG, "generate-report")
+    findings = analyse(snapshot, CONFIG, "generate-report")
     assert findings.elites is not None
     converged = [lv for lv in findings.elites.levels if lv.converged]
     assert [(lv.param, lv.level) for lv in converged] == [("batch_size", 64)]
@@ -360,7 +360,7 @@ def test_fit_r2_is_the_exact_leave_one_out_r2_when_one_trial_sits_alone(tmp_path
     allowed = [a for a in grid if (eigenvalues / (eigenvalues + a)).sum() <= _MAX_DF_SHARE * data.n]
     assert lam == pytest.approx(RidgeCV(alphas=allowed).fit(dense, y).alpha_, rel=1e-6)
     # The strong monotone effect is not handed to the parameter the interpolated trial sits on.
-    findings = build_findings(snapshot, CONFIG, "generate-report")
+    findings = analyse(snapshot, CONFIG, "generate-report")
     fanova = sorted((i for i in findings.importance if i.method == "fanova"), key=lambda i: -i.importance)
     assert fanova[0].param == "tree"
     assert "importance_effect_disagree" not in {w.code for w in findings.warnings if "tree" in w.params}

@@ -18,12 +18,12 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from scipy import stats
 from scipy.stats.contingency import association
 
+from generator.analysis.assemble import analyse
 from generator.analysis.confounding import ASSOCIATION_THRESHOLD, CRAMER_V, ETA, MIN_SHARED_TRIALS, SPEARMAN
 from generator.analysis.influence import MIN_TRIALS, removal_count
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
-from generator.findings.model import Findings
-from generator.findings.serialize import to_jsonable
+from generator.model.findings import Findings
+from generator.model.serialize import to_jsonable
 from generator.render.env import message_for
 from generator.render.headlines import headline
 from tests.snapshot_compare import snapshot_of, snapshot_of_study
@@ -38,7 +38,7 @@ W = FloatDistribution(1.0, 1e6, log=True)
 
 
 def _findings(study: optuna.Study, tmp_path: Path) -> Findings:
-    return build_findings(snapshot_of_study(study, tmp_path), CONFIG, "test")
+    return analyse(snapshot_of_study(study, tmp_path), CONFIG, "test")
 
 
 def _warnings(findings: Findings, code: str) -> list:
@@ -225,7 +225,7 @@ def test_pairs_on_fewer_than_ten_shared_trials_are_not_checked(tmp_path: Path) -
 
 
 def test_the_example_study_confounds_use_cosine_and_use_scheduler(tmp_path: Path) -> None:
-    findings = build_findings(snapshot_of(f"sqlite:///{EXAMPLE}", EXAMPLE_STUDY, tmp_path), CONFIG, "test")
+    findings = analyse(snapshot_of(f"sqlite:///{EXAMPLE}", EXAMPLE_STUDY, tmp_path), CONFIG, "test")
     warnings = {w.params: w for w in _warnings(findings, "confounded_params")}
     assert ("use_cosine", "use_scheduler") in warnings
     study = optuna.load_study(study_name=EXAMPLE_STUDY, storage=f"sqlite:///{EXAMPLE}")

@@ -16,11 +16,11 @@ from optuna.trial import TrialState
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from generator.analysis.assemble import analyse
 from generator.analysis.curves import FATE_KNOWN_RHO, TAIL_STEPS, learning_curves
 from generator.analysis.frames import elite_numbers
 from generator.cli import main
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
 from generator.paths import schema_path
 from generator.render.documents import findings_document
 from generator.render.env import message_for, render
@@ -110,7 +110,7 @@ def test_curves_still_rising_at_the_last_step_warn_under_trained(tmp_path: Path)
     assert low < 0.5 and not curves.under_trained_likely and warning.values["reason"] == "possible"
     message = message_for("under_trained", warning.values)
     assert "3 of 3 elites" in message and "may have been too short" in message and "likely" not in message
-    markdown = render("findings.md.j2", f=build_findings(snapshot, CONFIG, "cmd"), version="v")
+    markdown = render("findings.md.j2", f=analyse(snapshot, CONFIG, "cmd"), version="v")
     assert "**Training may have been too short**" in markdown and "likely too short" not in markdown
 
 
@@ -134,7 +134,7 @@ def test_most_elites_still_rising_is_likely_under_trained(tmp_path: Path) -> Non
     assert (e.count, e.of) == (6, 6) and e.ci_low == pytest.approx(low) and low >= 0.5
     assert curves.under_trained and curves.under_trained_likely and warning.values["reason"] == "likely"
     assert "training was likely too short" in message_for("under_trained", warning.values)
-    findings = build_findings(snapshot, CONFIG, "cmd")
+    findings = analyse(snapshot, CONFIG, "cmd")
     markdown = render("findings.md.j2", f=findings, version="v")
     assert "**Training was likely too short**" in markdown
     assert "keep the training budget as this study ran it" in markdown
@@ -236,7 +236,7 @@ def test_the_fate_is_known_only_from_a_step_every_later_step_confirms(tmp_path: 
     assert by_step[1].ci_low is not None and by_step[1].ci_low > FATE_KNOWN_RHO
     assert by_step[2].ci_low is not None and by_step[2].ci_low < FATE_KNOWN_RHO
     assert curves.fate_known_step == 3
-    markdown = render("findings.md.j2", f=build_findings(snapshot, CONFIG, "test"), version="v")
+    markdown = render("findings.md.j2", f=analyse(snapshot, CONFIG, "test"), version="v")
     assert "From **step 3** on, at every step with a correlation" in markdown
     assert "From **step 1**" not in markdown
 
@@ -267,7 +267,7 @@ def test_pruner_audit_names_the_trial_pruned_while_on_track(tmp_path: Path) -> N
 
 def test_compute_accounting_and_the_report_sections(tmp_path: Path) -> None:
     snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
-    findings = build_findings(snapshot, CONFIG, "cmd")
+    findings = analyse(snapshot, CONFIG, "cmd")
     cp = findings.compute
     assert cp.total_trial_s == pytest.approx(60 * (8 * 10 + 2 * 3 + 1))
     assert cp.pruned_s == 360 and cp.failed_s == 60
@@ -293,12 +293,13 @@ def test_device_and_parameter_count_come_from_trainer_attrs(tmp_path: Path) -> N
             add(study, {"x": i / 5}, {"x": X}, value=float(i), user_attrs=attrs, minutes=i + 1)
 
     snapshot = _snapshot(tmp_path, "attrs", build)
-    findings = build_findings(snapshot, CONFIG, "cmd")
+    findings = analyse(snapshot, CONFIG, "cmd")
     cp = findings.compute
     assert [(d.device, d.trials, d.time_s) for d in cp.devices] == [("cpu", 3, 60 * 9), ("cuda", 3, 60 * 12)]
     assert (cp.n_params.n, cp.n_params.min, cp.n_params.median, cp.n_params.max) == (6, 1000, 3500, 6000)
     assert cp.steps == 0 and cp.pruned_share_steps is None
-    from generator.render.tables import compute_table, to_csv
+    from generator.analysis.tables import compute_table
+    from generator.render.tables import to_csv
 
     lines = to_csv(compute_table(snapshot)).splitlines()
     assert lines[0] == "number,state,duration_s,steps,last_step,device,n_params"
@@ -311,7 +312,7 @@ def test_a_study_without_intermediate_values_has_no_section(tmp_path: Path) -> N
             add(study, {"x": i / 7}, {"x": X}, value=float(i % 5))
         add(study, {"x": 0.5}, {"x": X}, state=TrialState.PRUNED)
 
-    findings = build_findings(_snapshot(tmp_path, "no_curves", build), CONFIG, "cmd")
+    findings = analyse(_snapshot(tmp_path, "no_curves", build), CONFIG, "cmd")
     assert findings.learning_curves is None
     assert not [w for w in findings.warnings if w.code == "under_trained"]
     assert "## Learning curves" not in render("findings.md.j2", f=findings, version="v")
@@ -320,8 +321,8 @@ def test_a_study_without_intermediate_values_has_no_section(tmp_path: Path) -> N
 
 def test_include_pruned_analyses_pruned_trials_at_their_last_value(tmp_path: Path) -> None:
     snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
-    off = build_findings(snapshot, CONFIG, "cmd")
-    on = build_findings(snapshot, AnalysisConfig(**{**CONFIG.__dict__, "include_pruned": True}), "cmd")
+    off = analyse(snapshot, CONFIG, "cmd")
+    on = analyse(snapshot, AnalysisConfig(**{**CONFIG.__dict__, "include_pruned": True}), "cmd")
     assert off.summary.n == 8 and off.pruned_analysis is None and not off.stats.include_pruned
     assert on.summary.n == 10 and on.stats.include_pruned
     pa = on.pruned_analysis
@@ -391,7 +392,8 @@ def test_one_value_per_trial_is_no_curve(tmp_path: Path) -> None:
 
 
 def test_compute_csv_has_one_row_per_trial(tmp_path: Path) -> None:
-    from generator.render.tables import compute_table, to_csv
+    from generator.analysis.tables import compute_table
+    from generator.render.tables import to_csv
 
     snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
     lines = to_csv(compute_table(snapshot)).splitlines()

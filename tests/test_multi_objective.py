@@ -17,11 +17,11 @@ from optuna.trial import TrialState, create_trial
 from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 
+from generator.analysis.assemble import analyse
 from generator.analysis.chart_data.pareto import pareto_data
 from generator.analysis.pareto import hypervolume_history, pareto_front, pool
 from generator.cli import main
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
 from generator.paths import schema_path
 from generator.pipeline import reproduce_command
 from generator.sweep_config import load_sweep_config
@@ -140,10 +140,10 @@ def test_hypervolume_by_hand_3d_with_a_maximized_objective(tmp_path: Path) -> No
 def test_every_objective_is_its_own_family(tmp_path: Path) -> None:
     url, study = build(tmp_path, "two")
     snapshot = snapshot_of(url, "two", tmp_path)
-    findings = build_findings(snapshot, AnalysisConfig(n_bootstrap=0), "cmd")
+    findings = analyse(snapshot, AnalysisConfig(n_bootstrap=0), "cmd")
     assert [o.index for o in findings.objectives] == [0, 1]
     assert findings.study.objective == 0
-    alone = build_findings(snapshot, AnalysisConfig(n_bootstrap=0, objective=1), "cmd")
+    alone = analyse(snapshot, AnalysisConfig(n_bootstrap=0, objective=1), "cmd")
     block = findings.objectives[1]
     assert block.direction == "maximize"
     assert block.directionality == alone.directionality
@@ -291,7 +291,7 @@ def test_hypervolume_table_does_not_end_short_of_the_front(tmp_path: Path) -> No
     from generator.render.env import render
 
     url, study = build(tmp_path, "two")
-    findings = build_findings(snapshot_of(url, "two", tmp_path), AnalysisConfig(n_bootstrap=0), "cmd")
+    findings = analyse(snapshot_of(url, "two", tmp_path), AnalysisConfig(n_bootstrap=0), "cmd")
     hv = findings.hypervolume_history
     assert hv is not None and len(study.best_trials) == len(findings.pareto_front) == 10
     assert hv.points[-1].number == 16 and hv.points[-1].front_size == 9

@@ -16,10 +16,10 @@ import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from generator.analysis.assemble import analyse
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
-from generator.findings.model import Findings
-from generator.findings.next_sweep import DROP, FIX, TUNE, RefinedParam, RefinedSpace
+from generator.model.findings import Findings
+from generator.model.next_sweep import DROP, FIX, TUNE, RefinedParam, RefinedSpace
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import add, conditional, mixed_minimize, monotone, seed_shaped, with_sweep_config
 
@@ -33,7 +33,7 @@ def findings_for(
     builder(study)
     tmp_path.mkdir(parents=True, exist_ok=True)
     settings = AnalysisConfig(n_bootstrap=200, importance_resamples=50, top_quantile_resamples=4, **config)
-    return build_findings(snapshot_of_study(study, tmp_path), settings, "test")
+    return analyse(snapshot_of_study(study, tmp_path), settings, "test")
 
 
 def entries(space: RefinedSpace) -> dict[str, RefinedParam]:

@@ -15,9 +15,9 @@ import optuna
 import pytest
 import yaml
 
+from generator.analysis.assemble import analyse
 from generator.cli import main
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
 from generator.render.next_sweep import (
     AGGRESSIVE_FILE,
     CONSERVATIVE_FILE,
@@ -69,7 +69,7 @@ def test_files_load_with_safe_load_and_are_byte_identical_across_runs(seed_runs:
 
 def test_generated_configs_round_trip_through_the_loader(seed_runs: tuple[Path, Path]) -> None:
     version = seed_runs[0]
-    findings = build_findings(load_snapshot(version / "snapshot"), AnalysisConfig(charts=False), "test")
+    findings = analyse(load_snapshot(version / "snapshot"), AnalysisConfig(charts=False), "test")
     assert findings.next_sweep is not None
     for name, space in (
         (AGGRESSIVE_FILE, findings.next_sweep.aggressive),
@@ -153,11 +153,11 @@ def test_every_awkward_study_gets_loadable_configs(name: str, tmp_path: Path) ->
     builder(study)
     snapshot = snapshot_of_study(study, tmp_path)
     settings = AnalysisConfig(n_bootstrap=100, importance_resamples=40, top_quantile_resamples=3)
-    files = next_sweep_files(build_findings(snapshot, settings, "test"))
+    files = next_sweep_files(analyse(snapshot, settings, "test"))
     # A multi-objective study: the other objectives' configs beside (tests/test_multi_objective.py).
     extra = {f.replace(".yaml", f"_objective{i}.yaml") for f in FILES for i in range(1, len(directions))}
     assert set(files) == set(FILES) | extra
-    again = next_sweep_files(build_findings(snapshot, settings, "test"))
+    again = next_sweep_files(analyse(snapshot, settings, "test"))
     assert again == files
     for file in (AGGRESSIVE_FILE, CONSERVATIVE_FILE):
         config = parse_sweep_config(yaml.safe_load(files[file]), file)

@@ -17,7 +17,7 @@ from generator.analysis.refine.entries import declared_entry
 from generator.analysis.refine.gain import cross_validated_r2, expected_gain, top_mean
 from generator.analysis.refine.sampling import sample_space
 from generator.config import AnalysisConfig
-from generator.findings.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, TUNE, RefinedParam
+from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, TUNE, RefinedParam
 from generator.render.env import render
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import SEED_DISTRIBUTIONS, add, no_signal, seed_shaped, seed_shaped_trials
@@ -84,9 +84,9 @@ def test_a_poor_fit_gives_no_number(tmp_path: Path) -> None:
     # The report says so instead of printing numbers.
     study = optuna.create_study(study_name="noise", direction="maximize")
     no_signal(study)
-    from generator.findings.build import build_findings
+    from generator.analysis.assemble import analyse
 
-    findings = build_findings(snapshot_of_study(study, tmp_path), AnalysisConfig(n_bootstrap=100), "test")
+    findings = analyse(snapshot_of_study(study, tmp_path), AnalysisConfig(n_bootstrap=100), "test")
     assert findings.next_sweep is not None and not findings.next_sweep.expected_gain.trustworthy
     section = render("findings.md.j2", f=findings, version="v").split("### Expected gain (model estimate)")[1]
     section = section.split("## Warnings")[0]

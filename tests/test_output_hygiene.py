@@ -19,7 +19,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
 from generator.cli import main
-from generator.findings.serialize import FLOAT_DIGITS, dumps
+from generator.model.serialize import FLOAT_DIGITS, dumps
 from generator.render.tables import to_csv
 from generator.snapshot import content_hash, load_snapshot, write_snapshot
 from generator.storage import locate, read_study, study_fingerprint

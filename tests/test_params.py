@@ -8,7 +8,7 @@ import pytest
 
 from generator.analysis.frames import elite_count, elite_numbers, param_table
 from generator.analysis.params import classify, param_specs
-from generator.findings.model import Condition
+from generator.model.findings import Condition
 from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, sqlite_study
 

@@ -13,7 +13,7 @@ import optuna
 import pytest
 
 from generator.cli import main
-from generator.findings.serialize import round_float
+from generator.model.serialize import round_float
 from generator.paths import schema_path
 from generator.slug import study_slug
 from tests.invariants import report_violations

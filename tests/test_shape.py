@@ -26,7 +26,7 @@ from statsmodels.stats.multitest import multipletests
 
 from generator.analysis.shape import SIDE_P
 from generator.cli import main
-from generator.findings.serialize import round_float
+from generator.model.serialize import round_float
 from generator.render.env import fmt_p
 from tests.studies import add, sqlite_study
 

@@ -26,10 +26,10 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from scipy import stats
 
 from generator.analysis import power as pw
+from generator.analysis.assemble import analyse
 from generator.analysis.rank_tests import fisher_z_interval, kruskal_test, mann_whitney, rank_biserial_interval
 from generator.cli import main
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
 from generator.paths import schema_path
 from generator.render.documents import findings_document
 from generator.render.env import render
@@ -127,7 +127,7 @@ def _numbers(obj: Any, path: str = "") -> list[tuple[str, float]]:
 
 
 def _findings(name: str, rows: list[tuple[dict[str, Any], float]], tmp_path: Path, direction: str = "maximize"):
-    return build_findings(snapshot_of_study(_study(name, rows, direction), tmp_path), CONFIG, "test")
+    return analyse(snapshot_of_study(_study(name, rows, direction), tmp_path), CONFIG, "test")
 
 
 def _interval_includes_null(d: Any) -> bool:

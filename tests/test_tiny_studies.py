@@ -10,8 +10,8 @@ import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState
 
+from generator.analysis.assemble import analyse
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
 from generator.render.env import render
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import add
@@ -20,7 +20,7 @@ CONFIG = AnalysisConfig(n_bootstrap=50, importance_resamples=20, top_quantile_re
 
 
 def _report(study: optuna.Study, tmp_path: Path) -> tuple[object, str]:
-    findings = build_findings(snapshot_of_study(study, tmp_path), CONFIG, "test")
+    findings = analyse(snapshot_of_study(study, tmp_path), CONFIG, "test")
     return findings, render("findings.md.j2", f=findings, version="v")
 
 

@@ -11,9 +11,9 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from scipy.stats import hypergeom
 from statsmodels.stats.multitest import multipletests
 
+from generator.analysis.assemble import analyse
+from generator.analysis.warnings import SEVERITY_ORDER
 from generator.config import AnalysisConfig
-from generator.findings.build import build_findings
-from generator.findings.warnings import SEVERITY_ORDER
 from generator.paths import templates_dir
 from generator.render.env import fmt_value, message_for
 from tests.snapshot_compare import snapshot_of
@@ -25,7 +25,7 @@ def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) ->
     seen: dict[str, set[str]] = {}
     for name, (builder, directions) in AWKWARD.items():
         url = sqlite_study(tmp_path / f"{name}.db", name, builder, directions)
-        findings = build_findings(snapshot_of(url, name, tmp_path), AnalysisConfig(n_bootstrap=0), "cmd")
+        findings = analyse(snapshot_of(url, name, tmp_path), AnalysisConfig(n_bootstrap=0), "cmd")
         keys = [(SEVERITY_ORDER[w.severity], w.code, w.params) for w in findings.warnings]
         assert keys == sorted(keys), "warnings are sorted by severity, code, params"
         for w in findings.warnings:
@@ -65,7 +65,7 @@ def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) ->
 
 def _findings(tmp_path: Path, name: str, builder, direction: str = "maximize", **config):
     url = sqlite_study(tmp_path / f"{name}.db", name, builder, [direction])
-    return build_findings(snapshot_of(url, name, tmp_path), AnalysisConfig(n_bootstrap=0, **config), "cmd")
+    return analyse(snapshot_of(url, name, tmp_path), AnalysisConfig(n_bootstrap=0, **config), "cmd")
 
 
 def _codes(findings, *codes: str) -> list:
@@ -186,7 +186,7 @@ def test_no_warning_says_significant_where_its_own_numbers_say_not(tmp_path: Pat
     for name, (builder, directions) in studies.items():
         url = sqlite_study(tmp_path / f"{name}.db", name, builder, directions)
         config = AnalysisConfig(n_bootstrap=0)
-        findings = build_findings(snapshot_of(url, name, tmp_path), config, "cmd")
+        findings = analyse(snapshot_of(url, name, tmp_path), config, "cmd")
         for w in findings.warnings:
             if w.code == "no_significant_effect":
                 continue  # its point is that nothing is significant

@@ -16,7 +16,7 @@ from scipy import stats
 
 from generator.analysis.params import ParamSpec
 from generator.analysis.sample import ParamSample, StudySample
-from generator.findings.model import BoundaryHit
+from generator.model.findings import BoundaryHit
 
 ZONE = 0.10
 """The outer tenth of the range, per the statistical policy."""

@@ -40,9 +40,9 @@ from generator.analysis.params import ParamSpec, param_specs
 from generator.analysis.rank_tests import bootstrap_interval, two_sample_test
 from generator.analysis.resampling import sample_rng
 from generator.config import AnalysisConfig
-from generator.findings.model import Directionality, Findings, TrialCounts
-from generator.findings.next_sweep import AGGRESSIVE, CONSERVATIVE
-from generator.snapshot import Snapshot
+from generator.model.findings import Directionality, Findings, TrialCounts
+from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE
+from generator.snapshot.load import Snapshot
 
 TEST = "mann_whitney_u"
 EFFECT = "rank_biserial"

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from generator.findings.curves import Compute, DeviceUse, ParamCount
-from generator.snapshot import Snapshot
+from generator.model.curves import Compute, DeviceUse, ParamCount
+from generator.snapshot.load import Snapshot
 
 DEVICE_ATTR = "device"
 N_PARAMS_ATTR = "n_params"

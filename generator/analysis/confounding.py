@@ -32,8 +32,8 @@ from scipy import stats
 from scipy.stats.contingency import association
 
 from generator.analysis.importance import ImportanceInput, ParamData
-from generator.findings.model import Finding, Importance, Interaction
-from generator.findings.next_sweep import DROP, KNOB, NextSweep, RefinedParam, RefinedSpace, Step
+from generator.model.findings import Finding, Importance, Interaction
+from generator.model.next_sweep import DROP, KNOB, NextSweep, RefinedParam, RefinedSpace, Step
 
 ASSOCIATION_THRESHOLD = 0.95
 """At or above this association two parameters carry (almost) the same information: with

@@ -34,9 +34,9 @@ from generator.analysis.chart_data.sampling import even_positions
 from generator.analysis.frames import direction_sign
 from generator.analysis.rank_tests import fisher_z_interval
 from generator.analysis.resampling import sample_rng
-from generator.findings.curves import LearningCurves, PrunedTrialCheck, ShareEstimate, StepCorrelation, TrialCurve
-from generator.findings.model import Finding
-from generator.snapshot import Snapshot
+from generator.model.curves import LearningCurves, PrunedTrialCheck, ShareEstimate, StepCorrelation, TrialCurve
+from generator.model.findings import Finding
+from generator.snapshot.load import Snapshot
 
 TAIL_STEPS = 5
 """k: a curve's final slope is fitted on its last k values (fewer when it has fewer)."""

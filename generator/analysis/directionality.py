@@ -45,8 +45,8 @@ from generator.analysis.rank_tests import (
 from generator.analysis.resampling import sample_rng
 from generator.analysis.sample import ParamSample, StudySample, decode
 from generator.config import AnalysisConfig
-from generator.findings.effects import LevelStats, PairwiseTest, Power
-from generator.findings.model import Directionality
+from generator.model.effects import LevelStats, PairwiseTest, Power
+from generator.model.findings import Directionality
 
 MIN_N = 3
 """Fewest trials a parameter needs to be tested at all (a rank correlation of 2 points is +-1)."""

@@ -17,7 +17,7 @@ from generator.analysis.boundary import declared_bounds
 from generator.analysis.correction import STRONG, adjust, tier
 from generator.analysis.sample import StudySample, decode
 from generator.config import AnalysisConfig
-from generator.findings.effects import EliteAnalysis, EliteLevel, EliteRange
+from generator.model.effects import EliteAnalysis, EliteLevel, EliteRange
 
 CONVERGED_SHARE = 0.8
 """A level "converged" when at least this share of the branch's elites use it (and the

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from generator.snapshot import Snapshot
+from generator.snapshot.load import Snapshot
 
 
 def objective_values(snapshot: Snapshot, objective: int) -> pd.DataFrame:

@@ -16,9 +16,9 @@ from generator.analysis import power as pw
 from generator.analysis.baseline import Performance
 from generator.analysis.correction import STRONG, SUGGESTIVE
 from generator.analysis.directionality import evidence_key
-from generator.findings.effects import EliteAnalysis, EliteLevel, Highlight, Significance
-from generator.findings.model import BoundaryHit, Directionality
-from generator.findings.shape import DECREASING, INCREASING, INTERIOR
+from generator.model.effects import EliteAnalysis, EliteLevel, Highlight, Significance
+from generator.model.findings import BoundaryHit, Directionality
+from generator.model.shape import DECREASING, INCREASING, INTERIOR
 
 MAX_HIGHLIGHTS = 5
 MIN_HIGHLIGHTS = 3

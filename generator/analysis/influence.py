@@ -52,9 +52,9 @@ from generator.analysis.frames import direction_sign
 from generator.analysis.importance import FanovaEvaluator, ImportanceInput, ParamData
 from generator.analysis.sample import StudySample, study_sample
 from generator.config import AnalysisConfig
-from generator.findings.effects import Highlight
-from generator.findings.model import Directionality, Finding, Importance, Influence
-from generator.snapshot import Snapshot
+from generator.model.effects import Highlight
+from generator.model.findings import Directionality, Finding, Importance, Influence
+from generator.snapshot.load import Snapshot
 
 MAX_REMOVED_SHARE = 0.01
 """A finding that 1% of the trials can overturn is not a property of the search space."""

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator.findings.model import Condition
-from generator.snapshot import Snapshot
+from generator.model.findings import Condition
+from generator.snapshot.load import Snapshot
 
 MAX_INT_PARENT_LEVELS = 10
 """An integer parameter with at most this many observed values may be a parent (n_layers)."""

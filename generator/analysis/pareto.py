@@ -26,9 +26,9 @@ from optuna.study._multi_objective import _is_pareto_front
 from generator.analysis.elites import elite_analysis
 from generator.analysis.sample import study_sample
 from generator.config import AnalysisConfig
-from generator.findings.effects import EliteAnalysis
-from generator.findings.multi import HypervolumeHistory, HypervolumePoint, ParetoTrial
-from generator.snapshot import Snapshot
+from generator.model.effects import EliteAnalysis
+from generator.model.multi import HypervolumeHistory, HypervolumePoint, ParetoTrial
+from generator.snapshot.load import Snapshot
 
 METRIC_NAMES_KEY = "study:metric_names"
 """Study system attribute where Optuna (3.2+) stores ``study.set_metric_names``."""

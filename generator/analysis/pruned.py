@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from generator.config import AnalysisConfig
-from generator.findings.curves import PrunedAnalysis
-from generator.snapshot import Snapshot
+from generator.model.curves import PrunedAnalysis
+from generator.snapshot.load import Snapshot
 
 ANALYSED_WITH_PRUNED = ("COMPLETE", "PRUNED")
 

@@ -22,7 +22,7 @@ from generator.analysis.frames import (
     finite_objective_values,
 )
 from generator.analysis.params import ParamSpec, param_specs
-from generator.snapshot import Snapshot
+from generator.snapshot.load import Snapshot
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ from generator.analysis.directionality import SPEARMAN
 from generator.analysis.rank_tests import EXACT_PERMUTATIONS, exact_spearman_p
 from generator.analysis.sample import ParamSample, StudySample
 from generator.config import AnalysisConfig
-from generator.findings.model import Directionality
-from generator.findings.shape import DECREASING, INCREASING, INTERIOR, NO_SHAPE, ShapeTest
+from generator.model.findings import Directionality
+from generator.model.shape import DECREASING, INCREASING, INTERIOR, NO_SHAPE, ShapeTest
 
 METHOD = "rank_quadratic"
 MIN_SHAPE_N = 12

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from generator.analysis.frames import best_first, finite_objective_values, objective_values
-from generator.findings.model import BestTrial, Summary, TrialCounts, WorstTrial
-from generator.snapshot import Snapshot
+from generator.model.findings import BestTrial, Summary, TrialCounts, WorstTrial
+from generator.snapshot.load import Snapshot
 
 
 @dataclass(frozen=True)

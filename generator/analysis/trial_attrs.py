@@ -37,8 +37,8 @@ from generator.analysis.baseline import chance_baseline, performance
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE, adjust, tier
 from generator.analysis.frames import best_first, direction_sign, elite_numbers, finite_objective_values
 from generator.analysis.rank_tests import kruskal_test, spearman_test, two_sample_test
-from generator.findings.model import Finding
-from generator.findings.trial_attrs import (
+from generator.model.findings import Finding
+from generator.model.trial_attrs import (
     AttributeCorrelation,
     BaselineComparison,
     ChampionScore,
@@ -49,7 +49,7 @@ from generator.findings.trial_attrs import (
     PerClass,
     TrialAttributes,
 )
-from generator.snapshot import Snapshot
+from generator.snapshot.load import Snapshot
 
 PER_CLASS_ATTR = "per_class_acc"
 CLASS_NAMES_ATTR = "class_names"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from generator.findings.model import Condition, Directionality, Findings
-from generator.findings.shape import INTERIOR
+from generator.model.findings import Condition, Directionality, Findings
+from generator.model.shape import INTERIOR
 
 CONTINUOUS_COLUMNS = [
     "param",

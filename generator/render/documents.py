@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.findings.model import Findings
-from generator.findings.serialize import dumps, to_jsonable
+from generator.model.findings import Findings
+from generator.model.serialize import dumps, to_jsonable
 from generator.render.env import message_for
 
 

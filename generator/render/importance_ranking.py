@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.findings.model import (
+from generator.model.findings import (
     Condition,
     Directionality,
     Findings,

@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from generator.findings.model import Findings
+from generator.model.findings import Findings
 
 COLUMNS = [
     "param",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from generator.findings.model import Findings
-from generator.findings.multi import ObjectiveFindings
+from generator.model.findings import Findings
+from generator.model.multi import ObjectiveFindings
 
 _HEADING = re.compile(r"^(#{1,5}) ", flags=re.MULTILINE)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from generator.findings.model import Condition, Findings
-from generator.findings.next_sweep import DROP, FIX, EmpiricalRange, NextSweep, RefinedParam, RefinedSpace
+from generator.model.findings import Condition, Findings
+from generator.model.next_sweep import DROP, FIX, EmpiricalRange, NextSweep, RefinedParam, RefinedSpace
 from generator.render.env import environment
 from generator.render.multi import objective_suffix, objective_view
 from generator.sweep_config import (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,27 +22,17 @@ from optuna.distributions import (
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
-    json_to_distribution,
 )
 
 from generator import __version__
+from generator.snapshot.distributions import parse_distribution
 from generator.snapshot.schema import ORDER, SNAPSHOT_FORMAT, TABLES
 from generator.storage.records import StudyRecord
 
 
 @lru_cache(maxsize=4096)
-def _parse_distribution(distribution_json: str) -> BaseDistribution:
-    with warnings.catch_warnings():
-        # Old schemas hold UniformDistribution & co; Optuna converts them with a deprecation warning.
-        warnings.simplefilter("ignore")
-        dist = json_to_distribution(distribution_json)
-        from optuna.distributions import _convert_old_distribution_to_new_distribution
-
-        return _convert_old_distribution_to_new_distribution(dist)
-
-
 def _distribution_fields(distribution_json: str) -> dict[str, Any]:
-    dist = _parse_distribution(distribution_json)
+    dist = parse_distribution(distribution_json)
     if isinstance(dist, CategoricalDistribution):
         return {
             "dist_type": "categorical",
@@ -75,7 +64,7 @@ def normalize_params(params: pd.DataFrame) -> pd.DataFrame:
     for column in ("dist_type", "low", "high", "log", "step", "choices_json"):
         out[column] = out["distribution_json"].map(lambda d, c=column: fields[d][c])
     externals = [
-        _external(_parse_distribution(d), internal)
+        _external(parse_distribution(d), internal)
         for d, internal in zip(out["distribution_json"], out["internal"], strict=True)
     ]
     out["value_json"] = [json.dumps(v) for v in externals]

@@ -9,7 +9,15 @@ from generator.analysis.chart_data.contour import contour_data
 from generator.analysis.chart_data.history import ecdf_data, history_data
 from generator.analysis.chart_data.importance import importance_data
 from generator.analysis.chart_data.learning import learning_data
-from generator.analysis.chart_data.model import (
+from generator.analysis.chart_data.parallel import parallel_data
+from generator.analysis.chart_data.pareto import pareto_data
+from generator.analysis.chart_data.per_param import levels_data, slice_data
+from generator.analysis.chart_data.ranking import choose_pairs
+from generator.analysis.chart_data.timeline import timeline_data
+from generator.analysis.chart_data.trials import LEVEL_KINDS, SLICE_KINDS, study_view
+from generator.analysis.pruned import analysed_view
+from generator.config import AnalysisConfig
+from generator.model.charts import (
     ChartSet,
     ContourData,
     HistoryData,
@@ -21,16 +29,8 @@ from generator.analysis.chart_data.model import (
     SliceData,
     TimelineData,
 )
-from generator.analysis.chart_data.parallel import parallel_data
-from generator.analysis.chart_data.pareto import pareto_data
-from generator.analysis.chart_data.per_param import levels_data, slice_data
-from generator.analysis.chart_data.ranking import choose_pairs
-from generator.analysis.chart_data.timeline import timeline_data
-from generator.analysis.chart_data.trials import LEVEL_KINDS, SLICE_KINDS, study_view
-from generator.analysis.pruned import analysed_view
-from generator.config import AnalysisConfig
-from generator.findings.model import Importance, Interaction
-from generator.snapshot import Snapshot
+from generator.model.findings import Importance, Interaction
+from generator.snapshot.load import Snapshot
 
 
 def chart_set(

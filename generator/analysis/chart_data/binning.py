@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from generator.analysis.chart_data.model import BinAxis
 from generator.analysis.chart_data.trials import LEVEL_KINDS, StudyView, level_labels, param_values
 from generator.analysis.params import ParamSpec
+from generator.model.charts import BinAxis
 
 
 def effective_bins(n: int, max_bins: int) -> int:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from generator.analysis.chart_data.binning import bin_center, joint_bins
-from generator.analysis.chart_data.model import ContourCell, ContourData, ContourPoint
 from generator.analysis.chart_data.ranking import PairChoice
 from generator.analysis.chart_data.sampling import by_rank
 from generator.analysis.chart_data.trials import StudyView
+from generator.model.charts import ContourCell, ContourData, ContourPoint
 
 
 def contour_data(view: StudyView, pair: PairChoice, max_bins: int, limit: int) -> ContourData:

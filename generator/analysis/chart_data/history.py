@@ -6,7 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generator.analysis.chart_data.model import (
+from generator.analysis.chart_data.sampling import by_rank, even_positions
+from generator.analysis.chart_data.timing import elapsed, study_clock
+from generator.analysis.chart_data.trials import StudyView
+from generator.analysis.frames import direction_sign
+from generator.model.charts import (
     BestStep,
     EcdfData,
     EcdfPoint,
@@ -14,11 +18,7 @@ from generator.analysis.chart_data.model import (
     HistoryPoint,
     Sampling,
 )
-from generator.analysis.chart_data.sampling import by_rank, even_positions
-from generator.analysis.chart_data.timing import elapsed, study_clock
-from generator.analysis.chart_data.trials import StudyView
-from generator.analysis.frames import direction_sign
-from generator.snapshot import Snapshot
+from generator.snapshot.load import Snapshot
 
 
 def history_data(snapshot: Snapshot, view: StudyView, limit: int) -> HistoryData | None:

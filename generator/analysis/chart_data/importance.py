@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from generator.analysis.chart_data.model import ImportanceBar, ImportanceData, ImportancePanel
 from generator.analysis.chart_data.ranking import importance_order
-from generator.findings.model import Importance
+from generator.model.charts import ImportanceBar, ImportanceData, ImportancePanel
+from generator.model.findings import Importance
 
 
 def importance_data(importance: tuple[Importance, ...]) -> ImportanceData | None:

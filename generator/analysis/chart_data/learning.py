@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from generator.analysis.chart_data.model import Curve, CurvePoint, LearningData, Sampling
 from generator.analysis.chart_data.sampling import even_positions
 from generator.analysis.chart_data.trials import StudyView
-from generator.snapshot import Snapshot
+from generator.model.charts import Curve, CurvePoint, LearningData, Sampling
+from generator.snapshot.load import Snapshot
 
 CURVES_PER_POINT_LIMIT = 20
 """At most ``limit / 20`` curves are drawn: a chart of 100 curves is already a cloud."""

@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generator.analysis.chart_data.model import (
+from generator.analysis.chart_data.ranking import rank_params
+from generator.analysis.chart_data.sampling import by_rank
+from generator.analysis.chart_data.trials import LEVEL_KINDS, StudyView, level_labels, param_values
+from generator.analysis.frames import direction_sign
+from generator.analysis.params import ParamSpec
+from generator.model.charts import (
     PARALLEL_ABSENT,
     ParallelAxis,
     ParallelData,
     ParallelLine,
     ParallelTick,
 )
-from generator.analysis.chart_data.ranking import rank_params
-from generator.analysis.chart_data.sampling import by_rank
-from generator.analysis.chart_data.trials import LEVEL_KINDS, StudyView, level_labels, param_values
-from generator.analysis.frames import direction_sign
-from generator.analysis.params import ParamSpec
-from generator.findings.model import Importance
+from generator.model.findings import Importance
 
 
 def parallel_data(

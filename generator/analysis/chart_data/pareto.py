@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from generator.analysis.chart_data.model import Sampling
 from generator.analysis.chart_data.sampling import by_number
 from generator.analysis.pareto import objective_names, pareto_front, pool
-from generator.snapshot import Snapshot
-
-
-@dataclass(frozen=True)
-class ParetoPoint:
-    number: int
-    values: tuple[float, ...]
-    on_front: bool
-
-
-@dataclass(frozen=True)
-class ParetoData:
-    directions: tuple[str, ...]
-    names: tuple[str | None, ...]
-    points: tuple[ParetoPoint, ...]
-    n: int
-    """COMPLETE trials with every value finite (feasible): the front's pool."""
-    n_front: int
-    sampling: Sampling
-    """The front is always drawn in full; beyond the limit the other trials are an even spread by number."""
+from generator.model.charts import ParetoData, ParetoPoint, Sampling
+from generator.snapshot.load import Snapshot
 
 
 def pareto_data(snapshot: Snapshot, limit: int) -> ParetoData | None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from generator.analysis.chart_data.model import (
+from generator.analysis.chart_data.sampling import by_rank
+from generator.analysis.chart_data.trials import StudyView, level_labels, param_values
+from generator.analysis.params import ParamSpec
+from generator.model.charts import (
     LevelPoint,
     LevelsData,
     LevelSummary,
     SliceData,
     SlicePoint,
 )
-from generator.analysis.chart_data.sampling import by_rank
-from generator.analysis.chart_data.trials import StudyView, level_labels, param_values
-from generator.analysis.params import ParamSpec
 
 
 def slice_data(view: StudyView, spec: ParamSpec, limit: int) -> SliceData | None:

@@ -26,7 +26,7 @@ from generator.analysis.chart_data.binning import (
     joint_bins,
 )
 from generator.analysis.chart_data.trials import StudyView, param_values
-from generator.findings.model import Importance, Interaction
+from generator.model.findings import Importance, Interaction
 
 MIN_PAIR_TRIALS = 5
 """A contour needs at least this many trials in which both parameters exist."""

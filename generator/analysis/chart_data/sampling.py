@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from generator.analysis.chart_data.model import Sampling
+from generator.model.charts import Sampling
 
 BEST_SHARE = 5
 """With ``best_and_rank_spread``, 1/BEST_SHARE of the limit goes to the very best trials."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from generator.analysis.chart_data.model import TimelineBar, TimelineData
 from generator.analysis.chart_data.sampling import by_number
 from generator.analysis.chart_data.timing import UNIT_SECONDS, elapsed, study_clock
-from generator.snapshot import Snapshot
+from generator.model.charts import TimelineBar, TimelineData
+from generator.snapshot.load import Snapshot
 
 
 def timeline_data(snapshot: Snapshot, limit: int) -> TimelineData | None:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from generator.analysis.frames import best_first, elite_numbers, finite_objective_values
 from generator.analysis.params import ParamSpec, param_specs
-from generator.snapshot import Snapshot
+from generator.snapshot.load import Snapshot
 
 LEVEL_KINDS = ("ordinal", "boolean", "categorical")
 """Kinds drawn per level (box/strip); ordinal params also get a slice plot."""

@@ -48,8 +48,8 @@ from generator.analysis.importance._fanova import (
 from generator.analysis.importance._linear import multiplier_bootstrap, rademacher
 from generator.analysis.importance._ped_anova import PedAnovaEvaluator
 from generator.config import AnalysisConfig
-from generator.findings.model import Finding, Importance, ImportanceMethod, Interaction
-from generator.snapshot import Snapshot
+from generator.model.findings import Finding, Importance, ImportanceMethod, Interaction
+from generator.snapshot.load import Snapshot
 
 
 @dataclass(frozen=True)

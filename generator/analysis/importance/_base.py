@@ -20,8 +20,8 @@ import pandas as pd
 from generator.analysis.frames import param_table
 from generator.analysis.params import ParamSpec, param_specs
 from generator.config import AnalysisConfig
-from generator.findings.model import Importance, ImportanceMethod
-from generator.snapshot import Snapshot
+from generator.model.findings import Importance, ImportanceMethod
+from generator.snapshot.load import Snapshot
 
 # Reason codes for a method that computed nothing (``ImportanceMethod.skipped``). Each becomes
 # a warning whose sentence is in templates/messages.yaml (``importance_<code>`` for the whole

@@ -51,7 +51,7 @@ from generator.analysis.importance._base import (
 )
 from generator.analysis.importance._intervals import reflected_interval
 from generator.analysis.params import scale
-from generator.findings.model import Importance, ImportanceMethod
+from generator.model.findings import Importance, ImportanceMethod
 
 METHOD = "elite_mutual_info"
 SCALE = "elite_entropy_fraction"

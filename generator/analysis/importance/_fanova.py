@@ -68,7 +68,7 @@ from generator.analysis.importance._linear import (
     rademacher,
     ridge_gcv,
 )
-from generator.findings.model import Importance, ImportanceMethod, Interaction
+from generator.model.findings import Importance, ImportanceMethod, Interaction
 
 METHOD = "fanova"
 PAIR_METHOD = "fanova_pairwise"

@@ -37,8 +37,8 @@ from generator.analysis.importance._base import (
     common_skip_reason,
 )
 from generator.analysis.importance._intervals import normalized_shares
-from generator.findings.model import Importance, ImportanceMethod
-from generator.snapshot.write import _parse_distribution
+from generator.model.findings import Importance, ImportanceMethod
+from generator.snapshot.distributions import parse_distribution
 
 METHOD = "ped_anova"
 MIN_TOP_TRIALS = 5
@@ -141,7 +141,7 @@ def _trial(data: ImportanceInput, names: list[str], row: int) -> FrozenTrial:
         param = data.params[name]
         if param.present[row]:
             params[name] = json.loads(param.keys[row])
-            distributions[name] = _parse_distribution(param.distributions[row])
+            distributions[name] = parse_distribution(param.distributions[row])
     try:
         return create_trial(params=params, distributions=distributions, value=float(data.values[row]))
     except ValueError:

@@ -1,7 +1,7 @@
 """The recommended next sweep: empirical ranges, an aggressive and a conservative refined
 space, and the expected gain of each, from the statistics already computed.
 
-Pure analysis: typed results (``generator/findings/next_sweep.py``), no YAML and no wording;
+Pure analysis: typed results (``generator/model/next_sweep.py``), no YAML and no wording;
 ``generator/render/next_sweep.py`` turns them into sweep-config YAML through
 ``generator.sweep_config`` and ``templates/next_sweep.yaml`` words each rule.
 
@@ -25,10 +25,10 @@ from generator.analysis.refine.gain import expected_gain
 from generator.analysis.refine.strategies import carried_knobs, refined_space
 from generator.analysis.sample import study_sample
 from generator.config import AnalysisConfig
-from generator.findings.effects import EliteAnalysis
-from generator.findings.model import BoundaryHit, Directionality, TrialCounts
-from generator.findings.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, NextSweep
-from generator.snapshot import Snapshot
+from generator.model.effects import EliteAnalysis
+from generator.model.findings import BoundaryHit, Directionality, TrialCounts
+from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, NextSweep
+from generator.snapshot.load import Snapshot
 
 
 def next_sweep(

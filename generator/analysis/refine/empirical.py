@@ -13,7 +13,7 @@ from generator.analysis.boundary import declared_bounds
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine.evidence import DISCRETE, NUMERIC, RANGED
 from generator.analysis.sample import ParamSample
-from generator.findings.next_sweep import EmpiricalRange, LevelCount
+from generator.model.next_sweep import EmpiricalRange, LevelCount
 
 
 def empirical_ranges(specs: dict[str, ParamSpec], samples: dict[str, ParamSample]) -> tuple[EmpiricalRange, ...]:

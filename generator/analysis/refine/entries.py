@@ -1,6 +1,6 @@
 """Next-sweep entries: the declared space as entries, and what an entry can take.
 
-An entry is a :class:`~generator.findings.next_sweep.RefinedParam`; the rules
+An entry is a :class:`~generator.model.next_sweep.RefinedParam`; the rules
 (``rules.py``) return a changed copy with one more :class:`Step` explaining the change.
 """
 
@@ -16,8 +16,8 @@ from generator.analysis.boundary import declared_bounds
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine.evidence import DISCRETE, same_value
 from generator.analysis.refine.numbers import on_grid, plain
-from generator.findings.model import Condition
-from generator.findings.next_sweep import FIX, TUNE, RefinedParam, Step
+from generator.model.findings import Condition
+from generator.model.next_sweep import FIX, TUNE, RefinedParam, Step
 
 
 def declared_entry(spec: ParamSpec) -> RefinedParam:

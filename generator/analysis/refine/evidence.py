@@ -10,8 +10,8 @@ from typing import Any
 from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE
 from generator.analysis.params import ParamSpec
 from generator.analysis.sample import ParamSample
-from generator.findings.effects import EliteAnalysis, EliteLevel, EliteRange
-from generator.findings.model import BoundaryHit, Directionality
+from generator.model.effects import EliteAnalysis, EliteLevel, EliteRange
+from generator.model.findings import BoundaryHit, Directionality
 
 RANGED = ("continuous", "integer")
 """Kinds tuned over a range (low, high)."""

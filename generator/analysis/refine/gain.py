@@ -46,7 +46,7 @@ from generator.analysis.importance._fanova import cross_validated_r2 as fanova_c
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine.sampling import sample_space
 from generator.config import AnalysisConfig
-from generator.findings.next_sweep import DECLARED, ExpectedGain, RefinedParam, SpaceEstimate
+from generator.model.next_sweep import DECLARED, ExpectedGain, RefinedParam, SpaceEstimate
 
 MODEL = "fanova_main_effects"
 TOP_FRACTION = 0.1

@@ -1,7 +1,7 @@
 """The refinement rules: each a small function from an entry and its evidence to a new entry.
 
 Every rule either returns the entry unchanged or returns a copy with one more
-:class:`~generator.findings.next_sweep.Step` naming the rule and the numbers it used (the
+:class:`~generator.model.next_sweep.Step` naming the rule and the numbers it used (the
 sentence for each rule code is in ``templates/next_sweep.yaml``). Thresholds come from
 :class:`~generator.config.AnalysisConfig` (``refine_*``), never from constants here.
 
@@ -29,9 +29,9 @@ from generator.analysis.refine.numbers import (
     round_outward,
 )
 from generator.config import AnalysisConfig
-from generator.findings.model import BoundaryHit
-from generator.findings.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
-from generator.findings.shape import DECREASING, INCREASING, INTERIOR
+from generator.model.findings import BoundaryHit
+from generator.model.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
+from generator.model.shape import DECREASING, INCREASING, INTERIOR
 
 # --- evidence that applies to every decision ---------------------------------------------------
 

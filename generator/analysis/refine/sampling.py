@@ -20,7 +20,7 @@ import numpy as np
 from generator.analysis.importance import ParamData
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine.entries import condition_values, level_key, parents_first
-from generator.findings.next_sweep import DROP, FIX, KNOB, RefinedParam
+from generator.model.next_sweep import DROP, FIX, KNOB, RefinedParam
 
 
 @dataclass(frozen=True)

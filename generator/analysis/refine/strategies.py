@@ -36,7 +36,7 @@ from generator.analysis.refine.entries import (
 from generator.analysis.refine.evidence import ParamEvidence
 from generator.analysis.refine.numbers import plain
 from generator.config import AnalysisConfig
-from generator.findings.next_sweep import (
+from generator.model.next_sweep import (
     AGGRESSIVE,
     CONSERVATIVE,
     DROP,
@@ -47,7 +47,7 @@ from generator.findings.next_sweep import (
     RefinedSpace,
     Step,
 )
-from generator.findings.shape import INTERIOR
+from generator.model.shape import INTERIOR
 
 SWEEP_CONFIG_ATTR = "sweep_config"
 """Study user attribute in which ``train-sweep`` records the config that ran the study."""

@@ -10,8 +10,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import Sampling
-from generator.findings.model import Condition
+from generator.model.charts import Sampling
+from generator.model.findings import Condition
 from generator.render.charts.theme import ELITE, OTHER
 from generator.render.charts.wording import say
 from generator.render.env import fmt_num, fmt_value

@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import BinAxis, ContourData
-from generator.findings.model import Condition
+from generator.model.charts import BinAxis, ContourData
+from generator.model.findings import Condition
 from generator.render.charts.common import (
     frame,
     group_labels,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import EcdfData
+from generator.model.charts import EcdfData
 from generator.render.charts.common import frame, objective_title, sampling_lines, sig, title
 from generator.render.charts.theme import ELITE, OTHER
 from generator.render.charts.wording import say

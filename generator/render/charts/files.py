@@ -17,7 +17,7 @@ from typing import Any
 
 import altair as alt
 
-from generator.analysis.chart_data.model import ChartSet, ContourData
+from generator.model.charts import ChartSet, ContourData
 from generator.render.charts.contour import cells_table, contour_chart
 from generator.render.charts.ecdf import ecdf_chart
 from generator.render.charts.export import export_images

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import HistoryData
+from generator.model.charts import HistoryData
 from generator.render.charts.common import (
     frame,
     group_color,

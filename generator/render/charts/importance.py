@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from generator.analysis.chart_data.model import ImportanceData, ImportancePanel
+from generator.model.charts import ImportanceData, ImportancePanel
 from generator.render.charts.common import frame, panel_title, title
 from generator.render.charts.theme import BEST, OTHER, PANEL_WIDTH
 from generator.render.charts.wording import lookup, say

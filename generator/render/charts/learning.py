@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import LearningData
+from generator.model.charts import LearningData
 from generator.render.charts.common import group_labels, sampling_lines, sig, title
 from generator.render.charts.theme import ELITE, FAINT, STATE_COLORS
 from generator.render.charts.wording import say

@@ -7,7 +7,7 @@ from typing import cast
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import PARALLEL_ABSENT, ParallelData
+from generator.model.charts import PARALLEL_ABSENT, ParallelData
 from generator.render.charts.common import group_color, group_labels, sampling_lines, sig, title
 from generator.render.charts.theme import BOUND, FAINT, WIDTH
 from generator.render.charts.wording import say

@@ -8,7 +8,7 @@ from itertools import combinations
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.pareto import ParetoData
+from generator.model.charts import ParetoData
 from generator.render.charts.common import panel_title, sig, title, tooltip_number
 from generator.render.charts.theme import BEST, ELITE, OTHER, PANEL_WIDTH
 from generator.render.charts.wording import say

@@ -7,7 +7,7 @@ from typing import Literal
 import altair as alt
 import pandas as pd
 
-from generator.analysis.chart_data.model import SliceData
+from generator.model.charts import SliceData
 from generator.render.charts.common import (
     group_color,
     n_line,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from generator.analysis.chart_data.model import TimelineData
+from generator.model.charts import TimelineData
 from generator.render.charts.common import frame, sampling_lines, title
 from generator.render.charts.theme import STATE_COLORS
 from generator.render.charts.wording import say

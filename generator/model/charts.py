@@ -1,6 +1,6 @@
 """What each chart draws, as frozen dataclasses: the ``_XInfo`` half of Optuna's plot seam.
 
-The functions of this package compute these from the snapshot (and the typed importance
+The functions of ``generator/analysis/chart_data`` compute these from the snapshot (and the typed importance
 findings); ``generator/render/charts`` turns them into Altair charts and never looks at the
 snapshot. Numbers here are raw; formatting and wording happen in rendering.
 """
@@ -8,12 +8,8 @@ snapshot. Numbers here are raw; formatting and wording happen in rendering.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from generator.findings.model import Condition
-
-if TYPE_CHECKING:  # pareto.py imports Sampling from here
-    from generator.analysis.chart_data.pareto import ParetoData
+from generator.model.findings import Condition
 
 Level = str
 """A categorical level as shown on an axis (see ``trials.level_labels``)."""
@@ -364,3 +360,22 @@ class ChartSet:
     """Trials with a finite value the charts draw from (complete, plus pruned ones when included)."""
     pareto: ParetoData | None = None
     """Studies with 2 or 3 objectives: the trials in objective space, the Pareto front marked."""
+
+
+@dataclass(frozen=True)
+class ParetoPoint:
+    number: int
+    values: tuple[float, ...]
+    on_front: bool
+
+
+@dataclass(frozen=True)
+class ParetoData:
+    directions: tuple[str, ...]
+    names: tuple[str | None, ...]
+    points: tuple[ParetoPoint, ...]
+    n: int
+    """COMPLETE trials with every value finite (feasible): the front's pool."""
+    n_front: int
+    sampling: Sampling
+    """The front is always drawn in full; beyond the limit the other trials are an even spread by number."""

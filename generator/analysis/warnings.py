@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from scipy.stats import hypergeom
 
 from generator.analysis.correction import adjust
-from generator.findings.effects import EliteAnalysis, EliteLevel, Significance
-from generator.findings.model import BoundaryHit, Directionality, Finding, Summary, TrialCounts
+from generator.model.effects import EliteAnalysis, EliteLevel, Significance
+from generator.model.findings import BoundaryHit, Directionality, Finding, Summary, TrialCounts
 
 if TYPE_CHECKING:  # analysis imports the findings model; only the types flow back here
     from generator.analysis.baseline import Performance

@@ -31,7 +31,7 @@ from scipy.stats.contingency import association
 from generator.analysis.importance import ImportanceInput
 from generator.analysis.importance._design import Branches
 from generator.analysis.importance._elite_mi import bin_codes, n_bins_for
-from generator.findings.model import Directionality, Finding, Importance, ImportanceMethod, Influence, Interaction
+from generator.model.findings import Directionality, Finding, Importance, ImportanceMethod, Influence, Interaction
 
 GLOBAL_METHOD = "fanova"
 TINY_IMPORTANCE = 0.05

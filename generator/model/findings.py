@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.findings.curves import Compute, LearningCurves, PrunedAnalysis
-from generator.findings.effects import (
+from generator.model.curves import Compute, LearningCurves, PrunedAnalysis
+from generator.model.effects import (
     EliteAnalysis,
     Highlight,
     LevelStats,
@@ -19,10 +19,10 @@ from generator.findings.effects import (
     Power,
     Significance,
 )
-from generator.findings.multi import HypervolumeHistory, MultiObjective, ObjectiveFindings, ParetoTrial
-from generator.findings.next_sweep import NextSweep
-from generator.findings.shape import ShapeTest
-from generator.findings.trial_attrs import TrialAttributes
+from generator.model.multi import HypervolumeHistory, MultiObjective, ObjectiveFindings, ParetoTrial
+from generator.model.next_sweep import NextSweep
+from generator.model.shape import ShapeTest
+from generator.model.trial_attrs import TrialAttributes
 
 JSONScalar = str | int | float | bool | None
 
@@ -160,7 +160,7 @@ class Directionality:
     """q alone says strong or suggestive but the 95% interval includes the null (0; for epsilon-squared
     a lower end of 0): ``tier`` is then "not enough evidence" (see ``analysis.directionality``)."""
     shape: str | None = None
-    """increasing, decreasing, interior or none (``generator/findings/shape.py``); null for boolean and
+    """increasing, decreasing, interior or none (``generator/model/shape.py``); null for boolean and
     categorical parameters and for untested ones."""
     shape_test: ShapeTest | None = None
     """The interior test (rank quadratic, side tests, best range); null when it could not run."""

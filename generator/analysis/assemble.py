@@ -10,26 +10,26 @@ from generator.analysis.confounding import annotate_next_sweep, mark_importance,
 from generator.analysis.curves import learning_curves
 from generator.analysis.frames import elite_numbers
 from generator.analysis.importance import analyse_importance, prepare_input
+from generator.analysis.importance_effects import importance_effect_warnings
 from generator.analysis.influence import annotate_highlights, influence, influence_warnings
 from generator.analysis.pareto import hypervolume_history, objective_names, pareto_elites, pareto_front, pool
 from generator.analysis.pruned import analysed_view, pruned_analysis
 from generator.analysis.refine import next_sweep
+from generator.analysis.statistics import build_statistics
 from generator.analysis.summary import summarize, trial_counts
 from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attributes
+from generator.analysis.warnings import sort_findings, study_warnings
 from generator.config import AnalysisConfig
 from generator.errors import UserError
-from generator.findings.importance_effects import importance_effect_warnings
-from generator.findings.model import Finding, Findings, Provenance, StatsPolicy, StudyInfo
-from generator.findings.multi import MultiObjective, ObjectiveFindings
-from generator.findings.statistics import build_statistics
-from generator.findings.warnings import sort_findings, study_warnings
+from generator.model.findings import Finding, Findings, Provenance, StatsPolicy, StudyInfo
+from generator.model.multi import MultiObjective, ObjectiveFindings
 from generator.slug import study_slug
-from generator.snapshot import Snapshot
+from generator.snapshot.load import Snapshot
 
 FINDINGS_SCHEMA_VERSION = "1"
 
 
-def build_findings(snapshot: Snapshot, config: AnalysisConfig, command: str) -> Findings:
+def analyse(snapshot: Snapshot, config: AnalysisConfig, command: str = "") -> Findings:
     """The report's findings. A study with several objectives, unless ``--objective`` chose one,
     is analysed once per objective (each a full single-objective analysis, its own correction
     family) and gets its Pareto front; the top-level keys describe objective 0 (or the chosen

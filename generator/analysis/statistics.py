@@ -14,11 +14,11 @@ from generator.analysis.highlights import executive_summary, significance_summar
 from generator.analysis.importance import ImportanceInput, prepare_input
 from generator.analysis.sample import study_sample
 from generator.analysis.shape import with_shapes
+from generator.analysis.warnings import analysis_warnings
 from generator.config import AnalysisConfig
-from generator.findings.effects import EliteAnalysis, Highlight, Significance
-from generator.findings.model import BoundaryHit, Directionality, Finding, Summary
-from generator.findings.warnings import analysis_warnings
-from generator.snapshot import Snapshot
+from generator.model.effects import EliteAnalysis, Highlight, Significance
+from generator.model.findings import BoundaryHit, Directionality, Finding, Summary
+from generator.snapshot.load import Snapshot
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # model.py imports this module; the annotation needs no runtime import
-    from generator.findings.model import Condition
+    from generator.model.findings import Condition
 
 TUNE = "tune"
 FIX = "fix"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator.findings.effects import EliteAnalysis, Highlight, Significance
-from generator.findings.next_sweep import NextSweep
+from generator.model.effects import EliteAnalysis, Highlight, Significance
+from generator.model.next_sweep import NextSweep
 
 if TYPE_CHECKING:  # model.py imports this module for its Findings fields
-    from generator.findings.model import (
+    from generator.model.findings import (
         BoundaryHit,
         Directionality,
         Finding,
