@@ -8,6 +8,8 @@ must reach an existing file, and an anchor (``page.md#section``) a heading of th
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,18 @@ def test_readme_shows_the_ci_test_command() -> None:
     commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert "make test" in commands
     assert re.search(r"^make test\b", README.read_text(encoding="utf-8"), re.MULTILINE)
+
+
+def test_cli_reference_lists_every_flag() -> None:
+    """docs/cli.md's flag table names exactly the flags `generate-report --help` offers."""
+    help_text = subprocess.run(
+        [sys.executable, "-m", "generator", "--help"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    offered = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", help_text)) - {"--help"}
+    table_rows = [
+        line for line in (REPO / "docs" / "cli.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `--")
+    ]
+    documented = {flag for row in table_rows for flag in re.findall(r"`(--[a-z][a-z0-9-]*)", row.split("|")[1])}
+    assert offered, "no flags found in --help"
+    assert offered - documented == set(), f"flags missing from docs/cli.md: {sorted(offered - documented)}"
+    assert documented - offered == set(), f"docs/cli.md documents flags the CLI lacks: {sorted(documented - offered)}"
