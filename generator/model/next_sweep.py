@@ -2,7 +2,7 @@
 
 Part of the findings model (``model.py`` imports these): raw numbers and rule codes only, no
 prose. Each decision about a parameter is a sequence of :class:`Step`\\ s, each naming the rule
-that applied and the numbers it rests on; ``templates/next_sweep.yaml`` holds one sentence per
+that applied and the numbers it rests on; ``templates/next_sweep/_reasons.j2`` holds one sentence per
 rule code, used both in the YAML configs' ``reason`` fields and in findings.md.
 """
 
@@ -65,7 +65,7 @@ class EmpiricalRange:
 class Step:
     """One rule that shaped a parameter's entry, with the numbers it rests on.
 
-    ``rule`` picks the sentence in ``templates/next_sweep.yaml``; ``values`` fills it.
+    ``rule`` picks the sentence in ``templates/next_sweep/_reasons.j2``; ``values`` fills it.
     """
 
     rule: str

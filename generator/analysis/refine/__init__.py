@@ -3,7 +3,7 @@ space, and the expected gain of each, from the statistics already computed.
 
 Pure analysis: typed results (``generator/model/next_sweep.py``), no YAML and no wording;
 ``generator/render/next_sweep.py`` turns them into sweep-config YAML through
-``generator.sweep_config`` and ``templates/next_sweep.yaml`` words each rule.
+``generator.sweep_config`` and ``templates/next_sweep/_reasons.j2`` words each rule.
 
 - ``empirical.py``: per parameter, observed and elite min/max, declared bounds, levels seen.
 - ``rules.py``: one small function per refinement rule, thresholds from ``AnalysisConfig``.

@@ -2,7 +2,7 @@
 
 Every rule either returns the entry unchanged or returns a copy with one more
 :class:`~generator.model.next_sweep.Step` naming the rule and the numbers it used (the
-sentence for each rule code is in ``templates/next_sweep.yaml``). Thresholds come from
+sentence for each rule code is in ``templates/next_sweep/_reasons.j2``). Thresholds come from
 :class:`~generator.config.AnalysisConfig` (``refine_*``), never from constants here.
 
 Policy shared by every rule: a parameter whose primary test is "not enough evidence" (or
