@@ -6,13 +6,12 @@ complete, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
-import dataclasses
-import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.cli_flags import reproduce_command
 from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.files import staging_dir, write_if_changed
@@ -35,27 +34,6 @@ class Outcome:
     site_index: Path
     comparison: Path | None = None
     """comparison.md of the version, when --compare-with was given."""
-
-
-def reproduce_command(study: str, storage_display: str, config: AnalysisConfig) -> str:
-    """The command line that regenerates this report (secrets never included): every setting
-    that differs from its default, as the flag named after the AnalysisConfig field."""
-    parts = ["generate-report", "--study", study, "--storage", storage_display]
-    defaults = AnalysisConfig()
-    for field in dataclasses.fields(AnalysisConfig):
-        value = getattr(config, field.name)
-        if value == getattr(defaults, field.name):
-            continue
-        flag = "--" + field.name.replace("_", "-")
-        if field.name == "charts":
-            parts.append("--no-charts")
-        elif field.name == "include_pruned":
-            parts.append(flag)
-        elif field.name == "export":
-            parts += [flag, ",".join(value)]
-        else:
-            parts += [flag, str(value)]
-    return shlex.join(parts)
 
 
 def generate(

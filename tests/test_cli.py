@@ -140,9 +140,9 @@ def test_every_setting_round_trips_through_the_reproduce_command() -> None:
     import dataclasses
     import shlex
 
-    from generator.cli import _config, _parser
+    from generator.cli import _configs, _parser
+    from generator.cli_flags import reproduce_command
     from generator.config import AnalysisConfig
-    from generator.pipeline import reproduce_command
 
     changed = AnalysisConfig(
         objective=1,
@@ -184,4 +184,89 @@ def test_every_setting_round_trips_through_the_reproduce_command() -> None:
     ), "the test changes every field (charts is covered below)"
     for config in (changed, dataclasses.replace(defaults, charts=False)):
         argv = shlex.split(reproduce_command("s", "s.db", config))[1:]
-        assert _config(_parser().parse_args(argv)) == config
+        assert _configs(_parser().parse_args(argv))[0] == config
+
+
+def test_a_library_caller_gets_the_error_the_cli_prints(capsys, two_studies: str) -> None:
+    """The checks live in the config: AnalysisConfig(alpha=2) raises the very line `--alpha 2` prints."""
+    from generator.config import AnalysisConfig, SiteConfig
+    from generator.errors import UserError
+
+    cases = [
+        (["--alpha", "2"], lambda: AnalysisConfig(alpha=2)),
+        (["--alpha", "0.2"], lambda: AnalysisConfig(alpha=0.2)),  # above the suggestive 0.10
+        (["--correction", "magic"], lambda: AnalysisConfig(correction="magic")),
+        (["--export", "png,bmp", "--no-charts"], lambda: AnalysisConfig(export=("png", "bmp"), charts=False)),
+        (["--contour-bins", "1", "--objective", "-1"], lambda: AnalysisConfig(contour_bins=1, objective=-1)),
+        (["--refine-fix-tier", "weak"], lambda: AnalysisConfig(refine_fix_tier="weak")),
+        (["--gain-min-r2", "1.5"], lambda: AnalysisConfig(gain_min_r2=1.5)),
+        (["--renderer", "word"], lambda: SiteConfig(renderer="word")),
+    ]
+    for flags, build in cases:
+        with pytest.raises(UserError) as raised:
+            build()
+        code, out, err = run(capsys, "--storage", two_studies, "--study", "alpha", *flags)
+        assert_one_line_error(code, err, str(raised.value))
+        assert err == f"error: {raised.value}\n" and out == ""
+
+
+def test_every_config_field_has_a_flag_with_its_metadata() -> None:
+    """The parser is generated from the configs: each field is a flag whose help and choices
+    come from the field's metadata, and --help states each default."""
+    import dataclasses
+
+    from generator.cli import _parser
+    from generator.config import AnalysisConfig, SiteConfig, flag_name
+
+    parser = _parser()
+    actions = {a.dest: a for a in parser._actions}
+    text = parser.format_help()
+    for cls in (AnalysisConfig, SiteConfig):
+        for f in dataclasses.fields(cls):
+            action = actions[f.name]
+            assert action.option_strings == [flag_name(f)]
+            assert action.help is not None and action.help.startswith(f.metadata["help"])
+            assert all(choice in action.help for choice in f.metadata["choices"])
+            style = f.metadata["style"]
+            if style in ("negate", "switch"):
+                # a switch flips its default: a --no-X of a default-False field would do nothing
+                assert f.default is (style == "negate")
+            else:
+                assert "(default: " in action.help and action.default == f.default
+            assert flag_name(f) in text
+
+
+def test_reproduce_command_is_the_parsers_inverse_for_each_field_alone() -> None:
+    """One field changed at a time: the reproduce command names only that flag and parses back."""
+    import dataclasses
+    import shlex
+
+    from generator.cli import _configs, _parser
+    from generator.cli_flags import reproduce_command
+    from generator.config import AnalysisConfig, flag_name
+
+    assert reproduce_command("s", "s.db", AnalysisConfig()) == "generate-report --study s --storage s.db"
+    other = {bool: lambda v: not v, int: lambda v: v + 1, float: lambda v: v / 2, str: None}
+    for f in dataclasses.fields(AnalysisConfig):
+        if f.metadata["choices"]:
+            value = f.metadata["choices"][:1] if f.metadata["style"] == "list" else f.metadata["choices"][-1]
+        elif f.default is None:
+            value = 1
+        else:
+            value = other[type(f.default)](f.default)
+        config = AnalysisConfig(**{f.name: value})
+        argv = shlex.split(reproduce_command("s", "s.db", config))[5:]
+        assert argv[0] == flag_name(f), argv
+        assert _configs(_parser().parse_args(argv))[0] == config
+
+
+def test_a_bad_value_in_a_real_process_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--storage", str(tmp_path / "x.db"), "--gain-cv-folds", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "error: --gain-cv-folds must be 2 or more, got 1\n"
+    assert result.stdout == ""

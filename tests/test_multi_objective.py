@@ -21,9 +21,9 @@ from generator.analysis.assemble import analyse
 from generator.analysis.chart_data.pareto import pareto_data
 from generator.analysis.pareto import hypervolume_history, pareto_front, pool
 from generator.cli import main
+from generator.cli_flags import reproduce_command
 from generator.config import AnalysisConfig
 from generator.paths import schema_path
-from generator.pipeline import reproduce_command
 from generator.sweep_config import load_sweep_config
 from tests.conftest import SHARED_STUDIES
 from tests.invariants import report_violations
