@@ -68,6 +68,7 @@ test: setup services browser lint
 lint: setup
 	$(BIN)/ruff check generator trainer tests benchmarks examples
 	$(BIN)/ruff format --check generator trainer tests benchmarks examples
+	$(BIN)/mypy generator trainer
 	$(BIN)/lint-imports --no-cache
 
 clean:

@@ -203,13 +203,13 @@ def read_study(session: _Session, name: str) -> StudyRecord:
 
     join = "JOIN trials t ON t.trial_id = x.trial_id WHERE t.study_id = :sid"
     if legacy_values:
-        value_rows = [
+        legacy_rows = [
             (r[1], 0, r[0])
             for r in session.rows("SELECT t.value, t.trial_id FROM trials t WHERE t.study_id = :sid", arg)
             if r[0] is not None
         ]
         inter_rows = session.rows(f"SELECT x.trial_id, x.step, x.value FROM trial_values x {join}", arg)
-        values = _frame(VALUE_COLUMNS, [(number_of[t], o, _legacy_float(v)) for t, o, v in value_rows])
+        values = _frame(VALUE_COLUMNS, [(number_of[t], o, _legacy_float(v)) for t, o, v in legacy_rows])
         intermediate = _frame(
             INTERMEDIATE_COLUMNS,
             [(number_of[t], int(s), _legacy_float(v)) for t, s, v in inter_rows if s is not None],

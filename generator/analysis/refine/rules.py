@@ -273,9 +273,11 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
         # The one level the elites share may be backed by its enrichment test although the
         # primary test is not: the reason names both, never "no test backs it" beside a strong q.
         (only,) = elite_levels
-        level = next((lv for lv in ev.levels if same_value(lv.level, only)), None)
-        if level is not None and level.q is not None:
-            values.update(elite_q=level.q, elite_tier=level.tier, primary_tier=ev.test.tier, primary_test=ev.test.test)
+        only_level = next((lv for lv in ev.levels if same_value(lv.level, only)), None)
+        if only_level is not None and only_level.q is not None:
+            values.update(
+                elite_q=only_level.q, elite_tier=only_level.tier, primary_tier=ev.test.tier, primary_test=ev.test.test
+            )
     removed = [c for c in entry.choices if not any(same_value(c, k) for k in kept)]
     tried = [level.level for level in ev.levels if level.n_branch > 0]
     untried = [c for c in removed if not any(same_value(c, t) for t in tried)]

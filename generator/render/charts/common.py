@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import altair as alt
 import pandas as pd
@@ -15,6 +15,18 @@ from generator.model.findings import Condition
 from generator.render.charts.theme import ELITE, OTHER
 from generator.render.charts.wording import say
 from generator.render.env import fmt_num, fmt_value
+
+TopChart: TypeAlias = (
+    alt.Chart
+    | alt.LayerChart
+    | alt.FacetChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.ConcatChart
+    | alt.RepeatChart
+)
+"""A chart a builder returns: whichever top-level kind it is, it is a schema object with a
+``title`` and ``copy``, which Altair's shared base ``TopLevelMixin`` does not declare."""
 
 SIGNIFICANT_DIGITS = 6
 """Chart data is for the eye: 6 significant digits keep specs small and exact enough."""

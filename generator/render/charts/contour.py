@@ -8,6 +8,7 @@ import pandas as pd
 from generator.model.charts import BinAxis, ContourData
 from generator.model.findings import Condition
 from generator.render.charts.common import (
+    TopChart,
     frame,
     group_labels,
     jitter_2d,
@@ -24,7 +25,7 @@ from generator.render.charts.theme import ELITE, HEIGHT, WIDTH
 from generator.render.charts.wording import say
 
 
-def contour_chart(data: ContourData, elite_quantile: float) -> alt.TopLevelMixin:
+def contour_chart(data: ContourData, elite_quantile: float) -> TopChart:
     a, b = data.axis_a, data.axis_b
     step_a, step_b = _step(a, WIDTH, 40), _step(b, HEIGHT, 28)
     cells = frame(data.cells).rename(columns={"a_center": "a", "b_center": "b"})

@@ -6,12 +6,12 @@ import altair as alt
 import pandas as pd
 
 from generator.model.charts import EcdfData
-from generator.render.charts.common import frame, objective_title, sampling_lines, sig, title
+from generator.render.charts.common import TopChart, frame, objective_title, sampling_lines, sig, title
 from generator.render.charts.theme import ELITE, OTHER
 from generator.render.charts.wording import say
 
 
-def ecdf_chart(data: EcdfData, elite_quantile: float) -> alt.TopLevelMixin:
+def ecdf_chart(data: EcdfData, elite_quantile: float) -> TopChart:
     points = frame(data.points)
     x = alt.X(
         field="value",

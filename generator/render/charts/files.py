@@ -18,6 +18,7 @@ from typing import Any
 import altair as alt
 
 from generator.model.charts import ChartSet, ContourData
+from generator.render.charts.common import TopChart
 from generator.render.charts.contour import cells_table, contour_chart
 from generator.render.charts.ecdf import ecdf_chart
 from generator.render.charts.export import export_images
@@ -57,14 +58,14 @@ class ChartFile:
     kind: str
     params: tuple[str, ...]
     """The parameter(s) the chart is about (two for a contour)."""
-    chart: alt.TopLevelMixin
+    chart: TopChart
     contour: ContourData | None = None
 
 
 def chart_files(charts: ChartSet) -> list[ChartFile]:
     """Every chart of a report, in a fixed order, with unique, safe file stems."""
     q = charts.elite_quantile
-    entries: list[tuple[str, tuple[str, ...], alt.TopLevelMixin, ContourData | None]] = []
+    entries: list[tuple[str, tuple[str, ...], TopChart, ContourData | None]] = []
     if charts.importance is not None:
         entries.append(("importance", (), importance_chart(charts.importance, q), None))
     entries += [("slice", (s.param,), slice_chart(s, q), None) for s in charts.slices]
@@ -98,7 +99,7 @@ def chart_files(charts: ChartSet) -> list[ChartFile]:
     ]
 
 
-def _with_subtitle(chart: alt.TopLevelMixin, labels: tuple[str, str], line: str) -> alt.TopLevelMixin:
+def _with_subtitle(chart: TopChart, labels: tuple[str, str], line: str) -> TopChart:
     """``chart`` saying that pruned trials are drawn: its "n = N complete trials" line becomes
     ``labels[1]``; a chart without that line (a branch, a subset) gets ``line`` added instead."""
     heading = chart.title if isinstance(chart.title, alt.Title) else None
@@ -129,7 +130,7 @@ def _unique_stems(entries: list[tuple[str, tuple[str, ...]]]) -> list[str]:
     ]
 
 
-def spec_dict(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def spec_dict(chart: TopChart) -> dict[str, Any]:
     """The validated Vega-Lite spec, under the project theme whatever theme is active.
 
     Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted."""
@@ -137,7 +138,7 @@ def spec_dict(chart: alt.TopLevelMixin) -> dict[str, Any]:
         return chart.to_dict(validate=True)
 
 
-def spec_json(chart: alt.TopLevelMixin) -> str:
+def spec_json(chart: TopChart) -> str:
     """Sorted keys, compact separators, ASCII only, one trailing newline: byte-stable."""
     return (
         json.dumps(spec_dict(chart), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False) + "\n"

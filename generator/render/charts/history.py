@@ -7,6 +7,7 @@ import pandas as pd
 
 from generator.model.charts import HistoryData
 from generator.render.charts.common import (
+    TopChart,
     frame,
     group_color,
     n_line,
@@ -22,7 +23,7 @@ from generator.render.charts.theme import BEST, PANEL_WIDTH
 from generator.render.charts.wording import say
 
 
-def history_chart(data: HistoryData, elite_quantile: float) -> alt.TopLevelMixin:
+def history_chart(data: HistoryData, elite_quantile: float) -> TopChart:
     points = trial_points(data.points, elite_quantile)
     y = alt.Y(field="value", type="quantitative", title=objective_title(data.direction), scale=alt.Scale(zero=False))
     tooltip = [tooltip_number(), tooltip_value()]

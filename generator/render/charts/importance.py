@@ -5,12 +5,12 @@ from __future__ import annotations
 import altair as alt
 
 from generator.model.charts import ImportanceData, ImportancePanel
-from generator.render.charts.common import frame, panel_title, title
+from generator.render.charts.common import TopChart, frame, panel_title, title
 from generator.render.charts.theme import BEST, OTHER, PANEL_WIDTH
 from generator.render.charts.wording import lookup, say
 
 
-def importance_chart(data: ImportanceData, elite_quantile: float) -> alt.TopLevelMixin:
+def importance_chart(data: ImportanceData, elite_quantile: float) -> TopChart:
     panels = [_panel(panel, list(data.order), elite_quantile) for panel in data.panels]
     return alt.hconcat(*panels, title=title(say("importance.title"), [say("importance.subtitle")]))
 

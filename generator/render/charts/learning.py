@@ -6,12 +6,12 @@ import altair as alt
 import pandas as pd
 
 from generator.model.charts import LearningData
-from generator.render.charts.common import group_labels, sampling_lines, sig, title
+from generator.render.charts.common import TopChart, group_labels, sampling_lines, sig, title
 from generator.render.charts.theme import ELITE, FAINT, STATE_COLORS
 from generator.render.charts.wording import say
 
 
-def learning_chart(data: LearningData, elite_quantile: float) -> alt.TopLevelMixin:
+def learning_chart(data: LearningData, elite_quantile: float) -> TopChart:
     elite_label, other_label = group_labels(elite_quantile)
     pruned_label = say("groups.pruned")
     rows = pd.DataFrame.from_records(

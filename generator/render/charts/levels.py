@@ -7,6 +7,7 @@ import pandas as pd
 
 from generator.model.charts import LevelsData
 from generator.render.charts.common import (
+    TopChart,
     frame,
     group_color,
     jitter,
@@ -22,7 +23,7 @@ from generator.render.charts.theme import BEST, FAINT
 from generator.render.charts.wording import say
 
 
-def levels_chart(data: LevelsData, elite_quantile: float) -> alt.TopLevelMixin:
+def levels_chart(data: LevelsData, elite_quantile: float) -> TopChart:
     shown = {lv.label: say("levels.level", label=lv.label, n=lv.n) for lv in data.levels}
     domain = [shown[lv.label] for lv in data.levels]
     boxes = frame(data.levels, level=domain)

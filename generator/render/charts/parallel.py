@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from generator.model.charts import PARALLEL_ABSENT, ParallelData
-from generator.render.charts.common import group_color, group_labels, sampling_lines, sig, title
+from generator.render.charts.common import TopChart, group_color, group_labels, sampling_lines, sig, title
 from generator.render.charts.theme import BOUND, FAINT, WIDTH
 from generator.render.charts.wording import say
 from generator.render.env import fmt_num
@@ -19,7 +19,7 @@ AXIS_SPACING = 110
 """Pixels per axis; longer names are cut with an ellipsis (the full name is in the tooltip)."""
 
 
-def parallel_chart(data: ParallelData, elite_quantile: float) -> alt.TopLevelMixin:
+def parallel_chart(data: ParallelData, elite_quantile: float) -> TopChart:
     fields = [axis.field for axis in data.axes]
     elite_label, other_label = group_labels(elite_quantile)
     wide = pd.DataFrame.from_records(

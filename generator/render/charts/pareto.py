@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from generator.model.charts import ParetoData
-from generator.render.charts.common import panel_title, sig, title, tooltip_number
+from generator.render.charts.common import TopChart, panel_title, sig, title, tooltip_number
 from generator.render.charts.theme import BEST, ELITE, OTHER, PANEL_WIDTH
 from generator.render.charts.wording import say
 
@@ -18,7 +18,7 @@ def objective_label(index: int, name: str | None) -> str:
     return name if name else f"values[{index}]"
 
 
-def pareto_chart(data: ParetoData) -> alt.TopLevelMixin:
+def pareto_chart(data: ParetoData) -> TopChart:
     k = len(data.directions)
     front_label, other_label = say("pareto.front"), say("pareto.other")
     rows = [

@@ -9,6 +9,7 @@ import pandas as pd
 
 from generator.model.charts import SliceData
 from generator.render.charts.common import (
+    TopChart,
     group_color,
     n_line,
     objective_title,
@@ -32,7 +33,7 @@ def x_scale(log: bool, low: float | None, high: float | None) -> alt.Scale:
     return alt.Scale(type=kind, domain=[low, high], zero=False, nice=False, padding=12)
 
 
-def slice_chart(data: SliceData, elite_quantile: float) -> alt.TopLevelMixin:
+def slice_chart(data: SliceData, elite_quantile: float) -> TopChart:
     points = trial_points(data.points, elite_quantile)
     scale = x_scale(data.log, data.low, data.high)
     x = alt.X(field="x", type="quantitative", title=data.param, scale=scale)

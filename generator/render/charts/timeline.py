@@ -5,12 +5,12 @@ from __future__ import annotations
 import altair as alt
 
 from generator.model.charts import TimelineData
-from generator.render.charts.common import frame, sampling_lines, title
+from generator.render.charts.common import TopChart, frame, sampling_lines, title
 from generator.render.charts.theme import STATE_COLORS
 from generator.render.charts.wording import say
 
 
-def timeline_chart(data: TimelineData, elite_quantile: float) -> alt.TopLevelMixin:
+def timeline_chart(data: TimelineData, elite_quantile: float) -> TopChart:
     bars = frame(data.bars)
     states = [s for s in STATE_COLORS if s in set(bars["state"])]
     x = alt.X(
