@@ -13,7 +13,7 @@ def findings_document(findings: Findings) -> dict[str, Any]:
     document = to_jsonable(findings)
     for warning in document["warnings"]:
         warning["message"] = message_for(warning["code"], warning["values"])
-    for block in document.get("objectives", []):
+    for block in document["objectives"]:
         for warning in block["warnings"]:
             warning["message"] = message_for(warning["code"], warning["values"])
     return document
