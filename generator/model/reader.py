@@ -12,12 +12,15 @@ read back without touching this file. What it does with each annotation:
 - an ``Enum`` subclass (the StrEnums of ``vocabulary.py``): built from its string.
 - ``X | Y``: the first member the JSON value fits (an object fits a dataclass, a string an
   enum holding it, and so on), so ``float | Level`` and ``float | str | None`` read back.
-- ``Any``: the JSON value as it is (arrays stay lists).
+- ``Any``: the JSON value as it is (arrays stay lists). Nothing records a class there, so a
+  dataclass held in an ``Any`` value (a warning's or highlight's ``values``) reads back as the
+  plain object it was written as.
 
 The writer rounds floats to twelve significant digits and writes non-finite floats as null,
 so a float field reads back as the rounded value, or as None where it held inf or nan: the
-infinity's sign is not recorded and cannot be restored. Writing what was read gives the same
-text again.
+infinity's sign is not recorded and cannot be restored. An integer written into a float field
+stays an integer (it is written the same way again). Writing what was read gives the same text
+again: ``tests/round_trip.py`` checks it on every report the tests build.
 """
 
 from __future__ import annotations
