@@ -63,7 +63,7 @@ def generate(
     from generator.analysis.tables import compute_table, pareto_table, trials_table
     from generator.render.charts import write_charts
     from generator.render.directionality import directionality_tables
-    from generator.render.documents import findings_document, findings_json
+    from generator.render.documents import findings_json
     from generator.render.env import render
     from generator.render.importance_tables import importances_table
     from generator.render.next_sweep import next_sweep_files
@@ -139,7 +139,7 @@ def generate(
         if existing:
             # Last, once every artifact of the version exists: changes compare its configs too.
             with progress.step("Comparing with the previous version"):
-                write_changes(study_dir / existing[-1], staging, version, findings_document(findings))
+                write_changes(study_dir / existing[-1], staging, version)
         if old_record is not None:
             with progress.step("Comparing with " + repr(old_record.name)):
                 write_comparison(old_record, snapshot, config, staging, version, findings)
@@ -228,28 +228,32 @@ def write_comparison(
     write_if_changed(version_dir / COMPARISON_MD, render("comparison.md.j2", c=result, version=version))
 
 
-def write_changes(previous_dir: Path, version_dir: Path, version: str, document: dict[str, Any]) -> None:
-    """changes.md and changes.json of ``version_dir`` against the version in ``previous_dir``."""
-    from generator.model.serialize import dumps
-    from generator.render.changes import compute_changes, load_configs
-    from generator.render.documents import load_document
-    from generator.render.env import render
+def write_changes(previous_dir: Path, version_dir: Path, version: str) -> None:
+    """changes.md and changes.json of ``version_dir`` against the version in ``previous_dir``.
+
+    Both versions' findings are read back from their findings.json (the one reader), so the
+    current version is compared exactly as a later run would see it: floats as written.
+    """
+    from generator.analysis.changes import compute_changes, load_configs
+    from generator.model.reader import load_findings
+    from generator.render.changes import changes_json, changes_markdown, warning_sentence
 
     changes = compute_changes(
         previous_dir.name,
-        load_document((previous_dir / "findings.json").read_text(encoding="utf-8")),
+        load_findings(previous_dir / "findings.json"),
         version,
-        document,
+        load_findings(version_dir / "findings.json"),
+        warning_sentence,
         load_configs(previous_dir / "artifacts"),
         load_configs(version_dir / "artifacts"),
     )
-    (version_dir / "changes.md").write_text(render("changes.md.j2", c=changes), encoding="utf-8")
-    (version_dir / "changes.json").write_text(dumps(changes), encoding="utf-8")
+    (version_dir / "changes.md").write_text(changes_markdown(changes), encoding="utf-8")
+    (version_dir / "changes.json").write_text(changes_json(changes), encoding="utf-8")
 
 
 def latest_changes(out_dir: Path, study: str | None) -> str:
     """The Markdown of a study's latest changes (for a pull-request comment), from report/ alone."""
-    from generator.render.documents import load_document
+    from generator.model.reader import load_findings
     from generator.render.env import render
     from generator.render.headlines import headline
 
@@ -271,8 +275,7 @@ def latest_changes(out_dir: Path, study: str | None) -> str:
     latest = study_dir / versions[-1]
     if (latest / "changes.md").is_file():
         return (latest / "changes.md").read_text(encoding="utf-8")
-    document = load_document((latest / "findings.json").read_text(encoding="utf-8"))
-    return render("changes_first.md.j2", h=headline(versions[-1], document))
+    return render("changes_first.md.j2", h=headline(versions[-1], load_findings(latest / "findings.json")))
 
 
 def list_storage(storage: str) -> list[tuple[str, dict[str, int]]]:

@@ -7,7 +7,6 @@ what data it covers). Nothing in it comes from the time the generator ran.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,13 +51,15 @@ def _latest_matching(study_dir: Path, key: str, value: str, config_hash: str) ->
     versions = list_versions(study_dir)
     if not versions:
         return None
-    findings = study_dir / versions[-1] / "findings.json"
+    from generator.errors import UserError
+    from generator.model.reader import load_findings
+
     try:
-        provenance = json.loads(findings.read_text(encoding="utf-8"))["provenance"]
-    except (OSError, ValueError, KeyError, TypeError):
+        provenance = load_findings(study_dir / versions[-1] / "findings.json").provenance
+    except (OSError, UserError):
+        return None  # unreadable or from another version of the model: made again
+    if provenance is None or not value:
         return None
-    if not isinstance(provenance, dict) or not value:
-        return None
-    if provenance.get(key) == value and provenance.get("config_hash") == config_hash:
+    if getattr(provenance, key) == value and provenance.config_hash == config_hash:
         return versions[-1]
     return None

@@ -26,6 +26,8 @@ The checks, each one a way a real report once contradicted itself:
   sampling alone);
 - an executive-summary boundary item, or an ordinal bound called crowded, resting on a level
   whose corrected q in the elite table is not significant (the same Fisher test);
+- a findings.json, changes.json or comparison.json that does not read back into the typed model
+  as the same text (``tests/round_trip.py``);
 - a next-sweep reason that says "the trend points beyond it" for a parameter whose test is not
   strong or suggestive;
 - a config that fixes a parameter to the bound its trend points at while the rank-quadratic fit
@@ -44,6 +46,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from tests.round_trip import round_trip_violations
 
 STRONG_TIERS = ("strong", "suggestive")
 SIGNED_MEASURES = ("rho", "rank_biserial")
@@ -325,6 +329,7 @@ def report_violations(version_dir: Path) -> list[str]:
     for path, key, value in _walk(document):
         if isinstance(value, float) and not math.isfinite(value):
             found.append(f"{path}.{key} is not finite")
+    found += round_trip_violations(version_dir)
     return [f"{document['study']['name']}: {v}" for v in found]
 
 

@@ -1,4 +1,4 @@
-"""Changes between versions: computed from two findings documents and their config YAMLs,
+"""Changes between versions: computed from two versions' findings and their config YAMLs,
 worded in changes.md, serialized to changes.json, printed for pull requests."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,12 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from generator.analysis.changes import compute_changes, load_configs
 from generator.cli import main
-from generator.model.serialize import to_jsonable
-from generator.paths import schema_path
-from generator.pipeline import write_changes
-from generator.render.changes import (
+from generator.model.changes import (
     BestRef,
     BoundaryChange,
+    Changes,
     ConfigEntryChange,
     ConfigFileChange,
     ParamChange,
@@ -29,10 +29,13 @@ from generator.render.changes import (
     SettingChange,
     TierChange,
     WarningChange,
-    compute_changes,
-    load_configs,
-    tier_of,
 )
+from generator.model.findings import Finding
+from generator.model.reader import findings_from_dict, load_findings, load_model
+from generator.model.serialize import to_jsonable
+from generator.paths import schema_path
+from generator.pipeline import write_changes
+from generator.render.changes import warning_sentence
 from generator.render.env import render
 from generator.site.qmd import to_html
 from tests.studies import X, add, simple, sqlite_study
@@ -91,7 +94,7 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
                 "ci_low": -0.2,
                 "ci_high": 0.5,
                 "condition": None,
-                "tier": "not_enough_evidence",
+                "tier": "not enough evidence",
             },
             {
                 "param": "depth",
@@ -105,11 +108,12 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
                 "ci_low": 0.1,
                 "ci_high": 0.8,
                 "condition": {"parent": "encoder", "value": "cnn"},
+                "tier": "suggestive",
             },
             {
                 "param": "optimizer",
                 "kind": "categorical",
-                "test": "kruskal",
+                "test": "kruskal-wallis",
                 "n": 20,
                 "statistic": 9.0,
                 "p": 0.001,
@@ -134,16 +138,16 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
             {
                 "code": "many_failed",
                 "severity": "warning",
-                "message": "1 of 24 failed",
+                "message": "1 of 24 finished trials failed",
                 "params": [],
-                "values": {"fail": 1},
+                "values": {"fail": 1, "finished": 24},
             },
             {
-                "code": "small_branch",
+                "code": "many_pruned",
                 "severity": "info",
-                "message": "depth has 15 trials",
+                "message": "3 of 24 finished trials were pruned",
                 "params": ["depth"],
-                "values": {"n": 15},
+                "values": {"pruned": 3, "finished": 24},
             },
         ],
         "provenance": {
@@ -164,6 +168,25 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
         else:
             doc[section] = value
     return doc
+
+
+def changes_of(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    previous_configs: dict[str, Any] | None = None,
+    current_configs: dict[str, Any] | None = None,
+    describe: Callable[[Finding], str] = warning_sentence,
+) -> Changes:
+    """The changes between two hand-built findings documents, read as the pipeline reads them."""
+    return compute_changes(
+        "0001-a",
+        findings_from_dict(before),
+        "0002-b",
+        findings_from_dict(after),
+        describe,
+        previous_configs,
+        current_configs,
+    )
 
 
 AGGRESSIVE_BEFORE = {
@@ -206,7 +229,7 @@ def changed_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
     }
     lr, depth, optimizer = after["directionality"]
     lr.update(q=0.01, tier="strong", n=26, effect=0.55)  # not enough evidence -> strong
-    depth.update(q=0.03, n=19)  # derived: suggestive -> strong (q < 0.05)
+    depth.update(q=0.03, n=19, tier="strong")  # suggestive -> strong
     optimizer.update(q=0.03, tier="strong")  # stays strong: not a change
     after["importance"] = [
         {"param": "optimizer", "method": "fanova", "importance": 0.25, "ci_low": None, "ci_high": None},
@@ -222,16 +245,16 @@ def changed_pair(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
         {
             "code": "many_failed",
             "severity": "warning",
-            "message": "1 of 32 failed",
+            "message": "1 of 32 finished trials failed",
             "params": [],
-            "values": {"fail": 1},
+            "values": {"fail": 1, "finished": 32},
         },
         {
             "code": "unfinished_trials",
             "severity": "info",
-            "message": "1 trial still running",
+            "message": "1 trial(s) still running and 0 waiting",
             "params": [],
-            "values": {"running": 1},
+            "values": {"running": 1, "waiting": 0},
         },
     ]
     aggressive_after = copy.deepcopy(AGGRESSIVE_BEFORE)
@@ -263,9 +286,10 @@ def test_every_kind_of_change_is_found(tmp_path: Path) -> None:
     previous, current, after = changed_pair(tmp_path)
     c = compute_changes(
         previous.name,
-        json.loads((previous / "findings.json").read_text()),
+        load_findings(previous / "findings.json"),
         current.name,
-        after,
+        findings_from_dict(after),
+        warning_sentence,
         load_configs(previous / "artifacts"),
         load_configs(current / "artifacts"),
     )
@@ -294,9 +318,17 @@ def test_every_kind_of_change_is_found(tmp_path: Path) -> None:
         RankChange("fanova", "lr", 2, 1, 0.3, 0.6),
         RankChange("fanova", "optimizer", 1, 2, 0.5, 0.25),
     )
+    # The sentences are worded afresh from each warning's code and values (messages.yaml).
     assert c.warnings == (
-        WarningChange("unfinished_trials", (), "info", "1 trial still running", "new"),
-        WarningChange("small_branch", ("depth",), "info", "depth has 15 trials", "resolved"),
+        WarningChange("unfinished_trials", (), "info", warning_sentence(findings_from_dict(after).warnings[1]), "new"),
+        WarningChange(
+            "many_pruned",
+            ("depth",),
+            "info",
+            "3 of 24 finished trials were pruned; the analysis uses complete trials only, so the statistics "
+            "describe the trials the pruner let finish.",
+            "resolved",
+        ),
     )
     assert c.boundary_hits == (
         BoundaryChange("batch_size", "low", None, 0.9, "new"),
@@ -324,7 +356,7 @@ def test_every_kind_of_change_is_found(tmp_path: Path) -> None:
 
 def test_changes_markdown_and_json_say_what_changed(tmp_path: Path) -> None:
     previous, current, after = changed_pair(tmp_path)
-    write_changes(previous, current, current.name, after)
+    write_changes(previous, current, current.name)
     text = (current / "changes.md").read_text()
     assert text.startswith("## Changes in 0002-20250102T100000 since 0001-20250101T150000\n")
     assert "**8 new trials** (24 → 32)." in text
@@ -334,8 +366,8 @@ def test_changes_markdown_and_json_say_what_changed(tmp_path: Path) -> None:
     assert "| `lr` | not enough evidence | **strong** | 0.4000 | 0.0100 | +0.2 | +0.55 | 20 → 26 |" in text
     assert "| `depth` (when encoder = cnn) | suggestive | **strong** |" in text
     assert "| fanova | `lr` | 2 | 1 | 0.3 | 0.6 |" in text
-    assert "| new | info | `unfinished_trials` | all | 1 trial still running |" in text
-    assert "| resolved | info | `small_branch` | `depth` | depth has 15 trials |" in text
+    assert "| new | info | `unfinished_trials` | all | 1 trial(s) still running and 0 waiting when" in text
+    assert "| resolved | info | `many_pruned` | `depth` | 3 of 24 finished trials were pruned;" in text
     assert "| new | `batch_size` | low | (none) | 90% |" in text
     assert "| changed | `depth` | high | 80% | 70% |" in text
     assert "`refined_search_space_aggressive.yaml`: 6 settings changed." in text
@@ -348,20 +380,23 @@ def test_changes_markdown_and_json_say_what_changed(tmp_path: Path) -> None:
     assert document == to_jsonable(
         compute_changes(
             previous.name,
-            json.loads((previous / "findings.json").read_text()),
+            load_findings(previous / "findings.json"),
             current.name,
-            after,
+            load_findings(current / "findings.json"),
+            warning_sentence,
             load_configs(previous / "artifacts"),
             load_configs(current / "artifacts"),
         )
     )
+    # changes.json reads back as the typed changes it was written from.
+    assert to_jsonable(load_model(current / "changes.json", Changes)) == document
     assert document["best"]["after"] == {"number": 29, "value": 0.86}
     assert [t["param"] for t in document["tiers"]] == ["depth", "lr"]
 
 
 def test_identical_versions_have_nothing_to_report() -> None:
     doc = findings_doc()
-    c = compute_changes("0001-a", doc, "0002-b", copy.deepcopy(doc), {}, {})
+    c = changes_of(doc, copy.deepcopy(doc), {}, {})
     assert c.is_empty and c.new_trials == 0
     text = render("changes.md.j2", c=c)
     assert "No new trials (24 in all)." in text
@@ -374,39 +409,41 @@ def test_settings_changes_are_flagged() -> None:
     after = findings_doc(
         stats={"alpha": 0.01, "suggestive_alpha": 0.10, "correction": "fdr_bh", "elite_quantile": 0.25}
     )
-    c = compute_changes("0001-a", before, "0002-b", after)
+    c = changes_of(before, after)
     assert c.settings == (SettingChange("alpha", 0.05, 0.01), SettingChange("correction", "holm", "fdr_bh"))
-    # depth's derived tier (q 0.08) is suggestive under both alphas; the others carry their own.
+    # Tiers are the ones each version's findings record, never re-derived from q and alpha.
     assert c.tiers == ()
     assert "alpha `0.05` → `0.01`; correction `holm` → `fdr_bh`." in render("changes.md.j2", c=c)
 
 
-def test_tiers_come_from_the_entry_or_from_q() -> None:
-    stats = {"alpha": 0.05, "suggestive_alpha": 0.10}
-    assert tier_of({"tier": "strong", "q": 0.9}, stats) == "strong"
-    assert tier_of({"tier": "not_enough_evidence"}, stats) == "not enough evidence"
-    assert tier_of({"q": 0.049}, stats) == "strong"
-    assert tier_of({"q": 0.05}, stats) == "suggestive"
-    assert tier_of({"q": 0.0999}, stats) == "suggestive"
-    assert tier_of({"q": 0.10}, stats) == "not enough evidence"
-    assert tier_of({"q": None}, stats) == "not enough evidence"
-    assert tier_of({"q": 0.02}, {"alpha": 0.01, "suggestive_alpha": 0.05}) == "suggestive"
+def test_tiers_are_the_recorded_ones_with_untested_as_no_evidence() -> None:
+    before = findings_doc()
+    after = copy.deepcopy(before)
+    after["directionality"][0].update(tier="not tested", q=None)  # lr: not enough evidence -> not tested
+    after["directionality"][1].update(q=0.9)  # depth: q moved, its recorded tier did not
+    assert changes_of(before, after).tiers == ()
+    after["directionality"][2].update(tier="suggestive")  # optimizer: strong -> suggestive
+    (change,) = changes_of(before, after).tiers
+    assert (change.param, change.tier_before, change.tier_after, change.stronger) == (
+        "optimizer",
+        "strong",
+        "suggestive",
+        False,
+    )
 
 
 def test_params_removed_from_the_analysis_are_reported() -> None:
     before = findings_doc()
     after = copy.deepcopy(before)
     after["directionality"] = after["directionality"][:2]  # optimizer no longer tested
-    (change,) = compute_changes("0001-a", before, "0002-b", after).tiers
+    (change,) = changes_of(before, after).tiers
     assert (change.param, change.tier_before, change.tier_after, change.stronger) == (
         "optimizer",
         "strong",
         "absent",
         False,
     )
-    assert "| `optimizer` | strong | not tested |" in render(
-        "changes.md.j2", c=compute_changes("0001-a", before, "0002-b", after)
-    )
+    assert "| `optimizer` | strong | not tested |" in render("changes.md.j2", c=changes_of(before, after))
 
 
 def test_hostile_names_stay_inside_their_cells() -> None:
@@ -414,9 +451,9 @@ def test_hostile_names_stay_inside_their_cells() -> None:
     after = copy.deepcopy(before)
     after["directionality"][0]["param"] = "<script>alert(1)</script>|`x`"
     after["warnings"].append(
-        {"code": "odd", "severity": "info", "message": "a | b <img src=x>", "params": ["p|q"], "values": {}}
+        {"code": "low_sample_size", "severity": "info", "params": ["p|q"], "values": {"text": "a | b <img src=x>"}}
     )
-    text = render("changes.md.j2", c=compute_changes("0001-a", before, "0002-b", after))
+    text = render("changes.md.j2", c=changes_of(before, after, describe=lambda w: str(w.values.get("text", ""))))
     assert not empty_cells(text)
     rows = {"script": 8, "img": 5}  # the tier table has 8 columns, the warnings table 5
     for marker, columns in rows.items():

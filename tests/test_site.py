@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.render.headlines import headline
+from generator.render.headlines import Headline
 from generator.render.site_charts import best_across_versions
 from generator.site import build_site, builtin, qmd, vendor
 from generator.site.sources import fence_for, parse_chart_name, script_json
@@ -159,34 +159,33 @@ def test_chart_names_follow_the_design_contract() -> None:
 
 
 def test_best_value_chart_is_a_valid_altair_spec() -> None:
-    docs = [
-        (
-            "0001-20250101T000000",
-            {
-                "study": {"name": "s", "direction": "minimize", "n_trials": {"total": 4, "complete": 4}},
-                "summary": {"best": {"number": 2, "value": 0.5}},
-            },
-        ),
-        (
-            "0002-20250102T000000",
-            {
-                "study": {"name": "s", "direction": "minimize", "n_trials": {"total": 5, "complete": 4}},
-                "summary": {"best": None},
-            },
-        ),
-        (
-            "0003-20250103T000000",
-            {
-                "study": {"name": "s", "direction": "minimize", "n_trials": {"total": 9, "complete": 8}},
-                "summary": {"best": {"number": 7, "value": 0.25}},
-            },
-        ),
+    def version(name: str, total: int, complete: int, best: tuple[int, float] | None) -> Headline:
+        return Headline(
+            study="s",
+            version=name,
+            direction="minimize",
+            best_value=None if best is None else best[1],
+            best_number=None if best is None else best[0],
+            n_total=total,
+            n_complete=complete,
+            latest_trial=None,
+            top_effects=(),
+            n_effects_tested=0,
+            top_importance=None,
+            n_errors=0,
+            n_warnings=0,
+        )
+
+    headlines = [
+        version("0001-20250101T000000", 4, 4, (2, 0.5)),
+        version("0002-20250102T000000", 5, 4, None),
+        version("0003-20250103T000000", 9, 8, (7, 0.25)),
     ]
-    spec = best_across_versions([headline(v, d) for v, d in docs])
+    spec = best_across_versions(headlines)
     assert spec is not None
     assert [(r["sequence"], r["best"], r["trial"]) for r in spec["data"]["values"]] == [(1, 0.5, "#2"), (3, 0.25, "#7")]
     assert spec["encoding"]["y"]["title"] == "Best value (minimize)"
-    assert best_across_versions([headline(docs[1][0], docs[1][1])]) is None
+    assert best_across_versions([headlines[1]]) is None
 
 
 def test_vendored_bundle_is_a_classic_script_without_a_network_reference() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from generator.model.findings import Findings
@@ -14,7 +13,7 @@ def findings_document(findings: Findings) -> dict[str, Any]:
     document = to_jsonable(findings)
     for warning in document["warnings"]:
         warning["message"] = message_for(warning["code"], warning["values"])
-    for block in document.get("objectives", []):
+    for block in document["objectives"]:
         for warning in block["warnings"]:
             warning["message"] = message_for(warning["code"], warning["values"])
     return document
@@ -22,7 +21,3 @@ def findings_document(findings: Findings) -> dict[str, Any]:
 
 def findings_json(findings: Findings) -> str:
     return dumps(findings_document(findings))
-
-
-def load_document(text: str) -> dict[str, Any]:
-    return dict(json.loads(text))

@@ -7,6 +7,7 @@ from typing import Any
 
 import altair as alt
 
+from generator.model.comparison import Comparison
 from generator.render.headlines import Headline
 
 
@@ -48,21 +49,22 @@ def best_across_versions(headlines: Sequence[Headline]) -> dict[str, Any] | None
     return chart.to_dict()
 
 
-def best_so_far_comparison(comparison: dict[str, Any]) -> dict[str, Any] | None:
+def best_so_far_comparison(comparison: Comparison) -> dict[str, Any] | None:
     """A Vega-Lite spec of both sweeps' best-so-far curves with their trial-order bands, from a
-    comparison.json document (None when it has no curves)."""
-    curves = comparison.get("best_so_far") or {}
+    comparison (None when it has no curves)."""
+    curves = comparison.best_so_far
+    sides = (("old", comparison.old), ("new", comparison.new))
     rows = [
         {
-            "n": p["n"],
-            "sweep": f"{label} ({comparison[key]['study']})",
-            "best": p[key],
-            "low": p[f"{key}_low"],
-            "high": p[f"{key}_high"],
+            "n": p.n,
+            "sweep": f"{key} ({side.study})",
+            "best": getattr(p, key),
+            "low": getattr(p, f"{key}_low"),
+            "high": getattr(p, f"{key}_high"),
         }
-        for p in curves.get("points", [])
-        for key, label in (("old", "old"), ("new", "new"))
-        if p[key] is not None
+        for p in (curves.points if curves is not None else ())
+        for key, side in sides
+        if getattr(p, key) is not None
     ]
     if not rows:
         return None
@@ -72,7 +74,7 @@ def best_so_far_comparison(comparison: dict[str, Any]) -> dict[str, Any] | None:
     )
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q"), y2=alt.Y2("high:Q"))
     line = base.mark_line().encode(
-        y=alt.Y("best:Q", title=f"Best so far ({comparison['new']['direction']})", scale=alt.Scale(zero=False)),
+        y=alt.Y("best:Q", title=f"Best so far ({comparison.new.direction})", scale=alt.Scale(zero=False)),
         tooltip=[
             alt.Tooltip("sweep:N", title="Sweep"),
             alt.Tooltip("n:Q", title="Trials"),

@@ -21,8 +21,10 @@ import yaml
 
 from generator.errors import UserError
 from generator.files import write_if_changed
+from generator.model.changes import CONFIG_ARTIFACTS
+from generator.model.comparison import Comparison
+from generator.model.reader import load_findings, load_model
 from generator.paths import templates_dir
-from generator.render.changes import CONFIG_ARTIFACTS
 from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
 from generator.render.site_charts import best_across_versions, best_so_far_comparison
@@ -283,8 +285,7 @@ def collect(report_dir: Path) -> list[StudySource]:
         names = [v for v in list_versions(study_dir) if (study_dir / v / "findings.json").is_file()]
         if not names:
             continue
-        documents = [_load(study_dir / v / "findings.json") for v in names]
-        headlines = [headline(v, d) for v, d in zip(names, documents, strict=True)]
+        headlines = [headline(v, load_findings(study_dir / v / "findings.json")) for v in names]
         versions = tuple(_version_source(study_dir, names, i, headlines[i]) for i in range(len(names)))
         spec = best_across_versions(headlines)
         studies.append(
@@ -309,7 +310,7 @@ def with_comparisons(studies: list[StudySource]) -> tuple[tuple[StudySource, ...
         for v in study.versions:
             path = v.folder / "comparison.json"
             if path.is_file():
-                c = _comparison(study.slug, v.version, _load(path), by_name)
+                c = _comparison(study.slug, v.version, load_model(path, Comparison), by_name)
                 comparisons.append(c)
                 v = replace(v, comparison=c)
             versions.append(v)
@@ -321,34 +322,25 @@ def with_comparisons(studies: list[StudySource]) -> tuple[tuple[StudySource, ...
     )
 
 
-def _comparison(slug: str, version: str, doc: dict[str, Any], by_name: Mapping[str, str]) -> ComparisonSource:
-    shift = doc.get("shift") or {}
-    old, new = doc["old"], doc["new"]
-    distribution = {k: (doc[k].get("distribution") or {}).get("n", 0) for k in ("old", "new")}
-    spec = best_so_far_comparison(doc)
+def _comparison(slug: str, version: str, c: Comparison, by_name: Mapping[str, str]) -> ComparisonSource:
+    spec = best_so_far_comparison(c)
+    shift = c.shift
     return ComparisonSource(
         slug=slug,
         version=version,
-        new=str(new["study"]),
-        old=str(old["study"]),
-        old_slug=by_name.get(str(old["study"])),
-        old_storage=str(old["storage"]),
-        verdict=shift.get("verdict"),
-        effect=shift.get("effect"),
-        ci_low=shift.get("ci_low"),
-        ci_high=shift.get("ci_high"),
-        p=shift.get("p"),
-        n_old=int(distribution["old"]),
-        n_new=int(distribution["new"]),
+        new=c.new.study,
+        old=c.old.study,
+        old_slug=by_name.get(c.old.study),
+        old_storage=c.old.storage,
+        verdict=None if shift is None else shift.verdict,
+        effect=None if shift is None else shift.effect,
+        ci_low=None if shift is None else shift.ci_low,
+        ci_high=None if shift is None else shift.ci_high,
+        p=None if shift is None else shift.p,
+        n_old=0 if c.old.distribution is None else c.old.distribution.n,
+        n_new=0 if c.new.distribution is None else c.new.distribution.n,
         chart=None if spec is None else Chart("best_so_far", None, None, script_json(spec), ()),
     )
-
-
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except ValueError as exc:
-        raise UserError(f"{path} is not valid JSON ({exc}); delete that version folder and run again") from exc
 
 
 def _version_source(study_dir: Path, names: list[str], index: int, head: Headline) -> VersionSource:
