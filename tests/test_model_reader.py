@@ -88,6 +88,16 @@ def test_example_findings_read_back_and_the_committed_file_is_rewritten_identica
         assert findings_json(load_findings(committed)) == committed.read_text(encoding="utf-8")
 
 
+def test_a_retired_key_of_an_older_findings_json_is_read_as_nothing(tmp_path: Path) -> None:
+    """Older versions wrote ``extra: {}``; their folders stay in report/ and must still load."""
+    storage = str(REPO / "examples" / "visual_classifier_cpu_sweep.db")
+    findings = analyse(snapshot_of(storage, EXAMPLE, tmp_path), AnalysisConfig(n_bootstrap=0, charts=False))
+    older = json.loads(dumps(findings)) | {"extra": {}}
+    assert findings_from_dict(older) == findings_from_dict(json.loads(dumps(findings)))
+    with pytest.raises(ModelFormatError, match="extra_key"):
+        findings_from_dict(json.loads(dumps(findings)) | {"extra_key": {}})
+
+
 # The reader's rules, on a small model of its own.
 
 

@@ -7,7 +7,7 @@ Schema in ``generator/schema/findings.schema.json``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from generator.model.curves import Compute, LearningCurves, PrunedAnalysis
@@ -327,7 +327,6 @@ class Findings:
     provenance: Provenance | None = None
     next_sweep: NextSweep | None = None
     """The recommended next sweep (refined spaces, empirical ranges, expected gain)."""
-    extra: dict[str, Any] = field(default_factory=dict)
     influence: tuple[Influence, ...] = ()
     """Findings that a few trials drive (warning ``driven_by_few_trials``)."""
     learning_curves: LearningCurves | None = None

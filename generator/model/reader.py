@@ -42,6 +42,11 @@ from generator.model.findings import Findings
 
 T = TypeVar("T")
 
+RETIRED_KEYS: dict[str, frozenset[str]] = {"Findings": frozenset({"extra"})}
+"""Keys earlier versions of the writer wrote and the model no longer has: a report folder keeps
+its old versions, and the site and the changes read them back. ``Findings.extra`` (always
+empty) was dropped with schema version 1 unchanged: reading it back as nothing loses nothing."""
+
 DERIVED_KEYS: dict[str, frozenset[str]] = {"Finding": frozenset({"message"})}
 """Keys a writer adds beside a dataclass's fields, derived from them, and that the reader drops:
 findings.json words each warning (``message``, from its code and values through
@@ -172,7 +177,8 @@ def _read_dataclass(value: Any, cls: type, where: str) -> Any:
     if not isinstance(value, dict):
         raise ModelFormatError(where, f"expected a {cls.__name__} object, found {_kind(value)}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(value) - set(fields) - DERIVED_KEYS.get(cls.__name__, frozenset()))
+    ignored = DERIVED_KEYS.get(cls.__name__, frozenset()) | RETIRED_KEYS.get(cls.__name__, frozenset())
+    unknown = sorted(set(value) - set(fields) - ignored)
     if unknown:
         raise ModelFormatError(_join(where, unknown[0]), f"unknown key for {cls.__name__}")
     hints = _hints(cls)
