@@ -13,6 +13,7 @@ from generator.model.findings import Findings
 from generator.model.multi import ObjectiveFindings
 from generator.render.multi import objective_suffix, objective_view
 from generator.render.views.boundary import BoundaryView, boundary_view
+from generator.render.views.curves import CurvesView, curves_view
 from generator.render.views.effects import (
     EffectsView,
     LevelsView,
@@ -21,14 +22,18 @@ from generator.render.views.effects import (
     levels_view,
     significance_view,
 )
+from generator.render.views.executive import ExecutiveItem, executive_items
 from generator.render.views.importance import ImportanceView, importance_view
 from generator.render.views.multi import HypervolumeView, hypervolume_view
 from generator.render.views.next_sweep import NextSweepView, next_sweep_view
+from generator.render.views.summary import SummaryView, summary_view
 from generator.render.views.trial_attrs import TrialAttributesView, trial_attributes_view
 
 
 @dataclass(frozen=True)
 class FindingsViews:
+    summary: SummaryView
+    executive: tuple[ExecutiveItem, ...]
     effects: EffectsView
     significance: SignificanceView
     levels: LevelsView
@@ -37,6 +42,7 @@ class FindingsViews:
     next_sweep: NextSweepView | None
     trial_attributes: TrialAttributesView | None
     hypervolume: HypervolumeView | None
+    learning_curves: CurvesView | None
     objectives: tuple[ObjectiveSection, ...]
     """The analysed objectives other than the top-level one (empty for a single objective)."""
 
@@ -58,6 +64,8 @@ class ObjectiveSection:
 
 def findings_views(findings: Findings) -> FindingsViews:
     return FindingsViews(
+        summary=summary_view(findings),
+        executive=executive_items(findings),
         effects=effects_view(findings),
         significance=significance_view(findings),
         levels=levels_view(findings),
@@ -66,6 +74,7 @@ def findings_views(findings: Findings) -> FindingsViews:
         next_sweep=next_sweep_view(findings),
         trial_attributes=trial_attributes_view(findings),
         hypervolume=hypervolume_view(findings),
+        learning_curves=curves_view(findings),
         objectives=objective_sections(findings),
     )
 
