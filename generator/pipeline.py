@@ -63,8 +63,7 @@ def generate(
     from generator.analysis.tables import compute_table, pareto_table, trials_table
     from generator.render.charts import write_charts
     from generator.render.directionality import directionality_tables
-    from generator.render.documents import findings_json
-    from generator.render.env import render
+    from generator.render.documents import findings_json, findings_markdown
     from generator.render.importance_tables import importances_table
     from generator.render.next_sweep import next_sweep_files
     from generator.render.tables import to_csv
@@ -115,9 +114,7 @@ def generate(
             findings = analyse(snapshot, config, command)
         with progress.step("Rendering report"):
             (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
-            (staging / "findings.md").write_text(
-                render("findings.md.j2", f=findings, version=version), encoding="utf-8"
-            )
+            (staging / "findings.md").write_text(findings_markdown(findings, version), encoding="utf-8")
             artifacts = staging / "artifacts"
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")

@@ -20,7 +20,7 @@ from generator.cli import main
 from generator.config import AnalysisConfig
 from generator.model.findings import Condition, Directionality
 from generator.paths import schema_path
-from generator.render.env import render
+from generator.render.documents import findings_markdown
 from generator.render.importance_ranking import importance_ranking
 from generator.render.importance_tables import importances_table
 from generator.storage import list_studies, locate
@@ -124,8 +124,8 @@ def test_ranking_joins_directionality_when_present(tmp_path: Path) -> None:
     assert [r.importance.importance for r in rows] == sorted((r.importance.importance for r in rows), reverse=True)
     assert {r.param: r.direction for r in rows}["depth"] == depth
     assert all(r.top_quantile is not None and r.top_quantile.param == r.param for r in rows)
-    plain = render("findings.md.j2", f=findings, version="v")
-    with_direction = render("findings.md.j2", f=joined, version="v")
+    plain = findings_markdown(findings, "v")
+    with_direction = findings_markdown(joined, "v")
     assert "Direction evidence" not in plain
     assert "| Direction evidence |" in with_direction
     assert "strong: spearman, effect 0.8 [0.6, 0.9], q <0.0001 |" in with_direction
@@ -228,6 +228,6 @@ def test_a_real_study_whose_surrogate_predicts_nothing_prints_no_shares(tmp_path
     assert methods["fanova"].skipped == "no_predictive_power" and methods["fanova"].fit_r2 < 0.02
     assert not [i for i in findings.importance if i.method == "fanova"] and findings.interactions == ()
     assert "importance_no_predictive_power" in {w.code for w in findings.warnings}
-    section = render("findings.md.j2", f=findings, version="v").split("## Parameter importance", 1)[1]
+    section = findings_markdown(findings, "v").split("## Parameter importance", 1)[1]
     section = section.split("\n## ", 1)[0]
     assert "no better than its mean" in section and "| Rank |" not in section

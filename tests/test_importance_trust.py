@@ -28,7 +28,8 @@ from generator.analysis.importance._fanova import MIN_FIT_R2
 from generator.analysis.importance_effects import TINY_IMPORTANCE, importance_effect_warnings
 from generator.config import AnalysisConfig
 from generator.model.findings import Directionality, Findings, Importance, ImportanceMethod, Influence, Interaction
-from generator.render.env import message_for, render
+from generator.render.documents import findings_markdown
+from generator.render.env import message_for
 from generator.render.importance_ranking import converged_but_low
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import AWKWARD, add
@@ -45,7 +46,7 @@ def findings_of(study: optuna.Study, tmp_path: Path) -> Findings:
 
 
 def importance_section(findings: Findings) -> str:
-    markdown = render("findings.md.j2", f=findings, version="v")
+    markdown = findings_markdown(findings, "v")
     return markdown.split("## Parameter importance", 1)[1].split("\n## ", 1)[0]
 
 

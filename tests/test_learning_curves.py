@@ -22,8 +22,8 @@ from generator.analysis.frames import elite_numbers
 from generator.cli import main
 from generator.config import AnalysisConfig
 from generator.paths import schema_path
-from generator.render.documents import findings_document
-from generator.render.env import message_for, render
+from generator.render.documents import findings_document, findings_markdown
+from generator.render.env import message_for
 from tests.invariants import report_violations
 from tests.snapshot_compare import snapshot_of
 from tests.studies import add, sqlite_study
@@ -110,7 +110,7 @@ def test_curves_still_rising_at_the_last_step_warn_under_trained(tmp_path: Path)
     assert low < 0.5 and not curves.under_trained_likely and warning.values["reason"] == "possible"
     message = message_for("under_trained", warning.values)
     assert "3 of 3 elites" in message and "may have been too short" in message and "likely" not in message
-    markdown = render("findings.md.j2", f=analyse(snapshot, CONFIG, "cmd"), version="v")
+    markdown = findings_markdown(analyse(snapshot, CONFIG, "cmd"), "v")
     assert "**Training may have been too short**" in markdown and "likely too short" not in markdown
 
 
@@ -135,7 +135,7 @@ def test_most_elites_still_rising_is_likely_under_trained(tmp_path: Path) -> Non
     assert curves.under_trained and curves.under_trained_likely and warning.values["reason"] == "likely"
     assert "training was likely too short" in message_for("under_trained", warning.values)
     findings = analyse(snapshot, CONFIG, "cmd")
-    markdown = render("findings.md.j2", f=findings, version="v")
+    markdown = findings_markdown(findings, "v")
     assert "**Training was likely too short**" in markdown
     assert "keep the training budget as this study ran it" in markdown
     assert "raise the budget beyond step 9 by hand" in markdown
@@ -236,7 +236,7 @@ def test_the_fate_is_known_only_from_a_step_every_later_step_confirms(tmp_path: 
     assert by_step[1].ci_low is not None and by_step[1].ci_low > FATE_KNOWN_RHO
     assert by_step[2].ci_low is not None and by_step[2].ci_low < FATE_KNOWN_RHO
     assert curves.fate_known_step == 3
-    markdown = render("findings.md.j2", f=analyse(snapshot, CONFIG, "test"), version="v")
+    markdown = findings_markdown(analyse(snapshot, CONFIG, "test"), "v")
     assert "From **step 3** on, at every step with a correlation" in markdown
     assert "From **step 1**" not in markdown
 
@@ -281,7 +281,7 @@ def test_compute_accounting_and_the_report_sections(tmp_path: Path) -> None:
     assert lc["pruned_possibly_wrongly"] == [8] and lc["steps_saved_by_pruning"] == 14
     assert set(lc["elites_still_improving"]) >= {"count", "of", "share"}
     assert set(lc["rank_correlation"][0]) >= {"step", "rho", "ci_low", "ci_high", "n"}
-    markdown = render("findings.md.j2", f=findings, version="v")
+    markdown = findings_markdown(findings, "v")
     assert "## Learning curves" in markdown and "| #8 | 2 | 0.38 |" in markdown
     assert "Time on pruned trials | 6 min 00 s (6.9% of trial time)" in markdown
 
@@ -315,7 +315,7 @@ def test_a_study_without_intermediate_values_has_no_section(tmp_path: Path) -> N
     findings = analyse(_snapshot(tmp_path, "no_curves", build), CONFIG, "cmd")
     assert findings.learning_curves is None
     assert not [w for w in findings.warnings if w.code == "under_trained"]
-    assert "## Learning curves" not in render("findings.md.j2", f=findings, version="v")
+    assert "## Learning curves" not in findings_markdown(findings, "v")
     assert findings_document(findings)["learning_curves"] is None
 
 
@@ -332,7 +332,7 @@ def test_include_pruned_analyses_pruned_trials_at_their_last_value(tmp_path: Pat
     # Trial 9's last value (2.8) is the worst of all; the counts and the curves keep real states.
     assert on.summary.worst.number == 9 and on.summary.worst.value == 2.8
     assert on.study.n_trials.pruned == 2 and on.learning_curves.pruned_possibly_wrongly == (8,)
-    markdown = render("findings.md.j2", f=on, version="v")
+    markdown = findings_markdown(on, "v")
     assert "8 complete + 2 pruned trials, the pruned ones at their last reported value" in markdown
     assert "#9: 2.8 (pruned; its last reported value)" in markdown
     jsonschema.validate(findings_document(on), json.loads(schema_path().read_text()))

@@ -288,12 +288,12 @@ def test_no_front_and_four_objectives_still_report(
 def test_hypervolume_table_does_not_end_short_of_the_front(tmp_path: Path) -> None:
     """Trial 17 joins the front with the same values as trial 16: the hypervolume does not change,
     so the table's last row (front of 9) would contradict the front of 10 above it unless said."""
-    from generator.render.env import render
+    from generator.render.documents import findings_markdown
 
     url, study = build(tmp_path, "two")
     findings = analyse(snapshot_of(url, "two", tmp_path), AnalysisConfig(n_bootstrap=0), "cmd")
     hv = findings.hypervolume_history
     assert hv is not None and len(study.best_trials) == len(findings.pareto_front) == 10
     assert hv.points[-1].number == 16 and hv.points[-1].front_size == 9
-    markdown = render("findings.md.j2", f=findings, version="v")
+    markdown = findings_markdown(findings, "v")
     assert "The front ends with 10 trials, not 9: later trials changed it without changing the hypervolume" in markdown

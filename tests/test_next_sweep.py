@@ -286,7 +286,7 @@ def test_best_trial_widening_does_not_call_an_untested_sign_a_trend(tmp_path: Pa
     """Conservative widens the bound the best trial sits at when only the sign of rho points
     there; the reason must not say "the trend points beyond it" for a test that is not enough
     evidence (the boundary section lists no such trend), and it names the tier."""
-    from generator.render.env import render
+    from generator.render.documents import findings_markdown
 
     wide = FloatDistribution(0.0, 2.0)
 
@@ -302,7 +302,7 @@ def test_best_trial_widening_does_not_call_an_untested_sign_a_trend(tmp_path: Pa
     x = entries(f.next_sweep.conservative)["x"]
     (step,) = [s for s in x.steps if s.rule == "expand_bound"]
     assert step.values["why"] == "best_trial" and step.values["tier"] == NOT_ENOUGH and x.high == 3.0
-    markdown = render("findings.md.j2", f=f, version="v")
+    markdown = findings_markdown(f, "v")
     (line,) = [line for line in markdown.splitlines() if line.startswith("- `x`: aggressive")]
     assert "the trend points beyond it" not in line
     assert f"the sign of its rho points beyond it ({d.effect:.4g}, signed by the objective" in line

@@ -18,7 +18,7 @@ from generator.analysis.refine.gain import cross_validated_r2, expected_gain, to
 from generator.analysis.refine.sampling import sample_space
 from generator.config import AnalysisConfig
 from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, TUNE, RefinedParam
-from generator.render.env import render
+from generator.render.documents import findings_markdown
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import SEED_DISTRIBUTIONS, add, no_signal, seed_shaped, seed_shaped_trials
 from tests.synthetic import float_input
@@ -88,7 +88,7 @@ def test_a_poor_fit_gives_no_number(tmp_path: Path) -> None:
 
     findings = analyse(snapshot_of_study(study, tmp_path), AnalysisConfig(n_bootstrap=100), "test")
     assert findings.next_sweep is not None and not findings.next_sweep.expected_gain.trustworthy
-    section = render("findings.md.j2", f=findings, version="v").split("### Expected gain (model estimate)")[1]
+    section = findings_markdown(findings, "v").split("### Expected gain (model estimate)")[1]
     section = section.split("## Warnings")[0]
     assert "Predicted mean" not in section
     assert "Not trustworthy" in section or "No estimate" in section

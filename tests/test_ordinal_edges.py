@@ -26,7 +26,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from scipy import stats
 
 from generator.cli import main
-from generator.render.env import render
+from generator.render.documents import findings_markdown
 from tests.studies import add, sqlite_study
 from tests.test_importance_trust import findings_of, memory
 
@@ -146,7 +146,7 @@ def test_a_trend_that_turns_inside_the_range_is_not_fixed_to_its_bound(tmp_path:
     assert entry.action == "tune" and entry.value is None
     (step,) = [s for s in entry.steps if s.rule == "bound_not_fixed_turns"]
     assert (step.values["peak"], step.values["rho_side"], step.values["n_side"]) == (t.peak, t.rho_above, t.n_above)
-    markdown = render("findings.md.j2", f=findings, version="v")
+    markdown = findings_markdown(findings, "v")
     peak = f"{t.peak:.4g}"
     assert f"increasing: larger values are better up to about {peak}, not shown beyond it" in markdown
     assert "Not fixed to its high bound `1` although over the whole range larger values are better" in markdown

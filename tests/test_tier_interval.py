@@ -31,8 +31,7 @@ from generator.analysis.rank_tests import fisher_z_interval, kruskal_test, mann_
 from generator.cli import main
 from generator.config import AnalysisConfig
 from generator.paths import schema_path
-from generator.render.documents import findings_document
-from generator.render.env import render
+from generator.render.documents import findings_document, findings_markdown
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import add
 
@@ -158,7 +157,7 @@ def check_invariants(findings: Any) -> str:
             z = math.atanh(d.effect) if abs(d.effect) < 1 else math.copysign(math.inf, d.effect)
             assert (d.ci_low, d.ci_high) == pytest.approx((math.tanh(z - half), math.tanh(z + half)), abs=1e-12)
             assert d.ci_method == "fisher_z"
-    text = render("findings.md.j2", f=findings, version="0001-x")
+    text = findings_markdown(findings, "0001-x")
     check_sign_words(text)
     return text
 

@@ -12,7 +12,7 @@ from optuna.trial import TrialState
 
 from generator.analysis.assemble import analyse
 from generator.config import AnalysisConfig
-from generator.render.env import render
+from generator.render.documents import findings_markdown
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import add
 
@@ -21,7 +21,7 @@ CONFIG = AnalysisConfig(n_bootstrap=50, importance_resamples=20, top_quantile_re
 
 def _report(study: optuna.Study, tmp_path: Path) -> tuple[object, str]:
     findings = analyse(snapshot_of_study(study, tmp_path), CONFIG, "test")
-    return findings, render("findings.md.j2", f=findings, version="v")
+    return findings, findings_markdown(findings, "v")
 
 
 def test_three_trials_say_no_effect_could_have_been_found(tmp_path: Path) -> None:

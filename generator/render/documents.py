@@ -1,4 +1,4 @@
-"""findings.json: the typed findings serialized, with each warning's sentence added."""
+"""findings.json (the typed findings serialized, with each warning's sentence added) and findings.md."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from generator.model.findings import Findings
 from generator.model.serialize import dumps, to_jsonable
-from generator.render.env import message_for
+from generator.render.env import message_for, render
+from generator.render.views import findings_views
 
 
 def findings_document(findings: Findings) -> dict[str, Any]:
@@ -17,6 +18,11 @@ def findings_document(findings: Findings) -> dict[str, Any]:
         for warning in block["warnings"]:
             warning["message"] = message_for(warning["code"], warning["values"])
     return document
+
+
+def findings_markdown(findings: Findings, version: str) -> str:
+    """findings.md: the typed findings ``f`` and their views ``views`` (rows, partitions, lookups)."""
+    return render("findings.md.j2", f=findings, views=findings_views(findings), version=version)
 
 
 def findings_json(findings: Findings) -> str:

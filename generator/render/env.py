@@ -15,9 +15,9 @@ from typing import Any
 import jinja2
 import yaml
 
+from generator.model.vocabulary import Side, Tier
 from generator.paths import templates_dir
-from generator.render.importance_ranking import converged_but_low, importance_method, importance_ranking
-from generator.render.multi import demote, objective_suffix, objective_view
+from generator.render.multi import demote
 
 
 def fmt_num(value: Any, digits: int = 4) -> str:
@@ -156,6 +156,16 @@ def message_for(code: str, values: dict[str, Any]) -> str:
     return str(message).format(**formatted)
 
 
+VOCABULARY_TESTS = {
+    "strong": lambda tier: tier == Tier.STRONG,
+    "suggestive": lambda tier: tier == Tier.SUGGESTIVE,
+    "firm": lambda tier: tier in (Tier.STRONG, Tier.SUGGESTIVE),
+    "low_side": lambda side: side == Side.LOW,
+}
+"""Jinja tests naming the vocabulary (``tier is strong``, ``side is low_side``), so templates
+that word a tier or a side never spell its string; the enums stay the one definition."""
+
+
 @lru_cache(maxsize=2)
 def environment(html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -177,13 +187,9 @@ def environment(html: bool) -> jinja2.Environment:
         config_value=config_value,
         signed=signed,
     )
-    env.globals["message_for"] = message_for
-    env.globals["importance_ranking"] = importance_ranking
-    env.globals["importance_method"] = importance_method
-    env.globals["converged_but_low"] = converged_but_low
     env.filters["demote"] = demote
-    env.globals["objective_view"] = objective_view
-    env.globals["objective_suffix"] = objective_suffix
+    env.tests.update(VOCABULARY_TESTS)
+    env.globals["message_for"] = message_for
     return env
 
 

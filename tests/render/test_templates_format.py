@@ -1,0 +1,103 @@
+"""Templates format, view functions compute (issue 12): a template that builds a dict, keeps
+state in a namespace or compares with a word of the findings' vocabulary fails here.
+
+Rows, partitions and lookups come from ``generator/render/views``; a tier or a side is tested
+with the Jinja tests ``render/env.py`` registers (``tier is strong``, ``side is low_side``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.model.vocabulary import ParamKind, Severity, Side, TestName, Tier
+from generator.paths import templates_dir
+
+ACCUMULATING = (".update(", "namespace(", ".append(")
+PENDING_APPEND = {"changes.md.j2"}
+"""Rendered from ``render/changes.py``, which the typed-changes rewrite replaces; its "Unchanged:"
+list is still gathered with ``.append`` until that rewrite hands the template a view."""
+
+VOCABULARY = {m.value for enum in (Tier, Severity, Side, ParamKind, TestName) for m in enum} - {TestName.NONE.value}
+"""Words a template must not compare with. "none" is left out: it is also the word of a shape
+and of a skipped analysis; comparing a test with it is caught by the attribute rule below."""
+VOCABULARY_FIELDS = ("code", "severity", "tier", "q_tier", "elite_tier", "side", "test")
+"""Fields whose values are vocabulary: no comparison of them with any string literal."""
+
+_LITERAL = r'"[^"]*"|\'[^\']*\''
+_COMPARED = re.compile(rf"(?:==|!=)\s*({_LITERAL})|({_LITERAL})\s*(?:==|!=)")
+_EQUALTO = re.compile(rf"[\"'](?:equalto|in|ne|eq|sameas)[\"']\s*,\s*({_LITERAL}|[\[\(][^\]\)]*[\]\)])")
+_IN_LIST = re.compile(r"\bin\s*([\[\(][^\]\)]*[\]\)])")
+_FIELD = "|".join(VOCABULARY_FIELDS)
+_FIELD_COMPARED = re.compile(
+    rf"\.(?:{_FIELD})\s*(?:==|!=|\bin\b|\bnot in\b)\s*[\"'\(\[]"
+    rf"|\.(?:{_FIELD})\s*\.\s*(?:startswith|endswith)\("
+    rf"|(?:selectattr|rejectattr)\(\s*[\"'](?:{_FIELD})[\"']\s*,\s*[\"'](?:equalto|in|ne|eq)"
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w[1:-1] for w in re.findall(_LITERAL, text)]
+
+
+def violations(text: str) -> list[str]:
+    """What in a template's text computes or compares with the vocabulary, one line per find."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for call in ACCUMULATING:
+            if call in line:
+                found.append(f"{number}: {call}")
+        compared = [w for m in _COMPARED.finditer(line) for w in _words(m.group(0))]
+        compared += [w for m in _EQUALTO.finditer(line) for w in _words(m.group(1))]
+        compared += [w for m in _IN_LIST.finditer(line) for w in _words(m.group(1))]
+        found += [f"{number}: compares with {w!r}" for w in compared if w in VOCABULARY]
+        found += [f"{number}: {m.group(0)!r}" for m in _FIELD_COMPARED.finditer(line)]
+    return found
+
+
+TEMPLATES = sorted(p for p in templates_dir().rglob("*.j2"))
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(templates_dir())))
+def test_template_only_formats(path: Path) -> None:
+    found = violations(path.read_text(encoding="utf-8"))
+    if path.name in PENDING_APPEND:
+        found = [f for f in found if not f.endswith(": .append(")]
+    assert found == [], f"{path.name} computes; move it into generator/render/views: {found}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "{% for e in xs %}{% set _ = declared.update({e.param: e}) %}{% endfor %}",
+        "{% set ns = namespace(total=0) %}",
+        "{% set _ = parts.append(x) %}",
+        '{% set two = f.directionality | selectattr("test", "equalto", "mann-whitney-u") | list %}',
+        '{% if d.tier == "strong" %}',
+        "{% if 'suggestive' != t %}",
+        '{% if s.elite_tier in ("strong", "suggestive") %}',
+        '{% set firm = xs | selectattr("tier", "in", ["strong", "suggestive"]) | list %}',
+        '{{ "at most" if h.side == "low" else "at least" }}',
+        '{% for w in f.warnings if w.code.startswith("importance_") %}',
+        '{{ d.test if d.test != "none" else "not tested" }}',
+        '{% if e.kind in ("continuous", "integer") %}',
+    ],
+)
+def test_the_check_catches_computing_templates(line: str) -> None:
+    assert violations(line), line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "{% if t is strong %}**strong**{% elif t is suggestive %}*suggestive*{% endif %}",
+        '{% if step.rule == "no_complete_trials" %}',
+        '{% if d.shape == "interior" %}',
+        '{{ "below" if s.side is low_side else "above" }}',
+        "{% for row in views.boundary.rows %}",
+    ],
+)
+def test_the_check_lets_formatting_pass(line: str) -> None:
+    assert violations(line) == [], line
