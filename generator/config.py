@@ -6,10 +6,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from generator.model.vocabulary import Tier
+
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "fdr_by", "sidak", "holm-sidak", "none")
 RENDERERS = ("auto", "builtin", "quarto")
 EXPORT_FORMATS = ("png", "svg", "pdf")
-FIX_TIERS = ("strong", "suggestive")
+FIX_TIERS = (Tier.STRONG, Tier.SUGGESTIVE)
 """Evidence tiers that may justify fixing a parameter in a next-sweep config (never "not enough evidence")."""
 
 

@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from generator.analysis.correction import NOT_ENOUGH, STRONG, SUGGESTIVE
 from generator.analysis.frames import direction_sign, elite_count, finite_objective_values
 from generator.analysis.params import ParamSpec, param_specs
 from generator.analysis.rank_tests import bootstrap_interval, two_sample_test
@@ -42,6 +41,7 @@ from generator.analysis.resampling import sample_rng
 from generator.config import AnalysisConfig
 from generator.model.findings import Directionality, Findings, TrialCounts
 from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE
+from generator.model.vocabulary import ParamKind, Tier
 from generator.snapshot.load import Snapshot
 
 TEST = "mann_whitney_u"
@@ -67,7 +67,7 @@ ONLY_NEW = "only_new"
 NEITHER = "neither"
 NOT_IN_OLD = "not_in_old"
 NOT_IN_NEW = "not_in_new"
-EVIDENCE = (STRONG, SUGGESTIVE)
+EVIDENCE = (Tier.STRONG, Tier.SUGGESTIVE)
 
 
 @dataclass(frozen=True)
@@ -482,7 +482,7 @@ def space_changes(old: Space | None, new: Space | None) -> tuple[str, ...]:
             changes.append(("narrowed_" if narrower(o, w) else "widened_") + side)
     if old.log != new.log:
         changes.append("log")
-    if old.step != new.step and old.kind == new.kind and old.kind in ("continuous", "integer"):
+    if old.step != new.step and old.kind == new.kind and old.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER):
         changes.append("step")
     if any(not any(_same(c, d) for d in new.choices) for c in old.choices):
         changes.append("choices_removed")
@@ -578,7 +578,7 @@ def _ci(row: Any) -> tuple[float, float] | None:
 class _Untested:
     """Stands in for a parameter present in a sweep without a directionality row."""
 
-    tier: str = NOT_ENOUGH
+    tier: str = Tier.NOT_ENOUGH_EVIDENCE
     effect: float | None = None
     effect_measure: str | None = None
     level_a: Any = None

@@ -14,6 +14,7 @@ from scipy.stats import hypergeom
 from generator.analysis.correction import adjust
 from generator.model.effects import EliteAnalysis, EliteLevel, Significance
 from generator.model.findings import BoundaryHit, Directionality, Finding, Summary, TrialCounts
+from generator.model.vocabulary import Severity, WarningCode
 
 if TYPE_CHECKING:  # analysis imports the findings model; only the types flow back here
     from generator.analysis.baseline import Performance
@@ -28,20 +29,28 @@ MANY_UNFINISHED_SHARE = 0.5
 def study_warnings(counts: TrialCounts, summary: Summary, n_objectives: int) -> list[Finding]:
     found: list[Finding] = []
     if counts.complete == 0:
-        found.append(Finding("no_complete_trials", "error", (), {"total": counts.total}))
+        found.append(Finding(WarningCode.NO_COMPLETE_TRIALS, Severity.ERROR, (), {"total": counts.total}))
     elif summary.n == 0:
-        found.append(Finding("no_finite_values", "error", (), {"complete": counts.complete}))
+        found.append(Finding(WarningCode.NO_FINITE_VALUES, Severity.ERROR, (), {"complete": counts.complete}))
     if summary.n_infinite:
-        found.append(Finding("infinite_values", "warning", (), {"n_infinite": summary.n_infinite}))
+        found.append(Finding(WarningCode.INFINITE_VALUES, Severity.WARNING, (), {"n_infinite": summary.n_infinite}))
     finished = counts.complete + counts.pruned + counts.fail
     if finished and counts.fail / finished > MANY_UNFINISHED_SHARE:
-        found.append(Finding("many_failed", "warning", (), {"fail": counts.fail, "finished": finished}))
+        found.append(
+            Finding(WarningCode.MANY_FAILED, Severity.WARNING, (), {"fail": counts.fail, "finished": finished})
+        )
     if finished and counts.pruned / finished > MANY_UNFINISHED_SHARE:
-        found.append(Finding("many_pruned", "info", (), {"pruned": counts.pruned, "finished": finished}))
+        found.append(
+            Finding(WarningCode.MANY_PRUNED, Severity.INFO, (), {"pruned": counts.pruned, "finished": finished})
+        )
     if counts.running or counts.waiting:
-        found.append(Finding("unfinished_trials", "info", (), {"running": counts.running, "waiting": counts.waiting}))
+        found.append(
+            Finding(
+                WarningCode.UNFINISHED_TRIALS, Severity.INFO, (), {"running": counts.running, "waiting": counts.waiting}
+            )
+        )
     if n_objectives > 1:
-        found.append(Finding("multi_objective", "info", (), {"n_objectives": n_objectives}))
+        found.append(Finding(WarningCode.MULTI_OBJECTIVE, Severity.INFO, (), {"n_objectives": n_objectives}))
     return found
 
 
@@ -72,8 +81,8 @@ def analysis_warnings(
     if tested and n_study < MIN_TRIALS_PER_PARAM * len(tested):
         found.append(
             Finding(
-                "low_sample_size",
-                "warning",
+                WarningCode.LOW_SAMPLE_SIZE,
+                Severity.WARNING,
                 (),
                 {
                     "n": n_study,
@@ -87,8 +96,8 @@ def analysis_warnings(
         if d.condition is not None and 0 < d.n < CONDITIONAL_SMALL_N:
             found.append(
                 Finding(
-                    "conditional_small_n",
-                    "warning",
+                    WarningCode.CONDITIONAL_SMALL_N,
+                    Severity.WARNING,
                     (d.param,),
                     {
                         "n": d.n,
@@ -104,12 +113,16 @@ def analysis_warnings(
                 )
             )
         if d.untested_reason == "single_value":
-            found.append(Finding("single_value_param", "info", (d.param,), {"n": d.n}))
+            found.append(Finding(WarningCode.SINGLE_VALUE_PARAM, Severity.INFO, (d.param,), {"n": d.n}))
     for h in hits:
         if not widenable(h):
             continue
         bound = h.declared_high if h.side == "high" else h.declared_low
-        code, severity = ("boundary_hit", "warning") if h.crowded else ("boundary_best_trial", "info")
+        code, severity = (
+            (WarningCode.BOUNDARY_HIT, Severity.WARNING)
+            if h.crowded
+            else (WarningCode.BOUNDARY_BEST_TRIAL, Severity.INFO)
+        )
         found.append(
             Finding(
                 code,
@@ -133,8 +146,8 @@ def analysis_warnings(
     if perf is not None and perf.low:
         found.append(
             Finding(
-                "low_performance",
-                "warning",
+                WarningCode.LOW_PERFORMANCE,
+                Severity.WARNING,
                 (),
                 {
                     "best": perf.best,
@@ -155,8 +168,8 @@ def analysis_warnings(
         min_q = min(d.q for d in tested if d.q is not None)
         found.append(
             Finding(
-                "no_significant_effect",
-                "warning",
+                WarningCode.NO_SIGNIFICANT_EFFECT,
+                Severity.WARNING,
                 (),
                 {
                     "m": significance.m,
@@ -171,8 +184,8 @@ def analysis_warnings(
         if spec.dynamic:
             found.append(
                 Finding(
-                    "dynamic_search_space",
-                    "info",
+                    WarningCode.DYNAMIC_SEARCH_SPACE,
+                    Severity.INFO,
                     (spec.name,),
                     {
                         "n_distributions": spec.n_distributions,
@@ -219,8 +232,8 @@ def never_elite_warnings(levels: Sequence[EliteLevel], correction: str, alpha: f
         if lv.n_elite == 0 and q < alpha:
             found.append(
                 Finding(
-                    "level_never_elite",
-                    "warning",
+                    WarningCode.LEVEL_NEVER_ELITE,
+                    Severity.WARNING,
                     (lv.param,),
                     {
                         "level": lv.level,
