@@ -91,7 +91,7 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
                 "ci_low": -0.2,
                 "ci_high": 0.5,
                 "condition": None,
-                "tier": "not_enough_evidence",
+                "tier": "not enough evidence",
             },
             {
                 "param": "depth",
@@ -109,7 +109,7 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
             {
                 "param": "optimizer",
                 "kind": "categorical",
-                "test": "kruskal",
+                "test": "kruskal-wallis",
                 "n": 20,
                 "statistic": 9.0,
                 "p": 0.001,
@@ -139,7 +139,7 @@ def findings_doc(**overrides: Any) -> dict[str, Any]:
                 "values": {"fail": 1},
             },
             {
-                "code": "small_branch",
+                "code": "conditional_small_n",
                 "severity": "info",
                 "message": "depth has 15 trials",
                 "params": ["depth"],
@@ -296,7 +296,7 @@ def test_every_kind_of_change_is_found(tmp_path: Path) -> None:
     )
     assert c.warnings == (
         WarningChange("unfinished_trials", (), "info", "1 trial still running", "new"),
-        WarningChange("small_branch", ("depth",), "info", "depth has 15 trials", "resolved"),
+        WarningChange("conditional_small_n", ("depth",), "info", "depth has 15 trials", "resolved"),
     )
     assert c.boundary_hits == (
         BoundaryChange("batch_size", "low", None, 0.9, "new"),
@@ -335,7 +335,7 @@ def test_changes_markdown_and_json_say_what_changed(tmp_path: Path) -> None:
     assert "| `depth` (when encoder = cnn) | suggestive | **strong** |" in text
     assert "| fanova | `lr` | 2 | 1 | 0.3 | 0.6 |" in text
     assert "| new | info | `unfinished_trials` | all | 1 trial still running |" in text
-    assert "| resolved | info | `small_branch` | `depth` | depth has 15 trials |" in text
+    assert "| resolved | info | `conditional_small_n` | `depth` | depth has 15 trials |" in text
     assert "| new | `batch_size` | low | (none) | 90% |" in text
     assert "| changed | `depth` | high | 80% | 70% |" in text
     assert "`refined_search_space_aggressive.yaml`: 6 settings changed." in text

@@ -41,7 +41,7 @@ from generator.analysis.resampling import sample_rng
 from generator.config import AnalysisConfig
 from generator.model.findings import Directionality, Findings, TrialCounts
 from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE
-from generator.model.vocabulary import ParamKind, Tier
+from generator.model.vocabulary import ParamKind, Shape, Tier
 from generator.snapshot.load import Snapshot
 
 TEST = "mann_whitney_u"
@@ -563,7 +563,7 @@ def parameters(
 
 
 def _interior_q(row: Any) -> float | None:
-    if row is None or getattr(row, "shape", None) != "interior" or row.shape_test is None:
+    if row is None or getattr(row, "shape", None) != Shape.INTERIOR or row.shape_test is None:
         return None
     return row.shape_test.q
 
@@ -578,7 +578,7 @@ def _ci(row: Any) -> tuple[float, float] | None:
 class _Untested:
     """Stands in for a parameter present in a sweep without a directionality row."""
 
-    tier: str = Tier.NOT_ENOUGH_EVIDENCE
+    tier: Tier = Tier.NOT_ENOUGH_EVIDENCE
     effect: float | None = None
     effect_measure: str | None = None
     level_a: Any = None
