@@ -64,9 +64,8 @@ def best_level(ev: ParamEvidence) -> Any:
         return None
     if d.test == TestName.MANN_WHITNEY_U:
         return d.level_a if d.effect > 0 else d.level_b
-    if (
-        d.test == TestName.SPEARMAN and d.levels and d.shape != Shape.INTERIOR
-    ):  # ordinal: the extreme the trend points to
+    # ordinal: the extreme the trend points to
+    if d.test == TestName.SPEARMAN and d.levels and d.shape != Shape.INTERIOR:
         numbers = [level.level for level in d.levels]
         return max(numbers, key=float) if d.effect > 0 else min(numbers, key=float)
     if d.test == TestName.KRUSKAL_WALLIS and d.levels:
