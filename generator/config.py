@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generator.errors import UserError
+from generator.model.vocabulary import Tier
 
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "fdr_by", "sidak", "holm-sidak", "none")
 RENDERERS = ("auto", "builtin", "quarto")
 EXPORT_FORMATS = ("png", "svg", "pdf")
-FIX_TIERS = ("strong", "suggestive")
+FIX_TIERS = (Tier.STRONG, Tier.SUGGESTIVE)
 """Evidence tiers that may justify fixing a parameter in a next-sweep config (never "not enough evidence")."""
 
 FLAG_STYLES = ("value", "negate", "switch", "list")

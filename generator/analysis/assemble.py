@@ -23,6 +23,7 @@ from generator.config import AnalysisConfig
 from generator.errors import UserError
 from generator.model.findings import Finding, Findings, Provenance, StatsPolicy, StudyInfo
 from generator.model.multi import MultiObjective, ObjectiveFindings
+from generator.model.vocabulary import WarningCode
 from generator.slug import study_slug
 from generator.snapshot.load import Snapshot
 
@@ -88,8 +89,13 @@ def _multi_warnings(warnings: tuple[Finding, ...], objective: int, all_mode: boo
     if not all_mode:
         return warnings
     return sort_findings(
-        Finding("multi_objective_all", w.severity, w.params, {**w.values, "objective": objective, "n_front": n_front})
-        if w.code == "multi_objective"
+        Finding(
+            WarningCode.MULTI_OBJECTIVE_ALL,
+            w.severity,
+            w.params,
+            {**w.values, "objective": objective, "n_front": n_front},
+        )
+        if w.code == WarningCode.MULTI_OBJECTIVE
         else w
         for w in warnings
     )
@@ -200,7 +206,7 @@ def _single_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, 
             w
             for w in study_warnings(counts, summary, len(snapshot.directions))
             # its sentence says pruned trials are not analysed
-            if not ("PRUNED" in snapshot.analysed_states and w.code == "many_pruned")
+            if not ("PRUNED" in snapshot.analysed_states and w.code == WarningCode.MANY_PRUNED)
         ),
         *curve_warnings,
         *statistics.warnings,

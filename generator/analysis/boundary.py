@@ -17,6 +17,7 @@ from scipy import stats
 from generator.analysis.params import ParamSpec
 from generator.analysis.sample import ParamSample, StudySample
 from generator.model.findings import BoundaryHit
+from generator.model.vocabulary import ParamKind, Side
 
 ZONE = 0.10
 """The outer tenth of the range, per the statistical policy."""
@@ -51,7 +52,7 @@ def boundary_hits(
 
 def declared_bounds(spec: ParamSpec) -> tuple[float | None, float | None]:
     """The merged declared range for int/float parameters, the extreme choices for ordinal ones."""
-    if spec.kind == "ordinal":
+    if spec.kind == ParamKind.ORDINAL:
         numbers = [float(c) for c in spec.choices]
         return min(numbers), max(numbers)
     return spec.low, spec.high
@@ -88,15 +89,15 @@ def _param_hits(ps: ParamSample, max_decades: float, alpha: float = ORDINAL_ALPH
     n_elites = int(ps.elite.sum())
     best_values = ps.x[ps.best]
     hits = []
-    ordinal = spec.kind == "ordinal"
+    ordinal = spec.kind == ParamKind.ORDINAL
     one_value = one_value_zone(spec.kind, low, high, spec.step or 1.0)
-    for side in ("low", "high"):
+    for side in Side:
         if ordinal:
             # The zone of a parameter with a few numeric choices is its extreme choice: a linear
             # tenth of 10/100/1000 would hold 100 too, and call a trial at 100 "at the bound 10".
-            in_zone = ps.x == (low if side == "low" else high)
+            in_zone = ps.x == (low if side == Side.LOW else high)
         else:
-            in_zone = position <= ZONE + _EPS if side == "low" else position >= 1 - ZONE - _EPS
+            in_zone = position <= ZONE + _EPS if side == Side.LOW else position >= 1 - ZONE - _EPS
         if in_zone.all():
             # Every trial sits there (one value tried, e.g. filters 32 of 32 / 64): the elites
             # and the best trial could sit nowhere else, so their place says nothing.
@@ -113,9 +114,9 @@ def _param_hits(ps: ParamSample, max_decades: float, alpha: float = ORDINAL_ALPH
         best_in_zone = bool((in_zone & ps.best).any())
         if not (crowded or best_in_zone):
             continue
-        edge = s_low + ZONE * (s_high - s_low) if side == "low" else s_high - ZONE * (s_high - s_low)
+        edge = s_low + ZONE * (s_high - s_low) if side == Side.LOW else s_high - ZONE * (s_high - s_low)
         if ordinal:
-            edge = s_low if side == "low" else s_high
+            edge = s_low if side == Side.LOW else s_high
         hits.append(
             BoundaryHit(
                 param=spec.name,
@@ -144,11 +145,11 @@ def one_value_zone(kind: str, low: float, high: float, step: float = 1.0) -> boo
     """Whether a bound's zone is one whole value: an ordinal's extreme choice, or an integer range
     narrower than ten steps (0..2: the outer tenth is the value 0 or 2). Such a value's share of
     the trials is the sampler's, so half the elites there is no evidence without enrichment."""
-    return kind == "ordinal" or (kind == "integer" and ZONE * (high - low) < step)
+    return kind == ParamKind.ORDINAL or (kind == ParamKind.INTEGER and ZONE * (high - low) < step)
 
 
 def suggest_bound(
-    spec: ParamSpec, side: str, low: float, high: float, max_decades: float = MAX_LOG_DECADES
+    spec: ParamSpec, side: Side, low: float, high: float, max_decades: float = MAX_LOG_DECADES
 ) -> float | None:
     """The bound to try next on ``side``; None when it cannot sensibly move.
 
@@ -160,14 +161,14 @@ def suggest_bound(
     range within [0, 1] that ends at 1 is taken for a fraction (subsample, keep probability)
     and not widened above 1.
     """
-    if spec.kind == "ordinal":
+    if spec.kind == ParamKind.ORDINAL:
         return _next_choice(sorted(float(c) for c in spec.choices), side, spec)
-    integer = spec.kind == "integer"
+    integer = spec.kind == ParamKind.INTEGER
     if spec.log and low > 0:
         factor = min((high / low) ** EXPANSION, 10.0**max_decades)
-        value = high * factor if side == "high" else low / factor
-        return float(math.ceil(value) if side == "high" else max(1, math.floor(value))) if integer else value
-    if side == "high" and not integer and high == 1.0 and low >= 0:
+        value = high * factor if side == Side.HIGH else low / factor
+        return float(math.ceil(value) if side == Side.HIGH else max(1, math.floor(value))) if integer else value
+    if side == Side.HIGH and not integer and high == 1.0 and low >= 0:
         return None
     width = high - low
     if integer:
@@ -175,7 +176,7 @@ def suggest_bound(
         move = step * math.ceil(EXPANSION * width / step)
     else:
         move = EXPANSION * width
-    if side == "high":
+    if side == Side.HIGH:
         return high + move
     new_low = low - move
     if low == 0 and new_low < 0:
@@ -186,7 +187,7 @@ def suggest_bound(
     return new_low
 
 
-def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | None:
+def _next_choice(choices: list[float], side: Side, spec: ParamSpec) -> float | None:
     """One more choice beyond the extreme: the same ratio (8/16/32/64 -> 4 or 128) when the
     choices are a geometric series of positive numbers, else the same step (or half a positive
     lowest choice when that step would reach 0).
@@ -202,9 +203,11 @@ def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | No
     geometric = choices[0] > 0 and len(ratios) == len(choices) - 1 and max(ratios) - min(ratios) < 1e-9
     if geometric:
         r = ratios[0]
-        value = choices[-1] * r if side == "high" else choices[0] / r
+        value = choices[-1] * r if side == Side.HIGH else choices[0] / r
     else:
-        value = choices[-1] + (choices[-1] - choices[-2]) if side == "high" else choices[0] - (choices[1] - choices[0])
+        value = (
+            choices[-1] + (choices[-1] - choices[-2]) if side == Side.HIGH else choices[0] - (choices[1] - choices[0])
+        )
         if choices[0] == 0 and value < 0:
             return None
         if choices[0] > 0 and value <= 0:
@@ -214,7 +217,7 @@ def _next_choice(choices: list[float], side: str, spec: ParamSpec) -> float | No
             return None if value == choices[0] else value
     if integers:
         value = float(round(value))
-        if value in choices or (side == "low" and value <= 0 and choices[0] > 0):
+        if value in choices or (side == Side.LOW and value <= 0 and choices[0] > 0):
             return None
     elif choices[0] >= 0 and choices[-1] <= 1 and value > 1:
         return None

@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from generator.analysis.correction import NOT_ENOUGH, STRONG, SUGGESTIVE
 from generator.analysis.frames import direction_sign, elite_count, finite_objective_values
 from generator.analysis.params import ParamSpec, param_specs
 from generator.analysis.rank_tests import bootstrap_interval, two_sample_test
@@ -56,6 +55,7 @@ from generator.model.comparison import (
 )
 from generator.model.findings import Directionality, Findings
 from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE
+from generator.model.vocabulary import ParamKind, Shape, Tier
 from generator.snapshot.load import Snapshot
 
 TEST = "mann_whitney_u"
@@ -81,7 +81,7 @@ ONLY_NEW = "only_new"
 NEITHER = "neither"
 NOT_IN_OLD = "not_in_old"
 NOT_IN_NEW = "not_in_new"
-EVIDENCE = (STRONG, SUGGESTIVE)
+EVIDENCE = (Tier.STRONG, Tier.SUGGESTIVE)
 
 
 def values_in_order(snapshot: Snapshot, objective: int) -> np.ndarray:
@@ -298,7 +298,7 @@ def space_changes(old: Space | None, new: Space | None) -> tuple[str, ...]:
             changes.append(("narrowed_" if narrower(o, w) else "widened_") + side)
     if old.log != new.log:
         changes.append("log")
-    if old.step != new.step and old.kind == new.kind and old.kind in ("continuous", "integer"):
+    if old.step != new.step and old.kind == new.kind and old.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER):
         changes.append("step")
     if any(not any(_same(c, d) for d in new.choices) for c in old.choices):
         changes.append("choices_removed")
@@ -379,7 +379,7 @@ def parameters(
 
 
 def _interior_q(row: Any) -> float | None:
-    if row is None or getattr(row, "shape", None) != "interior" or row.shape_test is None:
+    if row is None or getattr(row, "shape", None) != Shape.INTERIOR or row.shape_test is None:
         return None
     return row.shape_test.q
 
@@ -394,7 +394,7 @@ def _ci(row: Any) -> tuple[float, float] | None:
 class _Untested:
     """Stands in for a parameter present in a sweep without a directionality row."""
 
-    tier: str = NOT_ENOUGH
+    tier: Tier = Tier.NOT_ENOUGH_EVIDENCE
     effect: float | None = None
     effect_measure: str | None = None
     level_a: Any = None

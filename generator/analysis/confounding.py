@@ -34,6 +34,7 @@ from scipy.stats.contingency import association
 from generator.analysis.importance import ImportanceInput, ParamData
 from generator.model.findings import Finding, Importance, Interaction
 from generator.model.next_sweep import DROP, KNOB, NextSweep, RefinedParam, RefinedSpace, Step
+from generator.model.vocabulary import Severity, WarningCode
 
 ASSOCIATION_THRESHOLD = 0.95
 """At or above this association two parameters carry (almost) the same information: with
@@ -142,8 +143,8 @@ def confounding_warnings(confounding: Confounding) -> list[Finding]:
     """One ``confounded_params`` warning per confounded pair, with its association and n."""
     return [
         Finding(
-            "confounded_params",
-            "warning",
+            WarningCode.CONFOUNDED_PARAMS,
+            Severity.WARNING,
             (p.param_a, p.param_b),
             {"param_a": p.param_a, "param_b": p.param_b, "measure": p.measure, "association": p.association, "n": p.n},
         )

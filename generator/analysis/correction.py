@@ -12,10 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from statsmodels.stats.multitest import multipletests
 
-STRONG = "strong"
-SUGGESTIVE = "suggestive"
-NOT_ENOUGH = "not enough evidence"
-NOT_TESTED = "not tested"
+from generator.model.vocabulary import Tier
 
 
 def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
@@ -34,12 +31,12 @@ def adjust(pvalues: Sequence[float], method: str) -> np.ndarray:
         gc.unfreeze()
 
 
-def tier(q: float | None, alpha: float, suggestive_alpha: float) -> str:
+def tier(q: float | None, alpha: float, suggestive_alpha: float) -> Tier:
     """strong below alpha, suggestive below suggestive_alpha, else not enough evidence."""
     if q is None:
-        return NOT_TESTED
+        return Tier.NOT_TESTED
     if q < alpha:
-        return STRONG
+        return Tier.STRONG
     if q < suggestive_alpha:
-        return SUGGESTIVE
-    return NOT_ENOUGH
+        return Tier.SUGGESTIVE
+    return Tier.NOT_ENOUGH_EVIDENCE

@@ -36,6 +36,7 @@ from generator.analysis.rank_tests import fisher_z_interval
 from generator.analysis.resampling import sample_rng
 from generator.model.curves import LearningCurves, PrunedTrialCheck, ShareEstimate, StepCorrelation, TrialCurve
 from generator.model.findings import Finding
+from generator.model.vocabulary import Severity, WarningCode
 from generator.snapshot.load import Snapshot
 
 TAIL_STEPS = 5
@@ -140,8 +141,8 @@ def learning_curves(
     if under:
         warnings.append(
             Finding(
-                "under_trained",
-                "warning",
+                WarningCode.UNDER_TRAINED,
+                Severity.WARNING,
                 (),
                 {
                     "count": share.count,

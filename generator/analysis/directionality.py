@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from generator.analysis import power as pw
-from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE, adjust, tier
+from generator.analysis.correction import adjust, tier
 from generator.analysis.rank_tests import (
     Interval,
     kruskal_test,
@@ -47,17 +47,13 @@ from generator.analysis.sample import ParamSample, StudySample, decode
 from generator.config import AnalysisConfig
 from generator.model.effects import LevelStats, PairwiseTest, Power
 from generator.model.findings import Directionality
+from generator.model.vocabulary import ParamKind, TestName, Tier
 
 MIN_N = 3
 """Fewest trials a parameter needs to be tested at all (a rank correlation of 2 points is +-1)."""
 SMALL_N = 10
 """Below this many trials an estimate is flagged "small n" wherever it is shown: at n < 10 a
 rank correlation needs |rho| > 0.65 to reach p < 0.05 even before any correction."""
-
-SPEARMAN = "spearman"
-MANN_WHITNEY = "mann-whitney-u"
-KRUSKAL = "kruskal-wallis"
-NO_TEST = "none"
 
 
 @dataclass(frozen=True)
@@ -82,8 +78,8 @@ def directionality(sample: StudySample, config: AnalysisConfig) -> tuple[Directi
             q = q_of[i]
             q_tier = tier(q, config.alpha, config.suggestive_alpha)
             d = replace(d, q=q, tier=q_tier, q_tier=q_tier)
-            if q_tier in (STRONG, SUGGESTIVE) and interval_excludes_null(d) is False:
-                d = replace(d, tier=NOT_ENOUGH, interval_disagrees=True)
+            if q_tier in (Tier.STRONG, Tier.SUGGESTIVE) and interval_excludes_null(d) is False:
+                d = replace(d, tier=Tier.NOT_ENOUGH_EVIDENCE, interval_disagrees=True)
             d = replace(d, power=_power(d, sample.params[d.param], sample.n, alpha_test))
         results.append(d)
     order = sorted((d for d in results if d.p is not None), key=evidence_key)
@@ -118,7 +114,7 @@ def _base(ps: ParamSample, sample: StudySample) -> Directionality:
     return Directionality(
         param=spec.name,
         kind=spec.kind,
-        test=NO_TEST,
+        test=TestName.NONE,
         n=ps.n,
         statistic=None,
         p=None,
@@ -127,12 +123,12 @@ def _base(ps: ParamSample, sample: StudySample) -> Directionality:
         ci_low=None,
         ci_high=None,
         condition=spec.condition,
-        tier=NOT_TESTED,
+        tier=Tier.NOT_TESTED,
         n_study=sample.n,
         small_n=ps.n < SMALL_N,
         log=spec.log,
         dynamic=spec.dynamic,
-        levels=level_stats(ps) if spec.kind in ("ordinal", "boolean", "categorical") else (),
+        levels=level_stats(ps) if spec.kind in (ParamKind.ORDINAL, ParamKind.BOOLEAN, ParamKind.CATEGORICAL) else (),
     )
 
 
@@ -153,7 +149,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
         return _Raw(
             replace(
                 base,
-                test=SPEARMAN,
+                test=TestName.SPEARMAN,
                 statistic=c.rho,
                 p=c.p,
                 p_method=c.p_method,
@@ -176,7 +172,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
         return _Raw(
             replace(
                 base,
-                test=MANN_WHITNEY,
+                test=TestName.MANN_WHITNEY_U,
                 statistic=t.u,
                 p=t.p,
                 p_method=t.p_method,
@@ -199,7 +195,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
     return _Raw(
         replace(
             base,
-            test=KRUSKAL,
+            test=TestName.KRUSKAL_WALLIS,
             statistic=k.h,
             p=k.p,
             p_method=k.p_method,
@@ -269,18 +265,18 @@ def level_stats(ps: ParamSample) -> tuple[LevelStats, ...]:
 
 def _to_confirm(d: Directionality) -> bool:
     """Suggestive effects, and those whose test alone would tier them but whose interval disagrees."""
-    return bool(d.effect) and (d.tier == SUGGESTIVE or d.interval_disagrees)
+    return bool(d.effect) and (d.tier == Tier.SUGGESTIVE or d.interval_disagrees)
 
 
 def _power(d: Directionality, ps: ParamSample, n_study: int, alpha: float) -> Power:
     """Detectable effect at this n; for effects to confirm (``_to_confirm``), the trials needed."""
     n_needed = None
     effect = d.effect or 0.0  # _to_confirm is false without an effect
-    if d.test == SPEARMAN:
+    if d.test == TestName.SPEARMAN:
         min_effect = pw.min_rho(d.n, alpha)
         if _to_confirm(d):
             n_needed = pw.n_for_rho(effect, alpha)
-    elif d.test == MANN_WHITNEY:
+    elif d.test == TestName.MANN_WHITNEY_U:
         n_a = d.levels[0].n
         n_b = d.n - n_a
         min_effect = pw.min_rank_biserial(n_a, n_b, alpha)

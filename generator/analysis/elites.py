@@ -14,10 +14,11 @@ import numpy as np
 from scipy import stats
 
 from generator.analysis.boundary import declared_bounds
-from generator.analysis.correction import STRONG, adjust, tier
+from generator.analysis.correction import adjust, tier
 from generator.analysis.sample import StudySample, decode
 from generator.config import AnalysisConfig
 from generator.model.effects import EliteAnalysis, EliteLevel, EliteRange
+from generator.model.vocabulary import ParamKind, Tier
 
 CONVERGED_SHARE = 0.8
 """A level "converged" when at least this share of the branch's elites use it (and the
@@ -30,7 +31,7 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
     for name, ps in sample.params.items():
         spec = ps.spec
         n_branch_elites = int(ps.elite.sum())
-        if spec.kind in ("boolean", "categorical", "ordinal"):
+        if spec.kind in (ParamKind.BOOLEAN, ParamKind.CATEGORICAL, ParamKind.ORDINAL):
             levels = ps.levels()
             if len(levels) >= 2 and n_branch_elites:
                 for level in levels:
@@ -54,7 +55,7 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
                             p=float(p),
                         )
                     )
-        if spec.kind in ("continuous", "integer", "ordinal"):
+        if spec.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL):
             assert ps.x is not None
             elite_x = ps.x[ps.elite]
             declared_low, declared_high = declared_bounds(spec)
@@ -77,7 +78,7 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
     tested: list[EliteLevel] = []
     for r, q in zip(raw, qs.tolist(), strict=True):
         t = tier(q, config.alpha, config.suggestive_alpha)
-        tested.append(EliteLevel(**r, q=q, tier=t, converged=t == STRONG and r["elite_share"] >= CONVERGED_SHARE))
+        tested.append(EliteLevel(**r, q=q, tier=t, converged=t == Tier.STRONG and r["elite_share"] >= CONVERGED_SHARE))
     return EliteAnalysis(
         quantile=sample.elite_quantile,
         n_complete=sample.n,

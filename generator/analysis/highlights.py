@@ -14,11 +14,10 @@ from collections.abc import Sequence
 
 from generator.analysis import power as pw
 from generator.analysis.baseline import Performance
-from generator.analysis.correction import STRONG, SUGGESTIVE
 from generator.analysis.directionality import evidence_key
 from generator.model.effects import EliteAnalysis, EliteLevel, Highlight, Significance
 from generator.model.findings import BoundaryHit, Directionality
-from generator.model.shape import DECREASING, INCREASING, INTERIOR
+from generator.model.vocabulary import ParamKind, Shape, Side, Tier
 
 MAX_HIGHLIGHTS = 5
 MIN_HIGHLIGHTS = 3
@@ -58,7 +57,7 @@ def executive_summary(
             if h.crowded
             and h.p_enrichment is not None
             and h.p_enrichment < alpha
-            and (h.kind != "ordinal" or level_q.get((h.param, _bound(h)), 0.0) < alpha)
+            and (h.kind != ParamKind.ORDINAL or level_q.get((h.param, _bound(h)), 0.0) < alpha)
         ),
         key=lambda h: (h.p_enrichment, -h.elite_share, h.param),
     )
@@ -68,26 +67,28 @@ def executive_summary(
     movable = [h for h in crowded if h.suggested_bound is not None]
     # An interior optimum is decided at the strong level (its curvature q < alpha), whatever the
     # monotone test says: it is listed with the strong effects, by the stronger of its two q.
-    strong_effects = sorted((d for d in ranked if d.tier == STRONG or d.shape == INTERIOR), key=_shape_evidence_key)
+    strong_effects = sorted(
+        (d for d in ranked if d.tier == Tier.STRONG or d.shape == Shape.INTERIOR), key=_shape_evidence_key
+    )
     # An interior optimum's ends are worse: a crowded bound of it is no call to widen.
     strong = [
-        _effect(d, sign, None if d.shape == INTERIOR else edge.get(d.param), _trend_hit(d, hits))
+        _effect(d, sign, None if d.shape == Shape.INTERIOR else edge.get(d.param), _trend_hit(d, hits))
         for d in strong_effects
     ]
     suggestive = [
         _effect(d, sign, edge.get(d.param), _trend_hit(d, hits))
         for d in ranked
-        if d.tier == SUGGESTIVE and d.shape != INTERIOR
+        if d.tier == Tier.SUGGESTIVE and d.shape != Shape.INTERIOR
     ]
     items: list[Highlight] = []
     if significance is not None and significance.m and not significance.n_strong:
-        n_interior = sum(1 for d in effects if d.shape == INTERIOR)
-        n_levels = sum(1 for lv in elites.levels if lv.tier == STRONG and lv.param not in hidden) if elites else 0
+        n_interior = sum(1 for d in effects if d.shape == Shape.INTERIOR)
+        n_levels = sum(1 for lv in elites.levels if lv.tier == Tier.STRONG and lv.param not in hidden) if elites else 0
         items.append(_no_strong(significance, n_interior, n_levels))
     items += strong[:MAX_STRONG_FIRST]
     covered = {p for h in items for p in h.params}
     if elites is not None:
-        enriched = sorted((lv for lv in elites.levels if lv.tier == STRONG), key=lambda lv: (lv.q, lv.p, lv.param))
+        enriched = sorted((lv for lv in elites.levels if lv.tier == Tier.STRONG), key=lambda lv: (lv.q, lv.p, lv.param))
         items += [_elite(lv) for lv in enriched if lv.param not in covered | hidden][:1]
     # A boundary hit of a parameter already listed (or listed below as a suggestive effect)
     # travels with its effect (see _effect).
@@ -103,7 +104,7 @@ def executive_summary(
     weak = [
         _effect(d, sign, edge.get(d.param))
         for d in ranked
-        if d.tier not in (STRONG, SUGGESTIVE) and d.shape != INTERIOR
+        if d.tier not in (Tier.STRONG, Tier.SUGGESTIVE) and d.shape != Shape.INTERIOR
     ]
     items += weak[: max(0, MIN_HIGHLIGHTS - len(items))]
     return tuple(items[:MAX_HIGHLIGHTS])
@@ -117,21 +118,21 @@ def _number(level: object) -> float | None:
 
 
 def _bound(h: BoundaryHit) -> float:
-    return float(h.declared_high if h.side == "high" else h.declared_low)
+    return float(h.declared_high if h.side == Side.HIGH else h.declared_low)
 
 
 def _shape_evidence_key(d: Directionality) -> tuple[float, float, int, str]:
     """evidence_key, with an interior parameter's curvature q and p when they are smaller."""
     q, p, n, name = evidence_key(d)
     t = d.shape_test
-    if d.shape == INTERIOR and t is not None and t.q is not None:
+    if d.shape == Shape.INTERIOR and t is not None and t.q is not None:
         return (min(q, t.q), min(p, t.p), n, name)
     return (q, p, n, name)
 
 
 def _trend_hit(d: Directionality, hits: Sequence[BoundaryHit]) -> BoundaryHit | None:
     """The boundary hit on the side an increasing or decreasing shape points to, if any."""
-    side = "high" if d.shape == INCREASING else "low" if d.shape == DECREASING else None
+    side = Side.HIGH if d.shape == Shape.INCREASING else Side.LOW if d.shape == Shape.DECREASING else None
     return next((h for h in hits if h.param == d.param and h.side == side), None)
 
 
@@ -203,7 +204,7 @@ def _elite(lv: EliteLevel) -> Highlight:
 
 
 def _boundary(h: BoundaryHit) -> Highlight:
-    bound = h.declared_high if h.side == "high" else h.declared_low
+    bound = h.declared_high if h.side == Side.HIGH else h.declared_low
     return Highlight(
         kind="boundary_hit",
         params=(h.param,),
@@ -283,9 +284,9 @@ def significance_summary(
         suggestive_alpha=suggestive_alpha,
         m=m,
         alpha_per_test=alpha_test,
-        n_strong=sum(d.tier == STRONG for d in tested),
-        n_suggestive=sum(d.tier == SUGGESTIVE for d in tested),
-        n_not_enough=sum(d.tier not in (STRONG, SUGGESTIVE) for d in tested),
+        n_strong=sum(d.tier == Tier.STRONG for d in tested),
+        n_suggestive=sum(d.tier == Tier.SUGGESTIVE for d in tested),
+        n_not_enough=sum(d.tier not in (Tier.STRONG, Tier.SUGGESTIVE) for d in tested),
         n_untested=len(effects) - m,
         n_study=n_study,
         min_rho_full_n=pw.min_rho(n_study, alpha_test) if alpha_test is not None else None,

@@ -32,19 +32,20 @@ from generator.analysis.importance import ImportanceInput
 from generator.analysis.importance._design import Branches
 from generator.analysis.importance._elite_mi import bin_codes, n_bins_for
 from generator.model.findings import Directionality, Finding, Importance, ImportanceMethod, Influence, Interaction
+from generator.model.vocabulary import ParamKind, Severity, Tier, WarningCode
 
 GLOBAL_METHOD = "fanova"
 TINY_IMPORTANCE = 0.05
 """An importance estimate below this share is "about zero" beside a clear effect (its interval's
 upper end, which the messages quote, may reach above it)."""
-EFFECT_TIERS = ("strong", "suggestive")
+EFFECT_TIERS = (Tier.STRONG, Tier.SUGGESTIVE)
 """Directionality tiers that count as a clear effect."""
 MIN_ASSOCIATION = 0.7
 """|Spearman rho| (numbers) or Cramér's V (otherwise) above which two parameters are near-copies."""
 SMALL_BRANCH = 0.25
 """A branch weighted below this (its declared probability, or its share of trials without a
 detected parent) takes most of the parameter's within-branch variance out of its importance."""
-NUMERIC_KINDS = ("continuous", "integer", "ordinal")
+NUMERIC_KINDS = (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL)
 
 
 def importance_effect_warnings(
@@ -83,7 +84,7 @@ def importance_effect_warnings(
         }
         values.update(_reason(d.param, data, shares, interactions, driven))
         others = (values["other"],) if isinstance(values.get("other"), str) else ()
-        found.append(Finding("importance_effect_disagree", "info", (d.param, *others), values))
+        found.append(Finding(WarningCode.IMPORTANCE_EFFECT_DISAGREE, Severity.INFO, (d.param, *others), values))
     return found
 
 

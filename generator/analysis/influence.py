@@ -46,7 +46,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE
 from generator.analysis.directionality import directionality
 from generator.analysis.frames import direction_sign
 from generator.analysis.importance import FanovaEvaluator, ImportanceInput, ParamData
@@ -54,6 +53,7 @@ from generator.analysis.sample import StudySample, study_sample
 from generator.config import AnalysisConfig
 from generator.model.effects import Highlight
 from generator.model.findings import Directionality, Finding, Importance, Influence
+from generator.model.vocabulary import Severity, Tier, WarningCode
 from generator.snapshot.load import Snapshot
 
 MAX_REMOVED_SHARE = 0.01
@@ -159,8 +159,8 @@ def influence_warnings(found: Sequence[Influence]) -> list[Finding]:
     """One ``driven_by_few_trials`` warning per parameter whose finding a few trials drive."""
     return [
         Finding(
-            "driven_by_few_trials",
-            "warning",
+            WarningCode.DRIVEN_BY_FEW_TRIALS,
+            Severity.WARNING,
             (i.param,),
             {
                 "param": i.param,
@@ -263,14 +263,14 @@ def _changed_kinds(param: str, full: _Estimate, without: _Estimate, intervals: d
         if without.importance[param] < low and without.rank[param] > full.rank[param]:
             changes.append("importance_rank")
     before, after = full.effects.get(param), without.effects.get(param)
-    after_tier = after.tier if after is not None else NOT_TESTED
-    if before is not None and before.tier == STRONG and after_tier in (NOT_ENOUGH, NOT_TESTED):
+    after_tier = after.tier if after is not None else Tier.NOT_TESTED
+    if before is not None and before.tier == Tier.STRONG and after_tier in (Tier.NOT_ENOUGH_EVIDENCE, Tier.NOT_TESTED):
         changes.append("tier")
     if (
         before is not None
         and after is not None
-        and before.tier in (STRONG, SUGGESTIVE)
-        and after_tier in (STRONG, SUGGESTIVE)
+        and before.tier in (Tier.STRONG, Tier.SUGGESTIVE)
+        and after_tier in (Tier.STRONG, Tier.SUGGESTIVE)
         and before.effect_measure in SIGNED
         and before.effect
         and after.effect is not None

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from generator.model.findings import Condition
+from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
 MAX_INT_PARENT_LEVELS = 10
 """An integer parameter with at most this many observed values may be a parent (n_layers)."""
 
-KINDS = ("continuous", "integer", "ordinal", "boolean", "categorical")
 
 # Trials whose suggest calls ran to the end: failed/running trials may lack params they
 # would have had, so they must not decide which parameters are conditional.
@@ -30,7 +30,7 @@ _STRUCTURE_STATES = ("COMPLETE", "PRUNED")
 @dataclass(frozen=True)
 class ParamSpec:
     name: str
-    kind: str
+    kind: ParamKind
     """continuous (float), integer, ordinal (numeric choices), boolean, categorical."""
     dist_type: str
     """Optuna distribution family: float, int or categorical."""
@@ -56,23 +56,23 @@ class ParamSpec:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("continuous", "integer", "ordinal")
+        return self.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL)
 
     @property
     def always_present(self) -> bool:
         return self.n_present == self.n_structure
 
 
-def classify(dist_type: str, choices: tuple[Any, ...]) -> str:
+def classify(dist_type: str, choices: tuple[Any, ...]) -> ParamKind:
     if dist_type == "float":
-        return "continuous"
+        return ParamKind.CONTINUOUS
     if dist_type == "int":
-        return "integer"
+        return ParamKind.INTEGER
     if choices and all(isinstance(c, bool) for c in choices):
-        return "boolean"
+        return ParamKind.BOOLEAN
     if choices and all(isinstance(c, int | float) and not isinstance(c, bool) for c in choices):
-        return "ordinal"
-    return "categorical"
+        return ParamKind.ORDINAL
+    return ParamKind.CATEGORICAL
 
 
 def param_specs(snapshot: Snapshot) -> dict[str, ParamSpec]:

@@ -22,6 +22,7 @@ from generator.analysis.frames import (
     finite_objective_values,
 )
 from generator.analysis.params import ParamSpec, param_specs
+from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
 
@@ -49,9 +50,9 @@ class ParamSample:
         """Observed level keys: numeric order for ordinal, true before false for boolean,
         declared order for categorical (then any undeclared value, sorted)."""
         observed = set(self.labels)
-        if self.spec.kind == "ordinal":
+        if self.spec.kind == ParamKind.ORDINAL:
             return tuple(sorted(observed, key=lambda k: float(json.loads(k))))
-        if self.spec.kind == "boolean":
+        if self.spec.kind == ParamKind.BOOLEAN:
             return tuple(k for k in ("true", "false") if k in observed)
         declared = [json.dumps(c) for c in self.spec.choices]
         ordered = [k for k in declared if k in observed]

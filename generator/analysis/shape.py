@@ -39,13 +39,13 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats
 
-from generator.analysis.correction import STRONG, SUGGESTIVE, adjust
-from generator.analysis.directionality import SPEARMAN
+from generator.analysis.correction import adjust
 from generator.analysis.rank_tests import EXACT_PERMUTATIONS, exact_spearman_p
 from generator.analysis.sample import ParamSample, StudySample
 from generator.config import AnalysisConfig
 from generator.model.findings import Directionality
-from generator.model.shape import DECREASING, INCREASING, INTERIOR, NO_SHAPE, ShapeTest
+from generator.model.shape import ShapeTest
+from generator.model.vocabulary import Shape, TestName, Tier
 
 METHOD = "rank_quadratic"
 MIN_SHAPE_N = 12
@@ -80,7 +80,7 @@ def with_shapes(
     tests: dict[str, ShapeTest] = {}
     for d in effects:
         ps = sample.params.get(d.param)
-        if d.test == SPEARMAN and d.p is not None and ps is not None and ps.x is not None:
+        if d.test == TestName.SPEARMAN and d.p is not None and ps is not None and ps.x is not None:
             t = shape_test(ps, sample.sign)
             if t is not None:
                 tests[d.param] = t
@@ -90,7 +90,7 @@ def with_shapes(
         tests[name] = replace(tests[name], q=float(q))
     out = []
     for d in effects:
-        if d.test != SPEARMAN or d.p is None:
+        if d.test != TestName.SPEARMAN or d.p is None:
             out.append(d)
             continue
         t = tests.get(d.param)
@@ -98,13 +98,13 @@ def with_shapes(
     return tuple(out)
 
 
-def decide(d: Directionality, t: ShapeTest | None, alpha: float) -> str:
+def decide(d: Directionality, t: ShapeTest | None, alpha: float) -> Shape:
     """The shape, by the rule in the module docstring."""
     if t is not None and is_interior(t, alpha):
-        return INTERIOR
-    if d.tier in (STRONG, SUGGESTIVE) and d.effect:
-        return INCREASING if d.effect > 0 else DECREASING
-    return NO_SHAPE
+        return Shape.INTERIOR
+    if d.tier in (Tier.STRONG, Tier.SUGGESTIVE) and d.effect:
+        return Shape.INCREASING if d.effect > 0 else Shape.DECREASING
+    return Shape.NONE
 
 
 def is_interior(t: ShapeTest, alpha: float) -> bool:

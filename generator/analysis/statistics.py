@@ -18,6 +18,7 @@ from generator.analysis.warnings import analysis_warnings
 from generator.config import AnalysisConfig
 from generator.model.effects import EliteAnalysis, Highlight, Significance
 from generator.model.findings import BoundaryHit, Directionality, Finding, Summary
+from generator.model.vocabulary import ParamKind, Side
 from generator.snapshot.load import Snapshot
 
 
@@ -87,7 +88,7 @@ def corrected_ordinal_hits(
             continue
     out = []
     for h in hits:
-        bound = h.declared_high if h.side == "high" else h.declared_low
-        q = q_of.get((h.param, float(bound))) if h.kind == "ordinal" else None
+        bound = h.declared_high if h.side == Side.HIGH else h.declared_low
+        q = q_of.get((h.param, float(bound))) if h.kind == ParamKind.ORDINAL else None
         out.append(replace(h, crowded=False) if h.crowded and q is not None and q >= alpha else h)
     return tuple(out)

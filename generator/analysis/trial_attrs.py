@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from generator.analysis.baseline import chance_baseline, performance
-from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE, adjust, tier
+from generator.analysis.correction import adjust, tier
 from generator.analysis.frames import best_first, direction_sign, elite_numbers, finite_objective_values
 from generator.analysis.rank_tests import kruskal_test, spearman_test, two_sample_test
 from generator.model.findings import Finding
@@ -49,6 +49,7 @@ from generator.model.trial_attrs import (
     PerClass,
     TrialAttributes,
 )
+from generator.model.vocabulary import Severity, Tier, WarningCode
 from generator.snapshot.load import Snapshot
 
 PER_CLASS_ATTR = "per_class_acc"
@@ -237,9 +238,9 @@ def class_dependence(
     out = []
     for r, qq in zip(found, q, strict=True):
         level = tier(float(qq), alpha, suggestive_alpha)
-        if r["effect_measure"] == "rank_biserial" and level in (STRONG, SUGGESTIVE):
+        if r["effect_measure"] == "rank_biserial" and level in (Tier.STRONG, Tier.SUGGESTIVE):
             if r["ci_low"] is None or r["ci_low"] <= 0 <= r["ci_high"]:
-                level = NOT_ENOUGH  # q and interval must agree before a finding is tiered
+                level = Tier.NOT_ENOUGH_EVIDENCE  # q and interval must agree before a finding is tiered
         out.append(ClassDependence(q=float(qq), tier=level, **r))
     return tuple(sorted(out, key=lambda d: (d.q, d.p, order.index(d.name), d.param)))
 
@@ -451,8 +452,10 @@ def attribute_correlations(
     for r in rows:
         level = tier(r.get("q"), alpha, suggestive_alpha)
         low, high = r.get("ci_low"), r.get("ci_high")
-        if level not in (NOT_ENOUGH, NOT_TESTED) and (low is None or high is None or low <= 0 <= high):
-            level = NOT_ENOUGH  # q and interval must agree before a finding is tiered
+        if level not in (Tier.NOT_ENOUGH_EVIDENCE, Tier.NOT_TESTED) and (
+            low is None or high is None or low <= 0 <= high
+        ):
+            level = Tier.NOT_ENOUGH_EVIDENCE  # q and interval must agree before a finding is tiered
         out.append(
             AttributeCorrelation(
                 attr=r["attr"],
@@ -528,4 +531,4 @@ def trial_attribute_warnings(attributes: TrialAttributes | None) -> list[Finding
         "class_chance": pc.class_chance,
         "n": pc.n,
     }
-    return [Finding("classes_never_learned", "warning", (), values)]
+    return [Finding(WarningCode.CLASSES_NEVER_LEARNED, Severity.WARNING, (), values)]

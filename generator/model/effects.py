@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-TIERS = ("strong", "suggestive", "not enough evidence", "not tested")
-"""Evidence tiers from q; a parameter that could not be tested is "not tested", never "no effect"."""
+from generator.model.vocabulary import ParamKind, Tier
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ class EliteLevel:
     odds_ratio: float | None
     p: float
     q: float
-    tier: str
+    tier: Tier
     converged: bool
     """Elite share at least CONVERGED_SHARE and q below alpha: a level the elites settled on."""
 
@@ -93,7 +92,7 @@ class EliteRange:
     """Where a numeric parameter's elites lie, against what was explored and declared."""
 
     param: str
-    kind: str
+    kind: ParamKind
     log: bool
     n: int
     n_elite: int

@@ -23,6 +23,7 @@ from generator.model.multi import HypervolumeHistory, MultiObjective, ObjectiveF
 from generator.model.next_sweep import NextSweep
 from generator.model.shape import ShapeTest
 from generator.model.trial_attrs import TrialAttributes
+from generator.model.vocabulary import ParamKind, Severity, Shape, Side, TestName, Tier, WarningCode
 
 JSONScalar = str | int | float | bool | None
 
@@ -111,8 +112,8 @@ class Condition:
 @dataclass(frozen=True)
 class Directionality:
     param: str
-    kind: str
-    test: str
+    kind: ParamKind
+    test: TestName
     n: int
     statistic: float | None
     p: float | None
@@ -121,7 +122,7 @@ class Directionality:
     ci_low: float | None
     ci_high: float | None
     condition: Condition | None
-    tier: str
+    tier: Tier
     """strong / suggestive / not enough evidence (from q), or not tested."""
     effect_measure: str | None = None
     """rho (signed), rank_biserial (signed, level_a vs level_b) or epsilon_squared (unsigned)."""
@@ -154,12 +155,12 @@ class Directionality:
     confounded_with: tuple[str, ...] = ()
     """Parameters whose values moved (near-)identically with this one over the analysed trials
     (``analysis/confounding.py``): their effects cannot be told apart, so they are one finding."""
-    q_tier: str | None = None
+    q_tier: Tier | None = None
     """The tier q alone gives (strong / suggestive / not enough evidence); None when untested."""
     interval_disagrees: bool = False
     """q alone says strong or suggestive but the 95% interval includes the null (0; for epsilon-squared
     a lower end of 0): ``tier`` is then "not enough evidence" (see ``analysis.directionality``)."""
-    shape: str | None = None
+    shape: Shape | None = None
     """increasing, decreasing, interior or none (``generator/model/shape.py``); null for boolean and
     categorical parameters and for untested ones."""
     shape_test: ShapeTest | None = None
@@ -228,10 +229,10 @@ class Interaction:
 @dataclass(frozen=True)
 class BoundaryHit:
     param: str
-    side: str
+    side: Side
     elite_share: float
     """Share of the branch's elites inside the outer tenth on ``side``."""
-    kind: str = "continuous"
+    kind: ParamKind = ParamKind.CONTINUOUS
     log: bool = False
     declared_low: float = 0.0
     declared_high: float = 0.0
@@ -275,9 +276,9 @@ class Influence:
     importance_without: float | None
     importance_rank_without: int | None
     effect: float | None
-    tier: str | None
+    tier: Tier | None
     effect_without: float | None
-    tier_without: str | None
+    tier_without: Tier | None
 
 
 @dataclass(frozen=True)
@@ -288,8 +289,8 @@ class Finding:
     added when findings.json and the pages are rendered.
     """
 
-    code: str
-    severity: str
+    code: WarningCode
+    severity: Severity
     params: tuple[str, ...]
     values: dict[str, Any]
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator.model.vocabulary import ParamKind, Tier
+
 if TYPE_CHECKING:  # model.py imports this module; the annotation needs no runtime import
     from generator.model.findings import Condition
 
@@ -41,7 +43,7 @@ class EmpiricalRange:
     """What the complete trials (with a finite value) explored, against what was declared."""
 
     param: str
-    kind: str
+    kind: ParamKind
     n: int
     """Complete trials with a finite value in which the parameter exists."""
     n_elites: int
@@ -78,8 +80,10 @@ class RefinedParam:
 
     name: str
     kind: str
-    """continuous, integer, ordinal, boolean, categorical; ``knob`` for a fixed setting carried
-    over from the study's own sweep config (not an Optuna parameter of the study)."""
+    """continuous, integer, ordinal, boolean, categorical (a ``ParamKind``); ``knob`` for a fixed
+    setting carried over from the study's own sweep config (not an Optuna parameter of the study).
+    Plain ``str``: ``knob`` is no kind of parameter the analysis classifies, so it has no place in
+    ``ParamKind``, and a second enum repeating ParamKind's five members would be a second vocabulary."""
     action: str
     """tune, fix or drop."""
     dist: str | None
@@ -94,7 +98,7 @@ class RefinedParam:
     condition: Condition | None = None
     """The parent value(s) under which it exists in the new space."""
     steps: tuple[Step, ...] = ()
-    tier: str | None = None
+    tier: Tier | None = None
     """Evidence tier of the parameter's primary test (directionality), for the decisions table."""
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INCREASING = "increasing"
-"""Larger values are better: a monotone trend backed by the primary Spearman test (tier strong or
-suggestive) with a positive signed effect (rho signed by the objective's direction)."""
-DECREASING = "decreasing"
-"""Smaller values are better: as INCREASING with a negative signed effect."""
-INTERIOR = "interior"
-"""The best values lie strictly inside the observed range and both ends are worse."""
-NO_SHAPE = "none"
-"""Not enough evidence of a trend or of an interior optimum (never "no effect")."""
-SHAPES = (INCREASING, DECREASING, INTERIOR, NO_SHAPE)
+from generator.model.vocabulary import Shape
+
+# The vocabulary's members under the names the analysis and the pages have always used.
+INCREASING = Shape.INCREASING
+DECREASING = Shape.DECREASING
+INTERIOR = Shape.INTERIOR
+NO_SHAPE = Shape.NONE
+SHAPES = tuple(Shape)
 
 
 @dataclass(frozen=True)

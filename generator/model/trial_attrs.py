@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator.model.vocabulary import Tier
+
 
 @dataclass(frozen=True)
 class BaselineComparison:
@@ -90,7 +92,7 @@ class ClassDependence:
     effect: float
     ci_low: float | None
     ci_high: float | None
-    tier: str
+    tier: Tier
     """From q; strong/suggestive only when a rank-biserial interval also excludes 0."""
     level_a: Any = None
     level_b: Any = None
@@ -176,7 +178,7 @@ class AttributeCorrelation:
     ci_low: float | None
     """Fisher-z 95% interval of rho (Bonett-Wright variance), signed like rho."""
     ci_high: float | None
-    tier: str
+    tier: Tier
     untested_reason: str | None = None
     """constant (one value over the trials) or too_few_trials."""
 

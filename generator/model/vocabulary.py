@@ -1,4 +1,4 @@
-"""The findings' vocabulary, defined once: every tier, severity, side, kind, test and warning code.
+"""The findings' vocabulary, defined once: every tier, severity, side, kind, shape, test and warning code.
 
 ``StrEnum`` members are their strings (``Tier.STRONG == "strong"``), so findings.json, the
 templates and any reader that compares with the plain string keep working unchanged; code
@@ -8,6 +8,8 @@ names the member instead of retyping the string, and mypy catches a misspelt one
 from __future__ import annotations
 
 from enum import StrEnum
+
+import yaml
 
 
 class Tier(StrEnum):
@@ -43,6 +45,21 @@ class ParamKind(StrEnum):
     """A categorical whose levels are all numbers: ranked, so trend tests apply."""
     BOOLEAN = "boolean"
     CATEGORICAL = "categorical"
+
+
+class Shape(StrEnum):
+    """A numeric parameter's relation to the objective (``Directionality.shape``; decided in
+    ``analysis/shape.py``)."""
+
+    INCREASING = "increasing"
+    """Larger values are better: a monotone trend backed by the primary Spearman test (tier strong or
+    suggestive) with a positive signed effect (rho signed by the objective's direction)."""
+    DECREASING = "decreasing"
+    """Smaller values are better: as INCREASING with a negative signed effect."""
+    INTERIOR = "interior"
+    """The best values lie strictly inside the observed range and both ends are worse."""
+    NONE = "none"
+    """Not enough evidence of a trend or of an interior optimum (never "no effect")."""
 
 
 class TestName(StrEnum):
@@ -91,3 +108,13 @@ class WarningCode(StrEnum):
     IMPORTANCE_EFFECT_DISAGREE = "importance_effect_disagree"
     UNDER_TRAINED = "under_trained"
     CLASSES_NEVER_LEARNED = "classes_never_learned"
+
+
+def _represent_member(dumper: yaml.SafeDumper, member: StrEnum) -> yaml.ScalarNode:
+    return dumper.represent_str(member.value)
+
+
+# PyYAML's safe dumper accepts only exact ``str``, not its subclasses: without this, a member in a
+# next-sweep config or a template's yaml filter would stop the report. Registered here, beside the
+# members, so it holds wherever one can exist; json.dumps already writes them as plain strings.
+yaml.SafeDumper.add_multi_representer(StrEnum, _represent_member)

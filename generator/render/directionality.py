@@ -13,6 +13,7 @@ import pandas as pd
 
 from generator.model.findings import Condition, Directionality, Findings
 from generator.model.shape import INTERIOR
+from generator.model.vocabulary import ParamKind, TestName
 
 CONTINUOUS_COLUMNS = [
     "param",
@@ -148,7 +149,7 @@ def continuous_table(findings: Findings) -> pd.DataFrame:
             "best_high": d.shape_test.best_high if d.shape == INTERIOR and d.shape_test is not None else None,
         }
         for d in findings.directionality
-        if d.kind in ("continuous", "integer", "ordinal")
+        if d.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL)
     ]
     return pd.DataFrame(rows, columns=CONTINUOUS_COLUMNS)
 
@@ -157,7 +158,7 @@ def boolean_table(findings: Findings) -> pd.DataFrame:
     """Boolean and two-level categorical parameters (Mann-Whitney U)."""
     rows = []
     for d in findings.directionality:
-        if d.test != "mann-whitney-u":
+        if d.test != TestName.MANN_WHITNEY_U:
             continue
         a, b = d.levels[0], d.levels[1]
         rows.append(

@@ -16,6 +16,7 @@ import yaml
 
 from generator.model.findings import Condition, Findings
 from generator.model.next_sweep import DROP, FIX, EmpiricalRange, NextSweep, RefinedParam, RefinedSpace
+from generator.model.vocabulary import ParamKind
 from generator.render.env import environment
 from generator.render.multi import objective_suffix, objective_view
 from generator.sweep_config import (
@@ -108,7 +109,7 @@ def _empirical_entry(r: EmpiricalRange) -> dict[str, Any]:
     entry: dict[str, Any] = {"kind": r.kind, "n": r.n, "n_elites": r.n_elites}
     if r.condition is not None:
         entry["condition"] = _condition(r.condition).to_dict()  # type: ignore[union-attr]
-    if r.kind in ("continuous", "integer"):
+    if r.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER):
         declared: dict[str, Any] = {"low": r.declared_low, "high": r.declared_high}
         if r.log:
             declared["log"] = True
@@ -117,7 +118,7 @@ def _empirical_entry(r: EmpiricalRange) -> dict[str, Any]:
         entry["declared"] = declared
     else:
         entry["declared"] = {"choices": list(r.declared_choices)}
-    if r.kind in ("continuous", "integer", "ordinal"):
+    if r.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL):
         entry["observed"] = {"min": r.observed_min, "max": r.observed_max}
         entry["elites"] = {"min": r.elite_min, "max": r.elite_max}
     if r.levels:

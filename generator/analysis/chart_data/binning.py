@@ -12,6 +12,7 @@ import pandas as pd
 from generator.analysis.chart_data.trials import LEVEL_KINDS, StudyView, level_labels, param_values
 from generator.analysis.params import ParamSpec
 from generator.model.charts import BinAxis
+from generator.model.vocabulary import ParamKind
 
 
 def effective_bins(n: int, max_bins: int) -> int:
@@ -83,7 +84,7 @@ def bin_axis(view: StudyView, spec: ParamSpec, bins: int) -> BinAxis:
         return BinAxis(spec.name, "levels", False, (), tuple(level_labels(spec, observed).values()))
     low, high = _range(view, spec)
     step = spec.step or 1.0
-    if spec.kind == "integer" and not spec.log and (high - low) / step + 1 <= bins:
+    if spec.kind == ParamKind.INTEGER and not spec.log and (high - low) / step + 1 <= bins:
         count = int(round((high - low) / step)) + 1
         edges = low - step / 2 + step * np.arange(count + 1)
         return BinAxis(spec.name, "numeric", False, tuple(float(e) for e in edges), ())

@@ -14,6 +14,7 @@ from generator.model.charts import (
     SliceData,
     SlicePoint,
 )
+from generator.model.vocabulary import ParamKind
 
 
 def slice_data(view: StudyView, spec: ParamSpec, limit: int) -> SliceData | None:
@@ -26,7 +27,7 @@ def slice_data(view: StudyView, spec: ParamSpec, limit: int) -> SliceData | None
     shown = frame[frame["number"].isin(keep)]
     low: float | None
     high: float | None
-    if spec.kind == "ordinal":
+    if spec.kind == ParamKind.ORDINAL:
         numbers = [float(c) for c in spec.choices]
         low, high = min(numbers), max(numbers)
     else:

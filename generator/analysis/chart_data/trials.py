@@ -12,11 +12,12 @@ import pandas as pd
 
 from generator.analysis.frames import best_first, elite_numbers, finite_objective_values
 from generator.analysis.params import ParamSpec, param_specs
+from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
-LEVEL_KINDS = ("ordinal", "boolean", "categorical")
+LEVEL_KINDS = (ParamKind.ORDINAL, ParamKind.BOOLEAN, ParamKind.CATEGORICAL)
 """Kinds drawn per level (box/strip); ordinal params also get a slice plot."""
-SLICE_KINDS = ("continuous", "integer", "ordinal")
+SLICE_KINDS = (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def param_values(view: StudyView, name: str) -> pd.DataFrame:
     rows = view.params.loc[view.params["name"] == name, ["number", "value_json", "value_num"]]
     out = rows.merge(view.values, on="number", how="inner").sort_values("number", kind="stable")
     frame = pd.DataFrame({"number": out["number"].to_numpy(dtype=int), "value": out["value"].to_numpy(dtype=float)})
-    if spec.kind in ("continuous", "integer", "ordinal"):
+    if spec.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL):
         frame["x"] = out["value_num"].to_numpy(dtype=float)
     if spec.kind in LEVEL_KINDS:
         labels = level_labels(spec, out["value_json"])
@@ -72,7 +73,7 @@ def level_order(spec: ParamSpec, observed_json: pd.Series) -> list[str]:
     """JSON of each level, in display order: declared choices (numeric order for ordinal
     params), then any observed value that was not declared."""
     declared = [json.dumps(c) for c in spec.choices]
-    if spec.kind == "ordinal":
+    if spec.kind == ParamKind.ORDINAL:
         declared = sorted(declared, key=lambda j: float(json.loads(j)))
     extra = sorted(set(observed_json.dropna()) - set(declared))
     return declared + extra

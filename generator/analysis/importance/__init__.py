@@ -49,6 +49,7 @@ from generator.analysis.importance._linear import multiplier_bootstrap, rademach
 from generator.analysis.importance._ped_anova import PedAnovaEvaluator
 from generator.config import AnalysisConfig
 from generator.model.findings import Finding, Importance, ImportanceMethod, Interaction
+from generator.model.vocabulary import Severity, WarningCode
 from generator.snapshot.load import Snapshot
 
 
@@ -106,15 +107,15 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
         # The lower of the two out-of-sample R² decided it (the K-fold one is the expected gain's).
         r2 = min((r for r in (fanova.fit_r2, fanova.cv_r2) if r is not None), default=None)
         no_power = {"n": data.n, "r2": r2, "threshold_percent": 100 * MIN_FIT_R2}
-        return (Finding(f"importance_{overall}", "warning", (), no_power),)
+        return (Finding(WarningCode(f"importance_{overall}"), Severity.WARNING, (), no_power),)
     if overall is not None:
         minimum = max(2, data.config.importance_min_trials)
-        return (Finding(f"importance_{overall}", "info", (), {"n": data.n, "minimum": minimum}),)
+        return (Finding(WarningCode(f"importance_{overall}"), Severity.INFO, (), {"n": data.n, "minimum": minimum}),)
     found = []
     pairs = by_method[PAIR_METHOD]
     if pairs.skipped is not None:
         counts = {"n": data.n, "minimum": PAIR_MIN_TRIALS, "top": data.config.interaction_params}
-        found.append(Finding(f"interactions_{pairs.skipped}", "info", (), counts))
+        found.append(Finding(WarningCode(f"interactions_{pairs.skipped}"), Severity.INFO, (), counts))
     top = by_method[TOP_METHOD]
     if top.skipped is not None and top.quantile is not None:
         values: dict[str, int | float] = {
@@ -123,7 +124,7 @@ def _warnings(data: ImportanceInput, methods: list[ImportanceMethod]) -> tuple[F
             "top_trials": MIN_TOP_TRIALS,
             "quantile_percent": round(100 * top.quantile, 6),
         }
-        found.append(Finding(f"top_quantile_{top.skipped}", "info", (), values))
+        found.append(Finding(WarningCode(f"top_quantile_{top.skipped}"), Severity.INFO, (), values))
     return tuple(found)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from generator.analysis.importance._base import ImportanceInput, ParamData, choice_key
 from generator.analysis.params import ParamSpec, scale
+from generator.model.vocabulary import ParamKind
 
 MAX_KNOTS = 16
 """Knots of a continuous main effect: piecewise-linear on 15 intervals keeps 99.9% of the
@@ -94,7 +95,7 @@ class Basis:
 def main_basis(param: ParamData, n_knots: int) -> Basis | None:
     """The basis for ``param``'s main effect, or None when it cannot vary (one value)."""
     spec = param.spec
-    if spec.kind in ("categorical", "ordinal", "boolean"):
+    if spec.kind in (ParamKind.CATEGORICAL, ParamKind.ORDINAL, ParamKind.BOOLEAN):
         keys = tuple(dict.fromkeys(choice_key(c) for c in spec.choices))
         if len(keys) < 2:
             return None
@@ -102,7 +103,7 @@ def main_basis(param: ParamData, n_knots: int) -> Basis | None:
         return Basis(spec.name, weights, np.diag(weights) - np.outer(weights, weights), levels=keys)
     if spec.low is None or spec.high is None or not spec.high > spec.low:
         return None
-    if spec.kind == "integer":
+    if spec.kind == ParamKind.INTEGER:
         step = spec.step or 1.0
         count = int(round((spec.high - spec.low) / step)) + 1
         if count <= n_knots:
@@ -210,10 +211,10 @@ class Branches:
 
     def _share(self, parent: str, keys: set[str]) -> float:
         spec = self._params[parent].spec
-        if spec.kind in ("categorical", "ordinal", "boolean"):
+        if spec.kind in (ParamKind.CATEGORICAL, ParamKind.ORDINAL, ParamKind.BOOLEAN):
             choices = list(dict.fromkeys(choice_key(c) for c in spec.choices))
             return sum(1 for c in choices if c in keys) / len(choices) if choices else 0.0
-        if spec.kind == "integer" and spec.low is not None and spec.high is not None:
+        if spec.kind == ParamKind.INTEGER and spec.low is not None and spec.high is not None:
             step = spec.step or 1.0
             count = int(round((spec.high - spec.low) / step)) + 1
             values = [json.loads(k) for k in keys]

@@ -52,6 +52,7 @@ from generator.analysis.importance._base import (
 from generator.analysis.importance._intervals import reflected_interval
 from generator.analysis.params import scale
 from generator.model.findings import Importance, ImportanceMethod
+from generator.model.vocabulary import ParamKind
 
 METHOD = "elite_mutual_info"
 SCALE = "elite_entropy_fraction"
@@ -90,7 +91,7 @@ def bin_codes(param: ParamData, n_bins: int) -> np.ndarray:
     rows = np.flatnonzero(param.present)
     if not len(rows):
         return codes
-    if param.spec.numeric and param.spec.kind != "ordinal":
+    if param.spec.numeric and param.spec.kind != ParamKind.ORDINAL:
         x = scale(param.spec, param.numeric[rows])
         finite = np.isfinite(x)
         distinct = np.unique(x[finite])

@@ -14,6 +14,7 @@ from generator.analysis.params import ParamSpec
 from generator.analysis.refine.evidence import DISCRETE, NUMERIC, RANGED
 from generator.analysis.sample import ParamSample
 from generator.model.next_sweep import EmpiricalRange, LevelCount
+from generator.model.vocabulary import ParamKind
 
 
 def empirical_ranges(specs: dict[str, ParamSpec], samples: dict[str, ParamSample]) -> tuple[EmpiricalRange, ...]:
@@ -44,8 +45,8 @@ def empirical_range(spec: ParamSpec, sample: ParamSample | None) -> EmpiricalRan
                 )
                 for level in sample.levels()
             )
-    whole = spec.kind == "integer" or (
-        spec.kind == "ordinal" and all(isinstance(c, int) and not isinstance(c, bool) for c in spec.choices)
+    whole = spec.kind == ParamKind.INTEGER or (
+        spec.kind == ParamKind.ORDINAL and all(isinstance(c, int) and not isinstance(c, bool) for c in spec.choices)
     )
     if whole:  # integers as integers (3, not 3.0) wherever the parameter only takes integers
         low, high, observed_min, observed_max, elite_min, elite_max = (
@@ -60,7 +61,9 @@ def empirical_range(spec: ParamSpec, sample: ParamSample | None) -> EmpiricalRan
         log=spec.log,
         declared_low=low,
         declared_high=high,
-        declared_step=(int(spec.step or 1) if spec.kind == "integer" else spec.step) if spec.kind in RANGED else None,
+        declared_step=(int(spec.step or 1) if spec.kind == ParamKind.INTEGER else spec.step)
+        if spec.kind in RANGED
+        else None,
         declared_choices=spec.choices if spec.kind in DISCRETE else (),
         observed_min=observed_min,
         observed_max=observed_max,

@@ -18,6 +18,7 @@ from generator.analysis.refine.evidence import DISCRETE, same_value
 from generator.analysis.refine.numbers import on_grid, plain
 from generator.model.findings import Condition
 from generator.model.next_sweep import FIX, TUNE, RefinedParam, Step
+from generator.model.vocabulary import ParamKind, Side
 
 
 def declared_entry(spec: ParamSpec) -> RefinedParam:
@@ -28,12 +29,12 @@ def declared_entry(spec: ParamSpec) -> RefinedParam:
             # The loader treats 1 and 1.0 as the same choice; keep the first spelling.
             if not any(same_value(choice, c) for c in choices):
                 choices.append(plain(choice))
-        if spec.kind == "ordinal":
+        if spec.kind == ParamKind.ORDINAL:
             choices.sort(key=float)
         return RefinedParam(spec.name, spec.kind, TUNE, "categorical", choices=tuple(choices), condition=spec.condition)
     low, high = declared_bounds(spec)
     assert low is not None and high is not None, f"{spec.name}: a numeric parameter without bounds"
-    if spec.kind == "integer":
+    if spec.kind == ParamKind.INTEGER:
         step = int(spec.step or 1)
         # Merged ranges of different declarations may leave high off the grid: Optuna would
         # never sample past the last grid point anyway.
@@ -42,7 +43,7 @@ def declared_entry(spec: ParamSpec) -> RefinedParam:
             spec.name, spec.kind, TUNE, "int", low=int(low), high=top, log=spec.log, step=step, condition=spec.condition
         )
     step_f = float(spec.step) if spec.step else None
-    top_f = on_grid(high, low, step_f, "high") if step_f else float(high)
+    top_f = on_grid(high, low, step_f, Side.HIGH) if step_f else float(high)
     return RefinedParam(
         spec.name,
         spec.kind,

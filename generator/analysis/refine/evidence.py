@@ -7,16 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG, SUGGESTIVE
 from generator.analysis.params import ParamSpec
 from generator.analysis.sample import ParamSample
 from generator.model.effects import EliteAnalysis, EliteLevel, EliteRange
 from generator.model.findings import BoundaryHit, Directionality
+from generator.model.vocabulary import ParamKind, Side, Tier
 
-RANGED = ("continuous", "integer")
+RANGED = (ParamKind.CONTINUOUS, ParamKind.INTEGER)
 """Kinds tuned over a range (low, high)."""
-NUMERIC = ("continuous", "integer", "ordinal")
-DISCRETE = ("ordinal", "boolean", "categorical")
+NUMERIC = (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL)
+DISCRETE = (ParamKind.ORDINAL, ParamKind.BOOLEAN, ParamKind.CATEGORICAL)
 """Kinds tuned over choices (an ordinal's choices are numbers)."""
 
 
@@ -33,12 +33,12 @@ class ParamEvidence:
     levels: tuple[EliteLevel, ...] = ()
     """Elite enrichment test per level (discrete parameters), in level order."""
     elite_range: EliteRange | None = None
-    hits: dict[str, BoundaryHit] = field(default_factory=dict)
+    hits: dict[Side, BoundaryHit] = field(default_factory=dict)
     """Boundary hits by side (low, high)."""
 
     @property
-    def tier(self) -> str:
-        return self.test.tier if self.test is not None else NOT_TESTED
+    def tier(self) -> Tier:
+        return self.test.tier if self.test is not None else Tier.NOT_TESTED
 
     @property
     def n_branch_elites(self) -> int:
@@ -47,12 +47,12 @@ class ParamEvidence:
     @property
     def testable(self) -> bool:
         """A primary test ran and its tier can justify something (never not enough evidence)."""
-        return self.tier not in (NOT_ENOUGH, NOT_TESTED)
+        return self.tier not in (Tier.NOT_ENOUGH_EVIDENCE, Tier.NOT_TESTED)
 
 
-def at_least(tier: str, weakest: str) -> bool:
+def at_least(tier: Tier, weakest: str) -> bool:
     """Whether ``tier`` is at least ``weakest`` (strong, or suggestive)."""
-    return tier == STRONG or (weakest == SUGGESTIVE and tier == SUGGESTIVE)
+    return tier == Tier.STRONG or (weakest == Tier.SUGGESTIVE and tier == Tier.SUGGESTIVE)
 
 
 def gather(
@@ -71,7 +71,7 @@ def gather(
         for level in elites.levels:
             levels.setdefault(level.param, []).append(level)
         ranges = {r.param: r for r in elites.ranges}
-    sides: dict[str, dict[str, BoundaryHit]] = {}
+    sides: dict[str, dict[Side, BoundaryHit]] = {}
     for hit in hits:
         sides.setdefault(hit.param, {})[hit.side] = hit
     return {

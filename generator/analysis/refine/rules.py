@@ -15,8 +15,6 @@ import math
 from typing import Any
 
 from generator.analysis.boundary import EXPANSION, MIN_ELITES_TO_CROWD, one_value_zone, suggest_bound
-from generator.analysis.correction import NOT_ENOUGH, NOT_TESTED, STRONG
-from generator.analysis.directionality import KRUSKAL, MANN_WHITNEY, SPEARMAN
 from generator.analysis.refine.entries import fixed, with_step
 from generator.analysis.refine.evidence import RANGED, ParamEvidence, at_least, same_value
 from generator.analysis.refine.numbers import (
@@ -31,7 +29,7 @@ from generator.analysis.refine.numbers import (
 from generator.config import AnalysisConfig
 from generator.model.findings import BoundaryHit
 from generator.model.next_sweep import AGGRESSIVE, TUNE, RefinedParam, Step
-from generator.model.shape import DECREASING, INCREASING, INTERIOR
+from generator.model.vocabulary import ParamKind, Shape, Side, TestName, Tier
 
 # --- evidence that applies to every decision ---------------------------------------------------
 
@@ -42,9 +40,9 @@ def evidence_step(ev: ParamEvidence) -> Step | None:
     d = ev.test
     if d is None:
         return Step("no_complete_trials", {})
-    if d.tier == NOT_TESTED:
+    if d.tier == Tier.NOT_TESTED:
         return Step("not_tested", {"why": d.untested_reason, "n": d.n})
-    if d.tier == NOT_ENOUGH:
+    if d.tier == Tier.NOT_ENOUGH_EVIDENCE:
         return Step("not_enough_evidence", {"test": d.test, "n": d.n, "p": d.p, "q": d.q})
     return None
 
@@ -64,12 +62,13 @@ def best_level(ev: ParamEvidence) -> Any:
     d = ev.test
     if d is None or not d.effect:
         return None
-    if d.test == MANN_WHITNEY:
+    if d.test == TestName.MANN_WHITNEY_U:
         return d.level_a if d.effect > 0 else d.level_b
-    if d.test == SPEARMAN and d.levels and d.shape != INTERIOR:  # ordinal: the extreme the trend points to
+    # ordinal: the extreme the trend points to
+    if d.test == TestName.SPEARMAN and d.levels and d.shape != Shape.INTERIOR:
         numbers = [level.level for level in d.levels]
         return max(numbers, key=float) if d.effect > 0 else min(numbers, key=float)
-    if d.test == KRUSKAL and d.levels:
+    if d.test == TestName.KRUSKAL_WALLIS and d.levels:
         return max(d.levels, key=lambda level: ev.sign * level.mean).level
     return None
 
@@ -108,25 +107,25 @@ def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig)
     (:func:`expand_bounds`)."""
     d = ev.test
     spec = ev.spec
-    if entry.action != TUNE or spec.kind not in RANGED or d is None or d.test != SPEARMAN or not d.effect:
+    if entry.action != TUNE or spec.kind not in RANGED or d is None or d.test != TestName.SPEARMAN or not d.effect:
         return entry
-    if not ev.testable or not at_least(d.tier, config.refine_fix_tier) or d.shape == INTERIOR:
+    if not ev.testable or not at_least(d.tier, config.refine_fix_tier) or d.shape == Shape.INTERIOR:
         return entry
-    side = "high" if d.effect > 0 else "low"
+    side = Side.HIGH if d.effect > 0 else Side.LOW
     assert spec.low is not None and spec.high is not None
     if suggest_bound(spec, side, spec.low, spec.high) is not None:
         return entry
-    bound = spec.high if side == "high" else spec.low
-    value = int(bound) if spec.kind == "integer" else float(bound)
+    bound = spec.high if side == Side.HIGH else spec.low
+    value = int(bound) if spec.kind == ParamKind.INTEGER else float(bound)
     t = d.shape_test
-    rho_side = None if t is None else (t.rho_above if side == "high" else t.rho_below)
+    rho_side = None if t is None else (t.rho_above if side == Side.HIGH else t.rho_below)
     if (
         t is not None
         and t.q is not None
         and t.q < config.alpha
         and t.peak is not None
         and rho_side is not None
-        and (rho_side < 0 if side == "high" else rho_side > 0)
+        and (rho_side < 0 if side == Side.HIGH else rho_side > 0)
     ):
         # The rank-quadratic fit turns inside the range and the trend beyond its peak points
         # back (crypto_xgb subsample: peak 0.916, rho -0.18 above it, 19 of 46 elites below 0.9):
@@ -143,8 +142,8 @@ def fix_to_bound(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig)
                     "peak": t.peak,
                     "curvature_q": t.q,
                     "rho_side": rho_side,
-                    "n_side": t.n_above if side == "high" else t.n_below,
-                    "p_side": t.p_above if side == "high" else t.p_below,
+                    "n_side": t.n_above if side == Side.HIGH else t.n_below,
+                    "p_side": t.p_above if side == Side.HIGH else t.p_below,
                 },
             ),
         )
@@ -175,10 +174,15 @@ def drop_worse_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCo
     than the best one (primary test strong, i.e. q < alpha; with three or more levels also its
     Holm-corrected post-hoc test against the best level). One level left: fixed to it."""
     d = ev.test
-    if entry.action != TUNE or ev.spec.kind not in ("boolean", "categorical") or d is None or d.tier != STRONG:
+    if (
+        entry.action != TUNE
+        or ev.spec.kind not in (ParamKind.BOOLEAN, ParamKind.CATEGORICAL)
+        or d is None
+        or d.tier != Tier.STRONG
+    ):
         return entry
     drops: list[Step] = []
-    if d.test == MANN_WHITNEY and d.effect:
+    if d.test == TestName.MANN_WHITNEY_U and d.effect:
         worse, better = (d.level_b, d.level_a) if d.effect > 0 else (d.level_a, d.level_b)
         drops.append(
             Step(
@@ -186,7 +190,7 @@ def drop_worse_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisCo
                 {"level": worse, "better": better, "test": d.test, "n": d.n, "p": d.p, "q": d.q, "effect": d.effect},
             )
         )
-    elif d.test == KRUSKAL:
+    elif d.test == TestName.KRUSKAL_WALLIS:
         best = best_level(ev)
         for pair in d.posthoc:
             if pair.q >= config.alpha or not pair.effect:
@@ -242,10 +246,10 @@ def narrow_levels(entry: RefinedParam, ev: ParamEvidence, config: AnalysisConfig
     if not elite_levels:
         return entry
     values: dict[str, Any] = {"n_elites": n_elites, "n": ev.test.n}
-    if ev.spec.kind == "ordinal":
+    if ev.spec.kind == ParamKind.ORDINAL:
         low, high = min(elite_levels, key=float), max(elite_levels, key=float)
         t = ev.test.shape_test
-        if ev.test.shape == INTERIOR and t is not None and t.best_low is not None and t.best_high is not None:
+        if ev.test.shape == Shape.INTERIOR and t is not None and t.best_low is not None and t.best_high is not None:
             # An interior optimum: the levels of its best range (a tenth of the elites trimmed at
             # each end), so one stray elite at an extreme does not keep that extreme.
             low, high = t.best_low, t.best_high
@@ -350,15 +354,15 @@ def padded_range(
     high = off_scale(spec, min(s_high, on_scale(spec, high_value) + pad))
     new_low: float | int
     new_high: float | int
-    if spec.kind == "integer":
+    if spec.kind == ParamKind.INTEGER:
         grid = int(entry.step or 1)
-        new_low = integer_bound(low, "low", int(entry.low), grid)
-        new_high = integer_bound(high, "high", int(entry.low), grid)
+        new_low = integer_bound(low, Side.LOW, int(entry.low), grid)
+        new_high = integer_bound(high, Side.HIGH, int(entry.low), grid)
         if new_low >= new_high:  # one value would fix it untested: keep a neighbour each side
             new_low, new_high = max(int(entry.low), new_low - grid), min(int(entry.high), new_high + grid)
     else:
-        new_low = max(float(entry.low), float_bound(spec, low, "low"))
-        new_high = min(float(entry.high), float_bound(spec, high, "high"))
+        new_low = max(float(entry.low), float_bound(spec, low, Side.LOW))
+        new_high = min(float(entry.high), float_bound(spec, high, Side.HIGH))
     return new_low, new_high
 
 
@@ -367,7 +371,7 @@ def narrow_to_interior(entry: RefinedParam, ev: ParamEvidence, config: AnalysisC
     values inside the range, both ends worse) around its best range, padded like
     :func:`narrow_to_elites`. Unchanged for any other shape."""
     d, spec = ev.test, ev.spec
-    if entry.action != TUNE or spec.kind not in RANGED or d is None or d.shape != INTERIOR:
+    if entry.action != TUNE or spec.kind not in RANGED or d is None or d.shape != Shape.INTERIOR:
         return entry
     t = d.shape_test
     assert t is not None and t.best_low is not None and t.best_high is not None
@@ -401,11 +405,11 @@ def narrow_to_interior(entry: RefinedParam, ev: ParamEvidence, config: AnalysisC
     return with_step(entry, reason, low=new_low, high=new_high)
 
 
-def trend_side(ev: ParamEvidence) -> str | None:
+def trend_side(ev: ParamEvidence) -> Side | None:
     """The bound a monotone shape points beyond: ``high`` for increasing, ``low`` for decreasing."""
     d = ev.test
     shape = d.shape if d is not None else None
-    return "high" if shape == INCREASING else "low" if shape == DECREASING else None
+    return Side.HIGH if shape == Shape.INCREASING else Side.LOW if shape == Shape.DECREASING else None
 
 
 def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisConfig) -> str | None:
@@ -433,8 +437,8 @@ def widens(hit: BoundaryHit, ev: ParamEvidence, strategy: str, config: AnalysisC
         and d.effect_measure == "rho"
         and d.effect is not None
         and d.effect != 0
-        and d.shape != INTERIOR
-        and ((d.effect > 0) == (hit.side == "high"))
+        and d.shape != Shape.INTERIOR
+        and ((d.effect > 0) == (hit.side == Side.HIGH))
     )
     return "best_trial" if hit.best_in_zone and trend else None
 
@@ -449,24 +453,24 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
     A parameter whose shape is ``interior`` keeps both bounds: its interior test shows both ends
     worse, which outweighs elites near a bound (an ordinal's outer tenth of 8..256 holds 32)."""
     spec = ev.spec
-    for side in ("low", "high"):
+    for side in Side:
         hit = ev.hits.get(side)
         why = widens(hit, ev, strategy, config) if hit is not None and entry.action == TUNE else None
         if hit is None or why is None:
             continue
         t = ev.test.shape_test if ev.test is not None else None
-        if ev.test is not None and ev.test.shape == INTERIOR and t is not None:
+        if ev.test is not None and ev.test.shape == Shape.INTERIOR and t is not None:
             interior_values = {
                 "side": side,
-                "bound": hit.declared_low if side == "low" else hit.declared_high,
+                "bound": hit.declared_low if side == Side.LOW else hit.declared_high,
                 "n_elites_in_zone": hit.n_elites_in_zone,
                 "n_elites": hit.n_elites,
                 "best_low": t.best_low,
                 "best_high": t.best_high,
                 "curvature_q": t.q,
-                "rho_side": t.rho_below if side == "low" else t.rho_above,
-                "p_side": t.p_below if side == "low" else t.p_above,
-                "n_side": t.n_below if side == "low" else t.n_above,
+                "rho_side": t.rho_below if side == Side.LOW else t.rho_above,
+                "p_side": t.p_below if side == Side.LOW else t.p_above,
+                "n_side": t.n_below if side == Side.LOW else t.n_above,
             }
             entry = with_step(entry, Step("interior_not_widened", interior_values))
             continue
@@ -478,7 +482,7 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
             "elite_share": hit.elite_share,
             "best_in_zone": hit.best_in_zone,
             "p": hit.p_enrichment,
-            "bound": hit.declared_low if side == "low" else hit.declared_high,
+            "bound": hit.declared_low if side == Side.LOW else hit.declared_high,
         }
         if why in ("trend", "best_trial") and ev.test is not None:
             # best_trial: the reason quotes rho and its tier, so a sign without evidence is not
@@ -493,11 +497,11 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
         # in the reason when the cap, not half the declared width, decided the new bound.
         capped = bool(
             spec.log
-            and spec.kind != "ordinal"
+            and spec.kind != ParamKind.ORDINAL
             and hit.declared_low > 0
             and EXPANSION * math.log10(hit.declared_high / hit.declared_low) > config.refine_max_decades
         )
-        if spec.kind == "ordinal":
+        if spec.kind == ParamKind.ORDINAL:
             integers = all(isinstance(c, int) and not isinstance(c, bool) for c in entry.choices)
             level = int(round(target)) if integers else float(target)
             if any(same_value(level, c) for c in entry.choices):
@@ -505,7 +509,7 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
             choices = tuple(sorted((*entry.choices, level), key=float))
             entry = with_step(entry, Step("add_level", {**values, "level": level}), choices=choices)
             continue
-        if spec.kind == "integer":
+        if spec.kind == ParamKind.INTEGER:
             step = int(entry.step or 1)
             origin = int(entry.low if entry.low is not None else 0)
             new: float | int = (
@@ -519,11 +523,16 @@ def expand_bounds(entry: RefinedParam, ev: ParamEvidence, strategy: str, config:
                 if not spec.step
                 else float_bound(spec, target, side)
             )
-        old = entry.low if side == "low" else entry.high
-        if old is None or (side == "low" and new >= old) or (side == "high" and new <= old) or not math.isfinite(new):
+        old = entry.low if side == Side.LOW else entry.high
+        if (
+            old is None
+            or (side == Side.LOW and new >= old)
+            or (side == Side.HIGH and new <= old)
+            or not math.isfinite(new)
+        ):
             continue
         step_values = {**values, "new": new, "capped": capped, "max_decades": config.refine_max_decades}
         entry = with_step(
-            entry, Step("expand_bound", step_values), **({"low": new} if side == "low" else {"high": new})
+            entry, Step("expand_bound", step_values), **({"low": new} if side == Side.LOW else {"high": new})
         )
     return entry

@@ -21,6 +21,7 @@ from generator.analysis.importance import ParamData
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine.entries import condition_values, level_key, parents_first
 from generator.model.next_sweep import DROP, FIX, KNOB, RefinedParam
+from generator.model.vocabulary import ParamKind
 
 
 @dataclass(frozen=True)
@@ -96,17 +97,17 @@ def _into_old_space(spec: ParamSpec, present: np.ndarray, values: list[object]) 
     keys = np.full(n, None, dtype=object)
     outside = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(present)
-    if spec.kind in ("continuous", "integer"):
+    if spec.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER):
         # The surrogate's basis reads numbers only: no keys needed.
         assert spec.low is not None and spec.high is not None
         raw = np.array([float(values[i]) for i in rows])  # type: ignore[arg-type]
         mapped = np.clip(raw, spec.low, spec.high)
-        if spec.kind == "integer":
+        if spec.kind == ParamKind.INTEGER:
             step = spec.step or 1.0
             mapped = np.clip(spec.low + step * np.round((mapped - spec.low) / step), spec.low, spec.high)
         numeric[rows] = mapped
         outside[rows] = ~np.isclose(mapped, raw, rtol=1e-12, atol=0.0)
-    elif spec.kind == "ordinal":
+    elif spec.kind == ParamKind.ORDINAL:
         old = list(spec.choices)
         numbers = np.array([float(c) for c in old])
         raw = np.array([float(values[i]) for i in rows])  # type: ignore[arg-type]

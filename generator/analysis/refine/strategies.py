@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from generator.analysis.correction import NOT_TESTED
 from generator.analysis.params import ParamSpec
 from generator.analysis.refine import rules
 from generator.analysis.refine.entries import (
@@ -47,7 +46,7 @@ from generator.model.next_sweep import (
     RefinedSpace,
     Step,
 )
-from generator.model.shape import INTERIOR
+from generator.model.vocabulary import ParamKind, Shape, Side, Tier
 
 SWEEP_CONFIG_ATTR = "sweep_config"
 """Study user attribute in which ``train-sweep`` records the config that ran the study."""
@@ -67,7 +66,7 @@ def aggressive_entry(ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:
     entry = rules.fix_to_bound(entry, ev, config)
     entry = rules.drop_worse_levels(entry, ev, config)
     entry = rules.narrow_levels(entry, ev, config)
-    if ev.test is not None and ev.test.shape == INTERIOR:
+    if ev.test is not None and ev.test.shape == Shape.INTERIOR:
         entry = rules.narrow_to_interior(entry, ev, config)
     else:
         entry = rules.narrow_to_elites(entry, ev, config)
@@ -80,13 +79,13 @@ def conservative_entry(ev: ParamEvidence, config: AnalysisConfig) -> RefinedPara
     return rules.expand_bounds(entry, ev, CONSERVATIVE, config)
 
 
-def _open_side(ev: ParamEvidence, level: Any, config: AnalysisConfig) -> str | None:
+def _open_side(ev: ParamEvidence, level: Any, config: AnalysisConfig) -> Side | None:
     """The side of an ordinal's dominant level when it is that side's extreme choice and the
     aggressive config widens that bound (so fixing the level would stop the search there)."""
-    if ev.spec.kind != "ordinal":
+    if ev.spec.kind != ParamKind.ORDINAL:
         return None
     numbers = sorted(float(c) for c in ev.spec.choices)
-    for side, extreme in (("low", numbers[0]), ("high", numbers[-1])):
+    for side, extreme in ((Side.LOW, numbers[0]), (Side.HIGH, numbers[-1])):
         hit = ev.hits.get(side)
         if float(level) == extreme and hit is not None and hit.suggested_bound is not None:
             if rules.widens(hit, ev, AGGRESSIVE, config):
@@ -107,7 +106,7 @@ def refine(evidence: Mapping[str, ParamEvidence], strategy: str, config: Analysi
                 declared_entry(ev.spec), action=DROP, dist=None, choices=(), steps=(step,), tier=ev.tier
             )
             continue
-        if ev.test is None or ev.tier == NOT_TESTED:
+        if ev.test is None or ev.tier == Tier.NOT_TESTED:
             entry = declared_entry(ev.spec)
         elif strategy == AGGRESSIVE:
             entry = aggressive_entry(ev, config)
