@@ -1,4 +1,6 @@
-"""The data every statistical test sees: per parameter, the trials of its branch, canonically ordered.
+"""The study sample: the trials one objective's analysis reads, built once per analysed objective
+(``analysed_sample``), and the data every statistical test sees: per parameter, the trials of its
+branch, canonically ordered (``StudySample``).
 
 A parameter is analysed on the COMPLETE trials with a finite value in which it exists (for a
 conditional parameter, its branch), with its own n. Rows are sorted by objective value and then
