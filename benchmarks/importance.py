@@ -169,8 +169,8 @@ def speed_section(n: int, full: bool, repeat: int) -> None:
             data
         )
     )
-    total, _ = timed(lambda: analyse_importance(snapshot, config))
-    print(f"prepare_input (param_table + param_specs + encoding): {prep:.2f} s")
+    total, _ = timed(lambda: analyse_importance(prepare_input(snapshot, config)))
+    print(f"prepare_input (finite values + param_specs + encoding): {prep:.2f} s")
     print(f"fanova, 400 bootstrap replicates + pairwise interactions: {ours:.2f} s (best of {repeat})")
     print(f"ped_anova, top 25% (Optuna's evaluator, 1 full + 30 subsample runs): {ped:.2f} s")
     print(f"analyse_importance, everything the report runs: {total:.2f} s")
@@ -229,7 +229,7 @@ def crypto_section() -> None:
         return
     print("\n== 5. crypto_xgb.db: ranges change mid-study; each trial has 2 of the 6 parameters ==")
     snapshot = snapshot_of(str(path), "xgboost", TMP)
-    seconds, analysis = timed(lambda: analyse_importance(snapshot, AnalysisConfig()))
+    seconds, analysis = timed(lambda: analyse_importance(prepare_input(snapshot, AnalysisConfig())))
     for method in ("fanova", "ped_anova"):
         rows = sorted((i for i in analysis.importance if i.method == method), key=lambda i: -i.importance)
         print(

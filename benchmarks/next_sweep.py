@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator.analysis.refine import next_sweep  # noqa: E402
+from generator.analysis.sample import analysed_sample  # noqa: E402
 from generator.analysis.statistics import build_statistics  # noqa: E402
 from generator.analysis.summary import summarize, trial_counts  # noqa: E402
 from generator.config import AnalysisConfig  # noqa: E402
@@ -47,14 +48,14 @@ def main() -> None:
     print(f"{'seconds':>8} {'complete':>8} {'params':>6} {'cv_r2':>7}  study")
     with tempfile.TemporaryDirectory() as tmp:
         for label, snapshot in snapshots(Path(tmp)):
-            direction = snapshot.directions[0]
-            summary = summarize(snapshot, 0, direction)
-            stats = build_statistics(snapshot, config, direction, summary, {})
+            sample = analysed_sample(snapshot, config)
+            summary = summarize(snapshot, sample)
+            stats = build_statistics(sample, config, summary, {})
             start = time.perf_counter()
             result = next_sweep(
-                snapshot,
+                sample,
                 config,
-                direction,
+                snapshot.study_name,
                 trial_counts(snapshot),
                 {},
                 stats.directionality,

@@ -18,6 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from generator.analysis.sample import analysed_sample  # noqa: E402
 from generator.analysis.statistics import build_statistics  # noqa: E402
 from generator.analysis.summary import summarize  # noqa: E402
 from generator.config import AnalysisConfig  # noqa: E402
@@ -48,10 +49,10 @@ def main() -> None:
                 snap_path = Path(tmp) / f"snap-{abs(hash((str(path), name)))}"
                 write_snapshot(record, snap_path, {"input_hash": content_hash(record)})
                 snapshot = load_snapshot(snap_path)
-                direction = snapshot.directions[0]
-                summary = summarize(snapshot, 0, direction)
+                sample = analysed_sample(snapshot, config)
+                summary = summarize(snapshot, sample)
                 start = time.perf_counter()
-                stats = build_statistics(snapshot, config, direction, summary, {})
+                stats = build_statistics(sample, config, summary, {})
                 elapsed = time.perf_counter() - start
                 tested = sum(d.p is not None for d in stats.directionality)
                 print(

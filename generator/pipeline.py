@@ -60,6 +60,7 @@ def generate(
             return Outcome(probe[0], same, known_dir / same, False, site_index)
     from generator.analysis.assemble import analyse
     from generator.analysis.chart_data import chart_set
+    from generator.analysis.sample import analysed_sample
     from generator.analysis.tables import compute_table, pareto_table, trials_table
     from generator.render.charts import write_charts
     from generator.render.directionality import directionality_tables
@@ -111,7 +112,9 @@ def generate(
             snapshot = load_snapshot(staging / SNAPSHOT_DIR)
         with progress.step("Analysing"):
             command = reproduce_command(record.name, record.source["storage"], config)
-            findings = analyse(snapshot, config, command)
+            # Built once: the findings and the charts are computed on the same trials.
+            sample = analysed_sample(snapshot, config)
+            findings = analyse(snapshot, config, command, sample)
         with progress.step("Rendering report"):
             (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
             (staging / "findings.md").write_text(findings_markdown(findings, version), encoding="utf-8")
@@ -131,7 +134,9 @@ def generate(
                 "Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")
             ):
                 write_charts(
-                    chart_set(snapshot, config, findings.importance, findings.interactions), artifacts, config.export
+                    chart_set(snapshot, config, findings.importance, findings.interactions, sample),
+                    artifacts,
+                    config.export,
                 )
         if existing:
             # Last, once every artifact of the version exists: changes compare its configs too.

@@ -15,7 +15,7 @@ import optuna
 import pytest
 
 from generator.analysis.assemble import analyse
-from generator.analysis.importance import analyse_importance
+from generator.analysis.importance import analyse_importance, prepare_input
 from generator.cli import main
 from generator.config import AnalysisConfig
 from generator.model.findings import Condition, Directionality
@@ -149,7 +149,9 @@ def test_every_shared_study_gets_importances_or_a_stated_reason(path: Path, tmp_
         if sum(counts.values()) == 0:
             continue
         snapshot = snapshot_of(str(path), name, tmp_path)
-        analysis = analyse_importance(snapshot, AnalysisConfig(top_quantile_resamples=5, importance_resamples=100))
+        analysis = analyse_importance(
+            prepare_input(snapshot, AnalysisConfig(top_quantile_resamples=5, importance_resamples=100))
+        )
         fanova = [i for i in analysis.importance if i.method == "fanova"]
         if fanova:
             assert {i.param for i in fanova} == set(snapshot.params["name"])
@@ -172,7 +174,7 @@ def test_crypto_xgb_ranges_change_and_params_come_and_go(tmp_path: Path) -> None
     if path is None:
         pytest.skip("crypto_xgb.db is absent")
     snapshot = snapshot_of(str(path), "xgboost", tmp_path)
-    analysis = analyse_importance(snapshot, AnalysisConfig(top_quantile_resamples=5))
+    analysis = analyse_importance(prepare_input(snapshot, AnalysisConfig(top_quantile_resamples=5)))
     fanova = {i.param: i for i in analysis.importance if i.method == "fanova"}
     assert set(fanova) == {
         "colsample_bytree",
@@ -209,7 +211,9 @@ def test_every_skip_reason_has_a_sentence() -> None:
 def test_no_assessable_pair_is_stated(tmp_path: Path) -> None:
     study = conditional_depth_study(60, np.random.default_rng(1), name="cond")
     analysis = analyse_importance(
-        snapshot_of_study(study, tmp_path), AnalysisConfig(interaction_params=1, top_quantile_resamples=4)
+        prepare_input(
+            snapshot_of_study(study, tmp_path), AnalysisConfig(interaction_params=1, top_quantile_resamples=4)
+        )
     )
     assert analysis.interactions == ()
     assert {m.method: m.skipped for m in analysis.methods}["fanova_pairwise"] == "no_pairs"

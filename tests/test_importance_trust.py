@@ -92,7 +92,7 @@ def test_every_share_and_interval_is_in_the_unit_interval(name: str, tmp_path: P
     builder, directions = AWKWARD[name]
     study = optuna.create_study(directions=directions, study_name=name)
     builder(study)
-    analysis = analyse_importance(snapshot_of_study(study, tmp_path), CONFIG)
+    analysis = analyse_importance(prepare_input(snapshot_of_study(study, tmp_path), CONFIG))
     for i in analysis.importance:
         assert 0.0 <= i.importance <= 1.0, i
         if i.ci_low is not None:
@@ -112,7 +112,7 @@ def test_interaction_strengths_of_a_flat_surrogate_stay_shares(tmp_path: Path) -
         params = {name: float(rng.uniform()) for name in dists}
         # 0.8: weak, yet above what the honest leave-one-out and K-fold R² let through.
         add(study, params, dists, 0.8 * params["a"] + float(rng.normal(scale=0.5)))
-    analysis = analyse_importance(snapshot_of_study(study, tmp_path), CONFIG)
+    analysis = analyse_importance(prepare_input(snapshot_of_study(study, tmp_path), CONFIG))
     assert analysis.interactions
     for pair in analysis.interactions:
         assert 0.0 <= pair.ci_low <= pair.strength <= pair.ci_high <= 1.0, pair

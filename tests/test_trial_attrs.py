@@ -21,8 +21,10 @@ from optuna.distributions import CategoricalDistribution
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from generator.analysis.sample import analysed_sample
 from generator.analysis.trial_attrs import NEAR_BEST, trial_attributes
 from generator.cli import main
+from generator.config import AnalysisConfig
 from generator.paths import schema_path
 from tests.invariants import report_violations
 from tests.snapshot_compare import snapshot_of_study
@@ -95,7 +97,9 @@ def attr_study(direction: str = "maximize", epochs: int = 6, champion: bool = Tr
 
 def analyse(study: optuna.Study, tmp_path: Path, direction: str = "maximize"):
     snapshot = snapshot_of_study(study, tmp_path)
-    return trial_attributes(snapshot, 0, direction, dict(study.user_attrs), 0.25, "holm", 0.05, 0.10)
+    sample = analysed_sample(snapshot, AnalysisConfig(elite_quantile=0.25))
+    assert sample.direction == direction
+    return trial_attributes(snapshot, sample, dict(study.user_attrs), "holm", 0.05, 0.10)
 
 
 def test_per_class_numbers(tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ from dataclasses import replace
 from generator.analysis.compute import compute_accounting
 from generator.analysis.confounding import annotate_next_sweep, mark_importance, separate_interactions
 from generator.analysis.curves import learning_curves
-from generator.analysis.frames import elite_numbers
-from generator.analysis.importance import analyse_importance, prepare_input
+from generator.analysis.importance import analyse_importance
 from generator.analysis.importance_effects import importance_effect_warnings
 from generator.analysis.influence import annotate_highlights, influence, influence_warnings
 from generator.analysis.pareto import hypervolume_history, objective_names, pareto_elites, pareto_front, pool
 from generator.analysis.pruned import analysed_view, pruned_analysis
 from generator.analysis.refine import next_sweep
+from generator.analysis.sample import AnalysedSample, analysed_sample
 from generator.analysis.statistics import build_statistics
 from generator.analysis.summary import summarize, trial_counts
 from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attributes
@@ -30,11 +30,17 @@ from generator.snapshot.load import Snapshot
 FINDINGS_SCHEMA_VERSION = "1"
 
 
-def analyse(snapshot: Snapshot, config: AnalysisConfig, command: str = "") -> Findings:
+def analyse(
+    snapshot: Snapshot, config: AnalysisConfig, command: str = "", sample: AnalysedSample | None = None
+) -> Findings:
     """The report's findings. A study with several objectives, unless ``--objective`` chose one,
     is analysed once per objective (each a full single-objective analysis, its own correction
     family) and gets its Pareto front; the top-level keys describe objective 0 (or the chosen
-    one), so single-objective readers keep working."""
+    one), so single-objective readers keep working.
+
+    Each analysed objective's study sample (``analysis/sample.py``) is built once and handed to
+    every stage. ``sample``: the top-level objective's, when the caller built it already (the
+    pipeline does, to draw the charts from the same trials)."""
     n_objectives = len(snapshot.directions)
     if config.objective is not None and not 0 <= config.objective < n_objectives:
         raise UserError(
@@ -42,13 +48,23 @@ def analyse(snapshot: Snapshot, config: AnalysisConfig, command: str = "") -> Fi
             f"objective(s), numbered from 0"
         )
     chosen = config.objective
-    top = _single_objective(snapshot, replace(config, objective=chosen or 0), command, config.digest())
+    top_config = replace(config, objective=chosen or 0)
+    # With --include-pruned every analysis sees pruned trials at their last value; trial
+    # counts, curves and compute keep the real states.
+    view = analysed_view(snapshot, top_config)
+    if sample is None:
+        sample = analysed_sample(view, top_config)
+    elif sample.config != top_config:
+        raise ValueError("the study sample was built with other settings than the analysis")
+    top = _single_objective(view, top_config, command, config.digest(), sample)
     if n_objectives == 1:
         return top
-    return _multi_objective(snapshot, config, command, top)
+    return _multi_objective(view, config, command, top, sample)
 
 
-def _multi_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, top: Findings) -> Findings:
+def _multi_objective(
+    snapshot: Snapshot, config: AnalysisConfig, command: str, top: Findings, top_sample: AnalysedSample
+) -> Findings:
     chosen = config.objective
     analysed = (chosen,) if chosen is not None else tuple(range(len(snapshot.directions)))
     names = objective_names(snapshot)
@@ -57,11 +73,14 @@ def _multi_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, t
     all_mode = chosen is None
     blocks = []
     for index in analysed:
-        single = (
-            top
-            if index == top.study.objective
-            else _single_objective(snapshot, replace(config, objective=index), command, config.digest())
-        )
+        if index == top.study.objective:
+            single = top
+        else:
+            # Each objective has its own trials (a finite value of it) and elites; the
+            # parameters' specs are the study's.
+            objective_config = replace(config, objective=index)
+            own = analysed_sample(snapshot, objective_config, top_sample.specs)
+            single = _single_objective(snapshot, objective_config, command, config.digest(), own)
         blocks.append(_block(single, names[index], all_mode, len(front), top.study.objective))
     top = replace(top, warnings=_multi_warnings(top.warnings, top.study.objective, all_mode, len(front)))
     return replace(
@@ -77,7 +96,8 @@ def _multi_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, t
             n_infinite=n_infinite,
             constrained=constrained,
             n_infeasible=n_infeasible,
-            pareto_elites=pareto_elites(snapshot, config, front, len(table)) if all_mode else None,
+            # all objectives analysed: the top-level one is objective 0
+            pareto_elites=pareto_elites(top_sample, config, front, len(table)) if all_mode else None,
         ),
         objectives=tuple(blocks),
     )
@@ -131,15 +151,15 @@ def _block(single: Findings, name: str | None, all_mode: bool, n_front: int, top
     )
 
 
-def _single_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, config_hash: str) -> Findings:
-    """The findings of objective ``config.objective`` alone (``config.objective`` is an index here)."""
-    assert config.objective is not None
+def _single_objective(
+    snapshot: Snapshot, config: AnalysisConfig, command: str, config_hash: str, sample: AnalysedSample
+) -> Findings:
+    """The findings of objective ``config.objective`` alone (``config.objective`` is an index
+    here), from ``snapshot`` as analysed (``analysed_view``) and that objective's ``sample``."""
+    assert config.objective is not None and sample.objective == config.objective
     direction = snapshot.directions[config.objective]
-    # With --include-pruned every analysis below sees pruned trials at their last value; trial
-    # counts, curves and compute keep the real states.
-    snapshot = analysed_view(snapshot, config)
     counts = trial_counts(snapshot)
-    summary = summarize(snapshot, config.objective, direction)
+    summary = summarize(snapshot, sample)
     user_attrs = {
         str(k): json.loads(v)
         for kind, k, v in snapshot.study_attrs[["kind", "key", "value_json"]].itertuples(index=False)
@@ -166,36 +186,28 @@ def _single_objective(snapshot: Snapshot, config: AnalysisConfig, command: str, 
         command=command,
         storage_fingerprint=snapshot.provenance.get("storage_fingerprint") or None,
     )
-    data = prepare_input(snapshot, config)
-    statistics = build_statistics(snapshot, config, direction, summary, user_attrs, data)
-    importance = analyse_importance(snapshot, config, data)
+    statistics = build_statistics(sample, config, summary, user_attrs)
+    importance = analyse_importance(sample.importance)
     # Findings that a few trials drive, and confounded parameters, are marked where they are
     # stated (executive summary, rows, interactions, next-sweep reasons), not only warned about.
-    driven = influence(snapshot, config, data, statistics.directionality, importance.importance)
+    driven = influence(sample, config, statistics.directionality, importance.importance)
     confounding = statistics.confounding
     recommended = next_sweep(
-        snapshot,
+        sample,
         config,
-        direction,
+        snapshot.study_name,
         counts,
         user_attrs,
         statistics.directionality,
         statistics.elites,
         statistics.boundary_hits,
     )
-    curves, curve_warnings = learning_curves(
-        snapshot,
-        config.objective,
-        direction,
-        elite_numbers(snapshot, config.objective, direction, config.elite_quantile),
-        config.seed,
-    )
+    # Curves read every trial's intermediate values; the sample only says which are elites.
+    curves, curve_warnings = learning_curves(snapshot, config.objective, direction, sample.elites, config.seed)
     attributes = trial_attributes(
         snapshot,
-        config.objective,
-        direction,
+        sample,
         user_attrs,
-        config.elite_quantile,
         config.correction,
         config.alpha,
         config.suggestive_alpha,

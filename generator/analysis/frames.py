@@ -51,7 +51,12 @@ def elite_numbers(snapshot: Snapshot, objective: int, direction: str, quantile: 
 
     Ties at the cut-off are broken by trial number (earlier first), so the set is deterministic.
     """
-    ordered = best_first(finite_objective_values(snapshot, objective), direction)
+    return elites_among(finite_objective_values(snapshot, objective), direction, quantile)
+
+
+def elites_among(values: pd.DataFrame, direction: str, quantile: float) -> frozenset[int]:
+    """The elites of ``values`` (``finite_objective_values``): for a caller that already has them."""
+    ordered = best_first(values, direction)
     return frozenset(int(n) for n in ordered["number"].iloc[: elite_count(len(ordered), quantile)])
 
 

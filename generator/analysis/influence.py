@@ -49,12 +49,11 @@ import numpy as np
 from generator.analysis.directionality import directionality
 from generator.analysis.frames import direction_sign
 from generator.analysis.importance import FanovaEvaluator, ImportanceInput, ParamData
-from generator.analysis.sample import StudySample, study_sample
+from generator.analysis.sample import AnalysedSample, StudySample
 from generator.config import AnalysisConfig
 from generator.model.effects import Highlight
 from generator.model.findings import Directionality, Finding, Importance, Influence
 from generator.model.vocabulary import Severity, Tier, WarningCode
-from generator.snapshot.load import Snapshot
 
 MAX_REMOVED_SHARE = 0.01
 """A finding that 1% of the trials can overturn is not a property of the search space."""
@@ -97,14 +96,17 @@ def removal_count(n: int) -> int:
 
 
 def influence(
-    snapshot: Snapshot,
+    analysed: AnalysedSample,
     config: AnalysisConfig,
-    data: ImportanceInput,
     effects: Sequence[Directionality],
     importance: Sequence[Importance],
 ) -> tuple[Influence, ...]:
     """Per parameter, the smallest candidate set of at most 1% of the trials that changes its
-    importance rank or its effect's tier (see the module docstring); sorted by parameter."""
+    importance rank or its effect's tier (see the module docstring); sorted by parameter.
+
+    The only stage that re-runs others on other trials: each candidate set is removed from
+    the study sample's ``importance`` and ``tests`` (``_estimate``), never re-read."""
+    data, sample = analysed.importance, analysed.tests
     n = data.n
     full_importance = {i.param: i for i in importance if i.method == GLOBAL_METHOD}
     if n < MIN_TRIALS or not (full_importance or any(d.p is not None for d in effects)):
@@ -115,7 +117,6 @@ def influence(
         _ranks({p: i.importance for p, i in full_importance.items()}),
         {d.param: d for d in effects},
     )
-    sample = study_sample(snapshot, config.objective_index, data.direction, config.elite_quantile)
     cache: dict[tuple[int, ...], _Estimate] = {}
 
     def estimate(numbers: tuple[int, ...]) -> _Estimate:
@@ -231,7 +232,7 @@ def _estimate(
 
 def _without(sample: StudySample, removed: tuple[int, ...]) -> StudySample:
     """``sample`` without the ``removed`` trials: each parameter's rows are a subset in the same
-    canonical order, as ``study_sample`` of the reduced study would give (the elite flags, used
+    canonical order, as ``analysed_sample`` of the reduced study would give (the elite flags, used
     only by the per-level tables, keep the full study's elites)."""
     params = {}
     for name, ps in sample.params.items():

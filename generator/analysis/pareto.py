@@ -24,7 +24,7 @@ from optuna._hypervolume import compute_hypervolume
 from optuna.study._multi_objective import _is_pareto_front
 
 from generator.analysis.elites import elite_analysis
-from generator.analysis.sample import study_sample
+from generator.analysis.sample import AnalysedSample
 from generator.config import AnalysisConfig
 from generator.model.effects import EliteAnalysis
 from generator.model.multi import HypervolumeHistory, HypervolumePoint, ParetoTrial
@@ -146,16 +146,17 @@ def hypervolume_history(table: pd.DataFrame, directions: tuple[str, ...]) -> Hyp
 
 
 def pareto_elites(
-    snapshot: Snapshot, config: AnalysisConfig, front: tuple[ParetoTrial, ...], n_pool: int
+    objective0: AnalysedSample, config: AnalysisConfig, front: tuple[ParetoTrial, ...], n_pool: int
 ) -> EliteAnalysis | None:
     """Elite analysis (levels enriched, ranges) with the non-dominated trials as the elites.
 
-    The trials are those with a finite value of objective 0; the front's trials all have one.
-    ``quantile`` is the front's share of the pool."""
+    The trials are those with a finite value of objective 0 (its study sample, re-flagged
+    here); the front's trials all have one. ``quantile`` is the front's share of the pool."""
     if not front or n_pool == 0:
         return None
+    assert objective0.objective == 0
     numbers = [t.number for t in front]
-    sample = study_sample(snapshot, 0, snapshot.directions[0], config.elite_quantile)
+    sample = objective0.tests
     params = {}
     for name, ps in sample.params.items():
         assert ps.numbers is not None

@@ -1,4 +1,6 @@
-"""The data every statistical test sees: per parameter, the trials of its branch, canonically ordered.
+"""The study sample: the trials one objective's analysis reads, built once per analysed objective
+(``analysed_sample``), and the data every statistical test sees: per parameter, the trials of its
+branch, canonically ordered (``StudySample``).
 
 A parameter is analysed on the COMPLETE trials with a finite value in which it exists (for a
 conditional parameter, its branch), with its own n. Rows are sorted by objective value and then
@@ -10,18 +12,17 @@ every seeded resample drawn from it) bit-for-bit the same.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from generator.analysis.frames import (
-    best_first,
-    direction_sign,
-    elite_numbers,
-    finite_objective_values,
-)
+from generator.analysis.frames import best_first, direction_sign, elites_among, finite_objective_values
+from generator.analysis.importance._base import ImportanceInput, importance_input
 from generator.analysis.params import ParamSpec, param_specs
+from generator.analysis.pruned import analysed_view
+from generator.config import AnalysisConfig
 from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
@@ -75,19 +76,81 @@ class StudySample:
     """Sorted by name."""
 
 
+@dataclass(frozen=True)
+class AnalysedSample:
+    """The trials one objective's analysis reads, built once (``analysed_sample``) and handed
+    to every stage, so no stage re-selects trials, re-classifies parameters or re-ranks elites.
+
+    A stage that deliberately reads other trials says so where it does: ``influence`` removes
+    trials from ``tests`` and ``importance``; ``pareto_elites`` re-flags the elites as the
+    Pareto front; trial counts, learning curves and compute read every trial of the snapshot."""
+
+    config: AnalysisConfig
+    """The settings it was built for (``objective`` set to the index)."""
+    direction: str
+    values: pd.DataFrame
+    """The analysed trials, COMPLETE (and PRUNED with --include-pruned) with a finite value of
+    the objective: ``number``, ``value``, sorted by number (``frames.finite_objective_values``)."""
+    specs: dict[str, ParamSpec]
+    """Every parameter of the study, sorted by name (``params.param_specs``)."""
+    elites: frozenset[int]
+    """Trial numbers of the elites (``frames.elite_numbers``)."""
+    tests: StudySample
+    """Per parameter, its branch's trials in canonical order: what every statistical test sees."""
+    importance: ImportanceInput
+    """The same trials as every importance method sees them (``importance.prepare_input``)."""
+
+    @property
+    def objective(self) -> int:
+        return self.config.objective_index
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+
 def decode(label: str) -> Any:
     return json.loads(label)
 
 
-def study_sample(snapshot: Snapshot, objective: int, direction: str, elite_quantile: float) -> StudySample:
-    values = finite_objective_values(snapshot, objective)
-    elites = elite_numbers(snapshot, objective, direction, elite_quantile)
+def analysed_sample(
+    snapshot: Snapshot, config: AnalysisConfig, specs: dict[str, ParamSpec] | None = None
+) -> AnalysedSample:
+    """The study sample of objective ``config.objective_index``, built once per analysed objective.
+
+    ``snapshot`` is taken through ``analysed_view`` (a no-op when it already is that view), so
+    with ``--include-pruned`` the sample holds the pruned trials too. ``specs``: the snapshot's
+    ``param_specs`` when the caller has them (they do not depend on the objective)."""
+    config = replace(config, objective=config.objective_index)
+    snapshot = analysed_view(snapshot, config)
+    direction = snapshot.directions[config.objective_index]
+    values = finite_objective_values(snapshot, config.objective_index)
+    elites = elites_among(values, direction, config.elite_quantile)
+    specs = param_specs(snapshot) if specs is None else specs
+    return AnalysedSample(
+        config=config,
+        direction=direction,
+        values=values,
+        specs=specs,
+        elites=elites,
+        tests=_study_sample(snapshot.params, values, elites, specs, direction, config.elite_quantile),
+        importance=importance_input(snapshot.params, values, specs, direction, config),
+    )
+
+
+def _study_sample(
+    all_params: pd.DataFrame,
+    values: pd.DataFrame,
+    elites: frozenset[int],
+    specs: dict[str, ParamSpec],
+    direction: str,
+    elite_quantile: float,
+) -> StudySample:
     ordered = best_first(values, direction)
     best_number = int(ordered["number"].iloc[0]) if len(ordered) else None
     threshold = float(ordered["value"].iloc[len(elites) - 1]) if elites else None
     value_of = dict(zip(values["number"].tolist(), values["value"].tolist(), strict=True))
-    params = snapshot.params[snapshot.params["number"].isin(value_of.keys())]
-    specs = param_specs(snapshot)
+    params = all_params[all_params["number"].isin(value_of.keys())]
     samples: dict[str, ParamSample] = {}
     for name, group in params.groupby("name", sort=True):
         spec = specs[str(name)]

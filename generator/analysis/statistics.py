@@ -1,4 +1,4 @@
-"""Run the statistics engine over a snapshot and collect its part of the findings."""
+"""Run the statistics engine over the study sample and collect its part of the findings."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from generator.analysis.confounding import Confounding, confounded_pairs, confou
 from generator.analysis.directionality import directionality
 from generator.analysis.elites import elite_analysis
 from generator.analysis.highlights import executive_summary, significance_summary
-from generator.analysis.importance import ImportanceInput, prepare_input
-from generator.analysis.sample import study_sample
+from generator.analysis.sample import AnalysedSample
 from generator.analysis.shape import with_shapes
 from generator.analysis.warnings import analysis_warnings
 from generator.config import AnalysisConfig
 from generator.model.effects import EliteAnalysis, Highlight, Significance
 from generator.model.findings import BoundaryHit, Directionality, Finding, Summary
 from generator.model.vocabulary import ParamKind, Side
-from generator.snapshot.load import Snapshot
 
 
 @dataclass(frozen=True)
@@ -34,17 +32,16 @@ class StatisticsFindings:
 
 
 def build_statistics(
-    snapshot: Snapshot,
+    analysed: AnalysedSample,
     config: AnalysisConfig,
-    direction: str,
     summary: Summary,
     user_attrs: dict[str, Any],
-    data: ImportanceInput | None = None,
 ) -> StatisticsFindings:
-    """``data``: the analysed trials as the importance methods see them (prepared here when
-    not given); the confounding check reads their trial-aligned parameter values."""
-    sample = study_sample(snapshot, config.objective_index, direction, config.elite_quantile)
-    confounding = confounded_pairs(data if data is not None else prepare_input(snapshot, config))
+    """The tests run on ``analysed.tests``; the confounding check reads the trial-aligned
+    parameter values of ``analysed.importance``."""
+    sample = analysed.tests
+    direction = analysed.direction
+    confounding = confounded_pairs(analysed.importance)
     partners = confounding.partners()
     effects = with_shapes(
         tuple(

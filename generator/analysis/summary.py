@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from generator.analysis.frames import best_first, finite_objective_values, objective_values
+from generator.analysis.frames import best_first, objective_values
+from generator.analysis.sample import AnalysedSample
 from generator.model.findings import BestTrial, Summary, TrialCounts, WorstTrial
 from generator.snapshot.load import Snapshot
 
@@ -32,9 +33,12 @@ def trial_counts(snapshot: Snapshot) -> TrialCounts:
     )
 
 
-def summarize(snapshot: Snapshot, objective: int, direction: str) -> Summary:
-    all_values = objective_values(snapshot, objective)
-    values = finite_objective_values(snapshot, objective)
+def summarize(snapshot: Snapshot, sample: AnalysedSample) -> Summary:
+    """The summary of the sample's trials; ``snapshot`` (as analysed) counts the infinite values
+    beside them and holds the trials' times."""
+    direction = sample.direction
+    all_values = objective_values(snapshot, sample.objective)
+    values = sample.values
     ordered = best_first(values, direction)
     raw = values["value"].to_numpy(dtype=float)
     n = len(raw)

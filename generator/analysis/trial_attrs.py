@@ -35,8 +35,9 @@ from scipy import stats
 
 from generator.analysis.baseline import chance_baseline, performance
 from generator.analysis.correction import adjust, tier
-from generator.analysis.frames import best_first, direction_sign, elite_numbers, finite_objective_values
+from generator.analysis.frames import best_first, direction_sign
 from generator.analysis.rank_tests import kruskal_test, spearman_test, two_sample_test
+from generator.analysis.sample import AnalysedSample
 from generator.model.findings import Finding
 from generator.model.trial_attrs import (
     AttributeCorrelation,
@@ -72,20 +73,20 @@ MIN_LEVEL_TRIALS = 2
 
 def trial_attributes(
     snapshot: Snapshot,
-    objective: int,
-    direction: str,
+    sample: AnalysedSample,
     study_attrs: dict[str, Any],
-    elite_quantile: float,
     correction: str,
     alpha: float,
     suggestive_alpha: float,
     baseline_flag: float | None = None,
 ) -> TrialAttributes | None:
-    """Everything above that the study records; None when it records none of it."""
-    values = best_first(finite_objective_values(snapshot, objective), direction)
+    """Everything above that the study records; None when it records none of it. The trials
+    are the study sample's; ``snapshot`` holds their user attributes."""
+    direction = sample.direction
+    values = best_first(sample.values, direction)
     attrs = user_attrs_by_trial(snapshot, values["number"].tolist())
     best_number = int(values["number"].iloc[0]) if len(values) else None
-    elites = elite_numbers(snapshot, objective, direction, elite_quantile) if len(values) else frozenset()
+    elites = sample.elites
     names = _class_names(study_attrs.get(CLASS_NAMES_ATTR))
     correlations = attribute_correlations(values, attrs, direction, correction, alpha, suggestive_alpha)
     result = TrialAttributes(

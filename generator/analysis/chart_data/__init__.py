@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from generator.analysis.chart_data.contour import contour_data
 from generator.analysis.chart_data.history import ecdf_data, history_data
 from generator.analysis.chart_data.importance import importance_data
@@ -14,8 +16,9 @@ from generator.analysis.chart_data.pareto import pareto_data
 from generator.analysis.chart_data.per_param import levels_data, slice_data
 from generator.analysis.chart_data.ranking import choose_pairs
 from generator.analysis.chart_data.timeline import timeline_data
-from generator.analysis.chart_data.trials import LEVEL_KINDS, SLICE_KINDS, study_view
+from generator.analysis.chart_data.trials import LEVEL_KINDS, SLICE_KINDS, sample_view, study_view
 from generator.analysis.pruned import analysed_view
+from generator.analysis.sample import AnalysedSample
 from generator.config import AnalysisConfig
 from generator.model.charts import (
     ChartSet,
@@ -38,12 +41,21 @@ def chart_set(
     config: AnalysisConfig,
     importance: tuple[Importance, ...] = (),
     interactions: tuple[Interaction, ...] = (),
+    sample: AnalysedSample | None = None,
 ) -> ChartSet:
     """Everything the charts of one report draw. Charts with nothing to draw are None/absent
-    (no COMPLETE trial: no slices; no intermediate values: no learning curves)."""
+    (no COMPLETE trial: no slices; no intermediate values: no learning curves).
+
+    ``sample``: the study sample the findings were computed on (``analysis/sample.py``), so the
+    charts draw those trials without selecting them again; selected here when not given."""
     direction = snapshot.directions[config.objective_index]
     snapshot = analysed_view(snapshot, config)
-    view = study_view(snapshot, config.objective_index, direction, config.elite_quantile)
+    if sample is None:
+        view = study_view(snapshot, config.objective_index, direction, config.elite_quantile)
+    elif sample.config != replace(config, objective=config.objective_index):
+        raise ValueError("the study sample was built with other settings than the charts")
+    else:
+        view = sample_view(snapshot, sample)
     limit = config.chart_max_points
     slices = [slice_data(view, spec, limit) for spec in view.specs.values() if spec.kind in SLICE_KINDS]
     levels = [levels_data(view, spec, limit) for spec in view.specs.values() if spec.kind in LEVEL_KINDS]

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from generator.analysis.frames import best_first, elite_numbers, finite_objective_values
+from generator.analysis.frames import best_first, elites_among, finite_objective_values
 from generator.analysis.params import ParamSpec, param_specs
+from generator.analysis.sample import AnalysedSample
 from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
@@ -38,14 +39,25 @@ class StudyView:
 
 def study_view(snapshot: Snapshot, objective: int, direction: str, elite_quantile: float) -> StudyView:
     values = finite_objective_values(snapshot, objective)
+    return _view(snapshot, direction, values, elites_among(values, direction, elite_quantile), param_specs(snapshot))
+
+
+def sample_view(snapshot: Snapshot, sample: AnalysedSample) -> StudyView:
+    """The view of the trials the findings were computed on (``snapshot`` as analysed)."""
+    return _view(snapshot, sample.direction, sample.values, sample.elites, sample.specs)
+
+
+def _view(
+    snapshot: Snapshot, direction: str, values: pd.DataFrame, elites: frozenset[int], specs: dict[str, ParamSpec]
+) -> StudyView:
     params = snapshot.params.loc[
         snapshot.params["number"].isin(values["number"]), ["number", "name", "value_json", "value_num"]
     ]
     return StudyView(
         direction=direction,
         values=values,
-        elites=elite_numbers(snapshot, objective, direction, elite_quantile),
-        specs=param_specs(snapshot),
+        elites=elites,
+        specs=specs,
         params=params.reset_index(drop=True),
     )
 

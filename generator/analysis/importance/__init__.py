@@ -50,7 +50,6 @@ from generator.analysis.importance._ped_anova import PedAnovaEvaluator
 from generator.config import AnalysisConfig
 from generator.model.findings import Finding, Importance, ImportanceMethod, Interaction
 from generator.model.vocabulary import Severity, WarningCode
-from generator.snapshot.load import Snapshot
 
 
 @dataclass(frozen=True)
@@ -75,18 +74,14 @@ def evaluators(config: AnalysisConfig) -> tuple[ImportanceEvaluator, ...]:
     )
 
 
-def analyse_importance(
-    snapshot: Snapshot, config: AnalysisConfig, data: ImportanceInput | None = None
-) -> ImportanceAnalysis:
+def analyse_importance(data: ImportanceInput) -> ImportanceAnalysis:
     """Every method's importances, the top pairs' interaction strengths, and a warning for
-    each method that could compute nothing (never a silent empty list). ``data`` is the
-    prepared input when the caller already built it (it is built once per report)."""
-    if data is None:
-        data = prepare_input(snapshot, config)
+    each method that could compute nothing (never a silent empty list). ``data`` is built
+    once per analysed objective (``analysis/sample.py``), with the settings it carries."""
     importance: list[Importance] = []
     interactions: tuple[Interaction, ...] = ()
     methods: list[ImportanceMethod] = []
-    for evaluator in evaluators(config):
+    for evaluator in evaluators(data.config):
         result = evaluator.evaluate(data)
         importance.extend(result.importances)
         methods.append(result.summary)

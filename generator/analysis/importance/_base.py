@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from generator.analysis.frames import param_table
+from generator.analysis.frames import finite_objective_values
 from generator.analysis.params import ParamSpec, param_specs
 from generator.config import AnalysisConfig
 from generator.model.findings import Importance, ImportanceMethod
@@ -128,12 +128,31 @@ def common_skip_reason(data: ImportanceInput) -> str | None:
 
 
 def prepare_input(snapshot: Snapshot, config: AnalysisConfig) -> ImportanceInput:
-    """The analysed trials of ``snapshot`` with every parameter's values, presence and spec."""
-    table = param_table(snapshot, config.objective_index)
-    specs = param_specs(snapshot)
-    numbers = table["number"].to_numpy(dtype=np.int64)
-    values = table["value"].to_numpy(dtype=float)
-    rows = snapshot.params[snapshot.params["number"].isin(numbers)]
+    """The analysed trials of ``snapshot`` with every parameter's values, presence and spec.
+
+    A report builds this once, with the rest of its study sample (``analysis/sample.py``)."""
+    index = config.objective_index
+    return importance_input(
+        snapshot.params,
+        finite_objective_values(snapshot, index),
+        param_specs(snapshot),
+        snapshot.directions[index],
+        config,
+    )
+
+
+def importance_input(
+    all_params: pd.DataFrame,
+    analysed: pd.DataFrame,
+    specs: dict[str, ParamSpec],
+    direction: str,
+    config: AnalysisConfig,
+) -> ImportanceInput:
+    """``prepare_input`` from the parts a caller already has: the snapshot's params rows,
+    the analysed trials (``finite_objective_values``: ``number``, ``value``) and the specs."""
+    numbers = analysed["number"].to_numpy(dtype=np.int64)
+    values = analysed["value"].to_numpy(dtype=float)
+    rows = all_params[all_params["number"].isin(numbers)]
     names = sorted(str(n) for n in rows["name"].unique())
     # Presence comes from the params rows, not the table: a categorical None and an absent
     # parameter are both missing in a wide table.
@@ -162,7 +181,7 @@ def prepare_input(snapshot: Snapshot, config: AnalysisConfig) -> ImportanceInput
         for i, name in enumerate(names)
     }
     return ImportanceInput(
-        direction=snapshot.directions[config.objective_index],
+        direction=direction,
         numbers=numbers[order],
         values=values[order],
         params=params,

@@ -16,25 +16,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from generator.analysis.importance import prepare_input
-from generator.analysis.params import param_specs
 from generator.analysis.refine.empirical import empirical_ranges
 from generator.analysis.refine.entries import declared_entry
 from generator.analysis.refine.evidence import gather
 from generator.analysis.refine.gain import expected_gain
 from generator.analysis.refine.strategies import carried_knobs, refined_space
-from generator.analysis.sample import study_sample
+from generator.analysis.sample import AnalysedSample
 from generator.config import AnalysisConfig
 from generator.model.effects import EliteAnalysis
 from generator.model.findings import BoundaryHit, Directionality, TrialCounts
 from generator.model.next_sweep import AGGRESSIVE, CONSERVATIVE, DECLARED, NextSweep
-from generator.snapshot.load import Snapshot
 
 
 def next_sweep(
-    snapshot: Snapshot,
+    analysed: AnalysedSample,
     config: AnalysisConfig,
-    direction: str,
+    study_name: str,
     counts: TrialCounts,
     user_attrs: Mapping[str, Any],
     directionality: Iterable[Directionality],
@@ -42,17 +39,16 @@ def next_sweep(
     boundary_hits: Iterable[BoundaryHit],
 ) -> NextSweep:
     """Both refined spaces of the study, its empirical ranges and the expected gains."""
-    sample = study_sample(snapshot, config.objective_index, direction, config.elite_quantile)
-    specs = param_specs(snapshot)
+    sample, specs, direction = analysed.tests, analysed.specs, analysed.direction
     evidence = gather(specs, sample.params, sample.sign, tuple(directionality), elites, tuple(boundary_hits))
     knobs = carried_knobs(user_attrs, specs)
     spaces = {
-        strategy: refined_space(strategy, snapshot.study_name, direction, counts.total, evidence, knobs, config)
+        strategy: refined_space(strategy, study_name, direction, counts.total, evidence, knobs, config)
         for strategy in (AGGRESSIVE, CONSERVATIVE)
     }
     declared = tuple(declared_entry(spec) for _, spec in sorted(specs.items()))
     gain = expected_gain(
-        prepare_input(snapshot, config),
+        analysed.importance,
         specs,
         {DECLARED: declared, AGGRESSIVE: spaces[AGGRESSIVE].params, CONSERVATIVE: spaces[CONSERVATIVE].params},
         config,
