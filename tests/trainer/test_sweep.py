@@ -14,6 +14,8 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from tests.conftest import REPO
+
 torch = pytest.importorskip("torch")
 
 from generator.errors import UserError  # noqa: E402
@@ -22,7 +24,6 @@ from trainer import champion, sweep  # noqa: E402
 from trainer.config import config_from_params  # noqa: E402
 from trainer.task import N_CLASSES, TRANSFORMS  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 # Small enough for seconds per trial; lr 1e-7 learns nothing, so the median pruner has

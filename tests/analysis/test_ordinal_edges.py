@@ -27,8 +27,8 @@ from scipy import stats
 
 from generator.cli import main
 from generator.render.documents import findings_markdown
+from tests.analysis.test_importance_trust import findings_of, memory
 from tests.studies import add, sqlite_study
-from tests.test_importance_trust import findings_of, memory
 
 BATCH = CategoricalDistribution((16, 32, 64, 128))
 STEPS = CategoricalDistribution((1, 4, 16))

@@ -11,13 +11,14 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from tests.conftest import REPO
+
 torch = pytest.importorskip("torch")
 
 from generator.cli import main  # noqa: E402
 from generator.sweep_config import load_sweep_config  # noqa: E402
 from trainer import sweep  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "visual_classifier_cpu_sweep.db"
 STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
 TINY = ["--set", "epochs=1", "--set", "train_size=48", "--set", "val_size=45", "--quiet", "--seed", "0"]

@@ -39,23 +39,23 @@ def test_every_code_is_raised_by_an_awkward_study_and_renders(tmp_path: Path) ->
     # Raised only by conditions the awkward studies cannot hold, each proven where named:
     elsewhere = {
         # needs an importance run that assesses no pair of its top parameters
-        "interactions_no_pairs": "tests/test_importance_report.py::test_no_assessable_pair_is_stated",
+        "interactions_no_pairs": "tests/render/test_importance_report.py::test_no_assessable_pair_is_stated",
         # defensive: a fitted surrogate whose main effects have exactly zero variance while
         # parameters vary and the objective does not stay constant (floating point makes it
         # practically unreachable); its sentence is checked in test_every_skip_reason_has_a_sentence
-        "importance_no_signal": "tests/test_importance_report.py::test_every_skip_reason_has_a_sentence",
+        "importance_no_signal": "tests/render/test_importance_report.py::test_every_skip_reason_has_a_sentence",
         # needs two parameters that move together in every trial
-        "confounded_params": "tests/test_influence_confounding.py::test_confounded_pairs_are_one_finding",
+        "confounded_params": "tests/analysis/test_influence_confounding.py::test_confounded_pairs_are_one_finding",
         # needs 30+ trials with a few extreme ones driving a finding
-        "driven_by_few_trials": "tests/test_influence_confounding.py::test_three_extreme_trials_driving_importance_are_named",
+        "driven_by_few_trials": "tests/analysis/test_influence_confounding.py::test_three_extreme_trials_driving_importance_are_named",
         # needs enough trials at a level for its lack of elites to survive the correction
-        "level_never_elite": "tests/test_warnings_taxonomy.py::test_levels_are_quoted_in_sentences_so_an_empty_string_shows",
+        "level_never_elite": "tests/analysis/test_warnings_taxonomy.py::test_levels_are_quoted_in_sentences_so_an_empty_string_shows",
         # needs elites whose learning curves still rise at their last steps
-        "under_trained": "tests/test_learning_curves.py::test_curves_still_rising_at_the_last_step_warn_under_trained",
+        "under_trained": "tests/analysis/test_learning_curves.py::test_curves_still_rising_at_the_last_step_warn_under_trained",
         # needs per-class accuracies (trial user attribute per_class_acc) with a class never above chance
-        "classes_never_learned": "tests/test_trial_attrs.py::test_report_shows_sections",
+        "classes_never_learned": "tests/analysis/test_trial_attrs.py::test_report_shows_sections",
         # needs --objective on a multi-objective study (without it: multi_objective_all)
-        "multi_objective": "tests/test_multi_objective.py::test_every_objective_is_its_own_family",
+        "multi_objective": "tests/analysis/test_multi_objective.py::test_every_objective_is_its_own_family",
     }
     assert set(messages) - set(elsewhere) == set(seen), (
         f"never raised: {sorted(set(messages) - set(seen) - set(elsewhere))}"

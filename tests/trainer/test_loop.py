@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import yaml
 
 from generator.storage import list_studies, locate, read_study
 from generator.sweep_config import load_sweep_config, parse_sweep_config
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 OLD_STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
 OLD_STORAGE = REPO / "examples" / "visual_classifier_cpu_sweep.db"
 NEW_STORAGE = REPO / "examples" / "visual_classifier_cpu_sweep_refined.db"

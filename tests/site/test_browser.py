@@ -151,7 +151,7 @@ def test_the_site_works_over_http_under_a_sub_path(browser, built: BuiltSite, se
 def test_the_example_study_report_draws_from_disk(browser, tmp_path: Path) -> None:
     """The README's `make report`: the bundled example study, opened from site/index.html."""
     out = tmp_path / "out"
-    from tests.test_charts import makefile_variable
+    from tests.render.test_charts import makefile_variable
 
     run(str(REPO / makefile_variable("EXAMPLE_STORAGE")), makefile_variable("EXAMPLE_STUDY"), out)
     assert check_links(out / "site") == []

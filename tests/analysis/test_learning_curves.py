@@ -24,6 +24,7 @@ from generator.config import AnalysisConfig
 from generator.paths import schema_path
 from generator.render.documents import findings_document, findings_markdown
 from generator.render.env import message_for
+from tests.conftest import REPO
 from tests.invariants import report_violations
 from tests.snapshot_compare import snapshot_of
 from tests.studies import add, sqlite_study
@@ -31,7 +32,7 @@ from tests.studies import add, sqlite_study
 X = FloatDistribution(0.0, 1.0)
 STEPS = range(10)
 CONFIG = AnalysisConfig(n_bootstrap=0, charts=False, importance_resamples=20, top_quantile_resamples=2)
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "visual_classifier_cpu_sweep.db"
+EXAMPLE = REPO / "examples" / "visual_classifier_cpu_sweep.db"
 EXAMPLE_STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
 
 

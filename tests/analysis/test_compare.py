@@ -358,7 +358,7 @@ def test_old_in_sqlite_new_in_postgresql(postgres_url: str, tmp_path: Path) -> N
 def test_an_interior_optimum_is_named_beside_the_monotone_test(tmp_path: Path) -> None:
     """OLD's lr has an interior optimum (its report leads with it) while its monotone test is not
     enough evidence: the comparison row must name the shape, not read as "no evidence" alone."""
-    from tests.test_shape import interior_lr
+    from tests.analysis.test_shape import interior_lr
 
     url = f"sqlite:///{tmp_path / 'i.db'}"
     build(url, "old", interior_lr, ["maximize"])

@@ -26,6 +26,7 @@ from generator.analysis.trial_attrs import NEAR_BEST, trial_attributes
 from generator.cli import main
 from generator.config import AnalysisConfig
 from generator.paths import schema_path
+from tests.conftest import REPO
 from tests.invariants import report_violations
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import AWKWARD, LR, X, add, build, simple, sqlite_study
@@ -284,7 +285,7 @@ def test_report_without_attributes_has_no_section(tmp_path: Path) -> None:
 def test_example_study_report(tmp_path: Path) -> None:
     """The example study's report shows its per-class table and its champion, with its numbers."""
     db = tmp_path / "example.db"
-    shutil.copyfile(Path(__file__).resolve().parents[1] / "examples" / "visual_classifier_cpu_sweep.db", db)
+    shutil.copyfile(REPO / "examples" / "visual_classifier_cpu_sweep.db", db)
     name = "visual_classifier_cnn_vs_context_cpu_v1"
     study = optuna.load_study(study_name=name, storage=f"sqlite:///{db}")
     assert main(["--storage", str(db), "--study", name, "--out", str(tmp_path / "out"), "--quiet"]) == 0

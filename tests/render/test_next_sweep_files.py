@@ -27,6 +27,7 @@ from generator.render.next_sweep import (
 )
 from generator.snapshot import load_snapshot
 from generator.sweep_config import load_sweep_config, parse_sweep_config
+from tests.conftest import REPO
 from tests.snapshot_compare import snapshot_of_study
 from tests.studies import AWKWARD, seed_shaped, sqlite_study
 from tests.test_sweep_config import independent_violations
@@ -52,7 +53,7 @@ def seed_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         [sys.executable, "-m", "generator", *args, "--out", str(tmp / "b")],
         check=True,
         env=env,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=REPO,
         capture_output=True,
     )
     return version_dir(tmp / "a", "seed"), version_dir(tmp / "b", "seed")
@@ -154,7 +155,7 @@ def test_every_awkward_study_gets_loadable_configs(name: str, tmp_path: Path) ->
     snapshot = snapshot_of_study(study, tmp_path)
     settings = AnalysisConfig(n_bootstrap=100, importance_resamples=40, top_quantile_resamples=3)
     files = next_sweep_files(analyse(snapshot, settings, "test"))
-    # A multi-objective study: the other objectives' configs beside (tests/test_multi_objective.py).
+    # A multi-objective study: the other objectives' configs beside (tests/analysis/test_multi_objective.py).
     extra = {f.replace(".yaml", f"_objective{i}.yaml") for f in FILES for i in range(1, len(directions))}
     assert set(files) == set(FILES) | extra
     again = next_sweep_files(analyse(snapshot, settings, "test"))

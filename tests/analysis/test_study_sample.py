@@ -23,10 +23,10 @@ from generator.analysis.sample import analysed_sample
 from generator.config import AnalysisConfig
 from generator.model.serialize import dumps
 from generator.snapshot import Snapshot
+from tests.conftest import REPO
 from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, sqlite_study
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "visual_classifier_cpu_sweep.db"
 EXAMPLE_STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
 BUILDERS: dict[str, Callable[..., Any]] = {

@@ -25,10 +25,11 @@ from generator.config import AnalysisConfig
 from generator.model.findings import Findings
 from generator.render.env import message_for
 from generator.render.headlines import headline
+from tests.conftest import REPO
 from tests.snapshot_compare import snapshot_of, snapshot_of_study
 from tests.studies import FLAG, add
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "visual_classifier_cpu_sweep.db"
+EXAMPLE = REPO / "examples" / "visual_classifier_cpu_sweep.db"
 EXAMPLE_STUDY = "visual_classifier_cnn_vs_context_cpu_v1"
 CONFIG = AnalysisConfig(n_bootstrap=200, charts=False)
 

@@ -31,11 +31,10 @@ from generator.model.findings import Importance
 from generator.render.charts import chart_files, spec_json
 from generator.render.charts.importance import importance_chart
 from generator.snapshot import content_hash, load_snapshot, write_snapshot
-from tests.conftest import SHARED_STUDIES
+from tests.conftest import REPO, SHARED_STUDIES
 from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, HOSTILE_PARAMS, huge_record, interacting, sqlite_study
 
-REPO = Path(__file__).resolve().parent.parent
 Spec = Callable[[str, str], dict[str, Any]]
 VEGA_LITE = core.load_schema()
 

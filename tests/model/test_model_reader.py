@@ -24,13 +24,13 @@ from generator.model.reader import ModelFormatError, findings_from_dict, load_fi
 from generator.model.serialize import dumps
 from generator.model.vocabulary import Severity
 from generator.render.documents import findings_json
+from tests.analysis.test_learning_curves import rising
+from tests.analysis.test_trial_attrs import attr_study
 from tests.conftest import REPO
 from tests.real_shapes import REAL_SHAPES
 from tests.round_trip import canonical
 from tests.snapshot_compare import snapshot_of, snapshot_of_study
 from tests.studies import AWKWARD, sqlite_study
-from tests.test_learning_curves import rising
-from tests.test_trial_attrs import attr_study
 
 EXAMPLE = "visual_classifier_cnn_vs_context_cpu_v1"
 SHAPES = ("confounded_pair", "few_extreme_trials", "interior_optimum", "single_trial_level")
