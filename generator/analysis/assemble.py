@@ -14,13 +14,12 @@ from generator.analysis.influence import annotate_highlights, influence, influen
 from generator.analysis.pareto import hypervolume_history, objective_names, pareto_elites, pareto_front, pool
 from generator.analysis.pruned import analysed_view, pruned_analysis
 from generator.analysis.refine import next_sweep
-from generator.analysis.sample import AnalysedSample, analysed_sample
+from generator.analysis.sample import AnalysedSample, analysed_sample, require_objective
 from generator.analysis.statistics import build_statistics
 from generator.analysis.summary import summarize, trial_counts
 from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attributes
 from generator.analysis.warnings import sort_findings, study_warnings
 from generator.config import AnalysisConfig
-from generator.errors import UserError
 from generator.model.findings import Finding, Findings, Provenance, StatsPolicy, StudyInfo
 from generator.model.multi import MultiObjective, ObjectiveFindings
 from generator.model.vocabulary import WarningCode
@@ -42,11 +41,7 @@ def analyse(
     every stage. ``sample``: the top-level objective's, when the caller built it already (the
     pipeline does, to draw the charts from the same trials)."""
     n_objectives = len(snapshot.directions)
-    if config.objective is not None and not 0 <= config.objective < n_objectives:
-        raise UserError(
-            f"--objective {config.objective} is out of range: the study has {n_objectives} "
-            f"objective(s), numbered from 0"
-        )
+    require_objective(snapshot, config)
     chosen = config.objective
     top_config = replace(config, objective=chosen or 0)
     # With --include-pruned every analysis sees pruned trials at their last value; trial

@@ -23,6 +23,7 @@ from generator.analysis.importance._base import ImportanceInput, importance_inpu
 from generator.analysis.params import ParamSpec, param_specs
 from generator.analysis.pruned import analysed_view
 from generator.config import AnalysisConfig
+from generator.errors import UserError
 from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
@@ -113,6 +114,16 @@ def decode(label: str) -> Any:
     return json.loads(label)
 
 
+def require_objective(snapshot: Snapshot, config: AnalysisConfig) -> None:
+    """The chosen ``--objective`` exists in this study (the config cannot know the study's count)."""
+    n_objectives = len(snapshot.directions)
+    if config.objective is not None and not 0 <= config.objective < n_objectives:
+        raise UserError(
+            f"--objective {config.objective} is out of range: the study has {n_objectives} "
+            f"objective(s), numbered from 0"
+        )
+
+
 def analysed_sample(
     snapshot: Snapshot, config: AnalysisConfig, specs: dict[str, ParamSpec] | None = None
 ) -> AnalysedSample:
@@ -121,6 +132,7 @@ def analysed_sample(
     ``snapshot`` is taken through ``analysed_view`` (a no-op when it already is that view), so
     with ``--include-pruned`` the sample holds the pruned trials too. ``specs``: the snapshot's
     ``param_specs`` when the caller has them (they do not depend on the objective)."""
+    require_objective(snapshot, config)
     config = replace(config, objective=config.objective_index)
     snapshot = analysed_view(snapshot, config)
     direction = snapshot.directions[config.objective_index]
