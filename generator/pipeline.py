@@ -212,7 +212,7 @@ def write_comparison(
     from generator.analysis.assemble import analyse
     from generator.analysis.compare import compare
     from generator.model.serialize import dumps
-    from generator.render.env import render
+    from generator.render.comparison import comparison_markdown
     from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
 
     with tempfile.TemporaryDirectory(prefix="hpo-report-compare-") as scratch:
@@ -227,7 +227,7 @@ def write_comparison(
         )
     result = compare(old_snapshot, old_findings, new_snapshot, new_findings, config)
     write_if_changed(version_dir / COMPARISON_JSON, dumps(result))
-    write_if_changed(version_dir / COMPARISON_MD, render("comparison.md.j2", c=result, version=version))
+    write_if_changed(version_dir / COMPARISON_MD, comparison_markdown(result, version))
 
 
 def write_changes(previous_dir: Path, version_dir: Path, version: str) -> None:

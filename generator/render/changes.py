@@ -1,6 +1,7 @@
 """changes.md and changes.json: the words and the serialization of a version's ``Changes``.
 
-``analysis/changes.py`` computes the changes; ``templates/changes.md.j2`` words them and
+``analysis/changes.py`` computes the changes, ``render/views/changes.py`` the rows and partitions
+of the page; ``templates/changes.md.j2`` words them and
 ``changes.json`` is the typed result serialized (``model.reader.load_model`` reads it back).
 """
 
@@ -10,6 +11,7 @@ from generator.model.changes import Changes
 from generator.model.findings import Finding
 from generator.model.serialize import dumps
 from generator.render.env import message_for, render
+from generator.render.views.changes import changes_view
 
 
 def warning_sentence(warning: Finding) -> str:
@@ -18,7 +20,7 @@ def warning_sentence(warning: Finding) -> str:
 
 
 def changes_markdown(changes: Changes) -> str:
-    return render("changes.md.j2", c=changes)
+    return render("changes.md.j2", c=changes, views=changes_view(changes))
 
 
 def changes_json(changes: Changes) -> str:

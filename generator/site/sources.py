@@ -69,6 +69,16 @@ SHOWN_CONFIGS = (*CONFIG_ARTIFACTS, "empirical_ranges.yaml")
 
 
 @dataclass(frozen=True)
+class ChartImage:
+    """An exported image of a chart, offered beside its spec."""
+
+    path: str
+    """Relative to the page."""
+    format: str
+    """``png`` or ``svg`` (the file's extension)."""
+
+
+@dataclass(frozen=True)
 class Chart:
     kind: str
     param: str | None
@@ -76,8 +86,19 @@ class Chart:
     """The .vl.json, relative to the page (None for charts the site makes itself)."""
     spec_script: str
     """The spec as JSON safe inside ``<script>`` and a Markdown raw block."""
-    images: tuple[str, ...]
-    """Exported .png/.svg beside the spec, relative to the page."""
+    images: tuple[ChartImage, ...]
+    """Exported .png/.svg beside the spec."""
+
+    @property
+    def known(self) -> bool:
+        """One of ``CHART_KINDS``, which the version page has a label for; any other chart file
+        is shown under its own name."""
+        return self.kind in CHART_KINDS
+
+    @property
+    def spec_name(self) -> str | None:
+        """The spec's file name, as its download link reads."""
+        return None if self.spec_path is None else self.spec_path.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,16 @@ class Download:
 
 
 @dataclass(frozen=True)
+class VersionDelta:
+    """A version against the one before it, for the study page's table of versions."""
+
+    best_change: float | None
+    """Best value minus the previous version's (raw); None unless both have a finite best."""
+    new_trials: int
+    """Trials added (negative when trials were deleted from the storage)."""
+
+
+@dataclass(frozen=True)
 class VersionSource:
     slug: str
     version: str
@@ -105,6 +136,8 @@ class VersionSource:
     has_changes: bool
     previous: str | None
     next: str | None
+    delta: VersionDelta | None
+    """Against ``previous``; None for a study's first version."""
     charts: tuple[Chart, ...]
     configs: tuple[ShownFile, ...]
     tables: tuple[Download, ...]
@@ -286,7 +319,10 @@ def collect(report_dir: Path) -> list[StudySource]:
         if not names:
             continue
         headlines = [headline(v, load_findings(study_dir / v / "findings.json")) for v in names]
-        versions = tuple(_version_source(study_dir, names, i, headlines[i]) for i in range(len(names)))
+        versions = tuple(
+            _version_source(study_dir, names, i, headlines[i], headlines[i - 1] if i > 0 else None)
+            for i in range(len(names))
+        )
         spec = best_across_versions(headlines)
         studies.append(
             StudySource(
@@ -343,7 +379,18 @@ def _comparison(slug: str, version: str, c: Comparison, by_name: Mapping[str, st
     )
 
 
-def _version_source(study_dir: Path, names: list[str], index: int, head: Headline) -> VersionSource:
+def version_delta(head: Headline, previous: Headline | None) -> VersionDelta | None:
+    if previous is None:
+        return None
+    best_change = None
+    if head.best_value is not None and previous.best_value is not None:
+        best_change = head.best_value - previous.best_value
+    return VersionDelta(best_change, head.n_total - previous.n_total)
+
+
+def _version_source(
+    study_dir: Path, names: list[str], index: int, head: Headline, previous: Headline | None
+) -> VersionSource:
     folder = study_dir / names[index]
     artifacts = folder / "artifacts"
     files = (
@@ -366,6 +413,7 @@ def _version_source(study_dir: Path, names: list[str], index: int, head: Headlin
         has_changes=(folder / "changes.md").is_file(),
         previous=names[index - 1] if index > 0 else None,
         next=names[index + 1] if index + 1 < len(names) else None,
+        delta=version_delta(head, previous),
         charts=tuple(_charts(folder)),
         configs=configs,
         tables=tuple(Download(Path(p).name, p) for p in downloads if p.endswith(".csv")),
@@ -403,7 +451,9 @@ def _charts(folder: Path) -> list[Chart]:
         except ValueError as exc:
             raise UserError(f"{spec_file} is not valid JSON ({exc}); regenerate that version") from exc
         images = tuple(
-            f"artifacts/charts/{stem}.{ext}" for ext in ("png", "svg") if (chart_dir / f"{stem}.{ext}").is_file()
+            ChartImage(f"artifacts/charts/{stem}.{ext}", ext)
+            for ext in ("png", "svg")
+            if (chart_dir / f"{stem}.{ext}").is_file()
         )
         charts.append(Chart(kind, param, f"artifacts/charts/{spec_file.name}", script_json(spec), images))
     order = {kind: i for i, kind in enumerate(CHART_KINDS)}

@@ -35,8 +35,7 @@ from generator.model.reader import findings_from_dict, load_findings, load_model
 from generator.model.serialize import to_jsonable
 from generator.paths import schema_path
 from generator.pipeline import write_changes
-from generator.render.changes import warning_sentence
-from generator.render.env import render
+from generator.render.changes import changes_markdown, warning_sentence
 from generator.site.qmd import to_html
 from tests.studies import X, add, simple, sqlite_study
 from tests.test_pipeline import empty_cells, generate, version_dirs
@@ -398,7 +397,7 @@ def test_identical_versions_have_nothing_to_report() -> None:
     doc = findings_doc()
     c = changes_of(doc, copy.deepcopy(doc), {}, {})
     assert c.is_empty and c.new_trials == 0
-    text = render("changes.md.j2", c=c)
+    text = changes_markdown(c)
     assert "No new trials (24 in all)." in text
     assert "**Best value:** unchanged, 0.81 (trial #7)." in text
     assert "Unchanged: significance tiers, importance ranks, warnings, boundary hits, recommended configs." in text
@@ -413,7 +412,7 @@ def test_settings_changes_are_flagged() -> None:
     assert c.settings == (SettingChange("alpha", 0.05, 0.01), SettingChange("correction", "holm", "fdr_bh"))
     # Tiers are the ones each version's findings record, never re-derived from q and alpha.
     assert c.tiers == ()
-    assert "alpha `0.05` → `0.01`; correction `holm` → `fdr_bh`." in render("changes.md.j2", c=c)
+    assert "alpha `0.05` → `0.01`; correction `holm` → `fdr_bh`." in changes_markdown(c)
 
 
 def test_tiers_are_the_recorded_ones_with_untested_as_no_evidence() -> None:
@@ -443,7 +442,7 @@ def test_params_removed_from_the_analysis_are_reported() -> None:
         "absent",
         False,
     )
-    assert "| `optimizer` | strong | not tested |" in render("changes.md.j2", c=changes_of(before, after))
+    assert "| `optimizer` | strong | not tested |" in changes_markdown(changes_of(before, after))
 
 
 def test_hostile_names_stay_inside_their_cells() -> None:
@@ -453,7 +452,7 @@ def test_hostile_names_stay_inside_their_cells() -> None:
     after["warnings"].append(
         {"code": "low_sample_size", "severity": "info", "params": ["p|q"], "values": {"text": "a | b <img src=x>"}}
     )
-    text = render("changes.md.j2", c=changes_of(before, after, describe=lambda w: str(w.values.get("text", ""))))
+    text = changes_markdown(changes_of(before, after, describe=lambda w: str(w.values.get("text", ""))))
     assert not empty_cells(text)
     rows = {"script": 8, "img": 5}  # the tier table has 8 columns, the warnings table 5
     for marker, columns in rows.items():
