@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import yaml
-
 
 class Tier(StrEnum):
     """How strongly a corrected test supports an effect (``StatsPolicy`` holds the thresholds)."""
@@ -108,13 +106,3 @@ class WarningCode(StrEnum):
     IMPORTANCE_EFFECT_DISAGREE = "importance_effect_disagree"
     UNDER_TRAINED = "under_trained"
     CLASSES_NEVER_LEARNED = "classes_never_learned"
-
-
-def _represent_member(dumper: yaml.SafeDumper, member: StrEnum) -> yaml.ScalarNode:
-    return dumper.represent_str(member.value)
-
-
-# PyYAML's safe dumper accepts only exact ``str``, not its subclasses: without this, a member in a
-# next-sweep config or a template's yaml filter would stop the report. Registered here, beside the
-# members, so it holds wherever one can exist; json.dumps already writes them as plain strings.
-yaml.SafeDumper.add_multi_representer(StrEnum, _represent_member)

@@ -18,6 +18,7 @@ import yaml
 from generator.model.vocabulary import Side, Tier
 from generator.paths import templates_dir
 from generator.render.multi import demote
+from generator.render.yaml_text import safe_dump
 
 
 def fmt_num(value: Any, digits: int = 4) -> str:
@@ -111,7 +112,7 @@ def md_text(value: Any) -> str:
 def config_value(value: Any) -> str:
     """A config value as YAML would show it on one line (lists and maps in flow style)."""
     if isinstance(value, list | tuple | dict):
-        return yaml.safe_dump(value, default_flow_style=True, sort_keys=True, allow_unicode=True, width=10**6).strip()
+        return safe_dump(value, default_flow_style=True, sort_keys=True, allow_unicode=True, width=10**6).strip()
     return fmt_value(value)
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from generator.model.findings import Condition, Findings
 from generator.model.next_sweep import DROP, FIX, EmpiricalRange, NextSweep, RefinedParam, RefinedSpace
 from generator.model.vocabulary import ParamKind
 from generator.render.env import environment
 from generator.render.multi import objective_suffix, objective_view
+from generator.render.yaml_text import safe_dump
 from generator.sweep_config import (
     CategoricalParam,
     FixedParam,
@@ -85,7 +84,7 @@ def _condition(condition: Condition | None) -> SweepCondition | None:
 
 
 def dump(document: Any) -> str:
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=_WIDTH, default_flow_style=False)
+    return safe_dump(document, sort_keys=False, allow_unicode=True, width=_WIDTH, default_flow_style=False)
 
 
 def config_yaml(space: RefinedSpace, serves: str | None = None) -> str:

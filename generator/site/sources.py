@@ -28,6 +28,7 @@ from generator.paths import templates_dir
 from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
 from generator.render.site_charts import best_across_versions, best_so_far_comparison
+from generator.render.yaml_text import safe_dump
 from generator.site import vendor
 from generator.versions import list_versions
 
@@ -290,7 +291,7 @@ def quarto_config(words: Mapping[str, str]) -> str:
         },
         "format": {"html": {"css": f"{ASSETS_DIR}/style.css", "toc": False}},
     }
-    return GENERATED_MARKER + "\n" + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    return GENERATED_MARKER + "\n" + safe_dump(config, sort_keys=False, allow_unicode=True)
 
 
 def page(template: str, front_matter: Mapping[str, str], **context: Any) -> str:
@@ -299,7 +300,7 @@ def page(template: str, front_matter: Mapping[str, str], **context: Any) -> str:
     Pandoc reads titles as Markdown, so callers pass them through ``md_text``: a study named
     ``<script>`` stays text in both renderers.
     """
-    meta = yaml.safe_dump(dict(front_matter), sort_keys=True, allow_unicode=True, width=10**6)
+    meta = safe_dump(dict(front_matter), sort_keys=True, allow_unicode=True, width=10**6)
     return f"---\n{GENERATED_MARKER}\n{meta}---\n\n" + render(f"quarto/{template}", **context)
 
 
