@@ -213,7 +213,7 @@ class Result:
 
 def study_for(n: int, db: str | None) -> tuple[Path, float | None]:
     if db is not None:
-        return Path(db), None
+        return Path(db).resolve(), None
     from tests.large_study import cached_study
 
     start = time.perf_counter()
