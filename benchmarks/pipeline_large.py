@@ -3,9 +3,11 @@
 Run from the repository root:  .venv/bin/python benchmarks/pipeline_large.py [N]   (default 20000)
 
 Builds (once, cached under .tmp/bench/) a SQLite study of N trials x 17 parameters through
-Optuna itself: floats, log floats, ints, an ordinal, booleans, a categorical switch with two
-conditional children, 10 intermediate values per finished trial, and a realistic mix of
-states. Building takes about 20 ms per trial (Optuna's ORM), so minutes for 20,000.
+Optuna itself (the model of tests/large_study.py): floats, log floats, ints, an ordinal,
+booleans, a categorical switch with two conditional children, 10 intermediate values per
+finished trial, and a realistic mix of states. Building takes about 20 ms per trial (Optuna's
+ORM), so minutes for 20,000; benchmarks/pipeline_stages.py builds the same rows in bulk in
+seconds and times every stage.
 
 Then, each measurement in its own process (peak memory is the process's own):
   1. Optuna's object API: load_study(...).trials_dataframe()
@@ -16,7 +18,6 @@ Then, each measurement in its own process (peak memory is the process's own):
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
@@ -25,76 +26,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 PYTHON = sys.executable
 
 
 def build(path: Path, n: int) -> None:
-    import numpy as np
-    import optuna
-    from optuna.distributions import CategoricalDistribution as C
-    from optuna.distributions import FloatDistribution as F
-    from optuna.distributions import IntDistribution as I
-    from optuna.trial import TrialState, create_trial
+    """The study through Optuna's ORM; the model is ``tests/large_study.py``'s, which also builds
+    it in bulk (``benchmarks/pipeline_stages.py`` uses that, with a stage breakdown)."""
+    from tests.large_study import build_orm
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    rng = np.random.default_rng(0)
-    common = {
-        "lr": F(1e-5, 1e-1, log=True),
-        "weight_decay": F(1e-7, 1e-1, log=True),
-        "dropout": F(0.0, 0.5),
-        "label_smoothing": F(0.0, 0.2),
-        "momentum": F(0.5, 0.99),
-        "warmup": I(0, 10),
-        "layers": I(1, 8),
-        "units": I(16, 1024, log=True),
-        "batch_size": C([8, 16, 32, 64, 128]),
-        "use_bn": C([True, False]),
-        "use_scheduler": C([True, False]),
-        "optimizer": C(["adam", "sgd", "rmsprop"]),
-        "activation": C(["relu", "gelu", "silu"]),
-        "encoder": C(["cnn", "context"]),
-        "seed_offset": I(0, 1000),
-    }
-    branch = {"cnn": ("depth", I(2, 12)), "context": ("heads", C([1, 2, 4, 8]))}
-    study = optuna.create_study(study_name="large", storage=f"sqlite:///{path}", direction="maximize")
-    trials = []
-    for _ in range(n):
-        params = {}
-        for name, dist in common.items():
-            if isinstance(dist, C):
-                params[name] = dist.choices[int(rng.integers(len(dist.choices)))]
-            elif isinstance(dist, I):
-                params[name] = (
-                    int(round(math.exp(rng.uniform(math.log(dist.low), math.log(dist.high)))))
-                    if dist.log
-                    else int(rng.integers(dist.low, dist.high + 1))
-                )
-            else:
-                params[name] = (
-                    float(10 ** rng.uniform(math.log10(dist.low), math.log10(dist.high)))
-                    if dist.log
-                    else float(rng.uniform(dist.low, dist.high))
-                )
-        child, child_dist = branch[params["encoder"]]
-        params[child] = (
-            child_dist.choices[int(rng.integers(4))] if isinstance(child_dist, C) else int(rng.integers(2, 13))
-        )
-        dists = {**common, child: child_dist}
-        score = 0.5 - 0.05 * abs(math.log10(params["lr"]) + 3) + 0.02 * params["use_bn"] + float(rng.normal(0, 0.02))
-        state = rng.choice(["COMPLETE", "PRUNED", "FAIL"], p=[0.6, 0.3, 0.1])
-        steps = 10 if state == "COMPLETE" else int(rng.integers(1, 10))
-        trials.append(
-            create_trial(
-                state=TrialState[state],
-                params=params,
-                distributions=dists,
-                value=score if state == "COMPLETE" else None,
-                intermediate_values={}
-                if state == "FAIL"
-                else {s: score * (1 - math.exp(-(s + 1) / 3)) for s in range(steps)},
-            )
-        )
-    study.add_trials(trials)
+    build_orm(path, n)
 
 
 PEAK = "\nimport resource, sys; sys.stderr.write(f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')"
