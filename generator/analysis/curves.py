@@ -34,6 +34,7 @@ from generator.analysis.chart_data.sampling import even_positions
 from generator.analysis.frames import direction_sign
 from generator.analysis.rank_tests import fisher_z_interval
 from generator.analysis.resampling import sample_rng
+from generator.analysis.tail_fit import t_quantile, tail_slopes
 from generator.model.curves import LearningCurves, PrunedTrialCheck, ShareEstimate, StepCorrelation, TrialCurve
 from generator.model.findings import Finding
 from generator.model.vocabulary import Severity, WarningCode
@@ -88,7 +89,12 @@ def learning_curves(
     groups = _curves_by_trial(inter)
     if max(len(steps) for steps, _ in groups.values()) < MIN_CURVE_STEPS:
         return None, []
-    trials = tuple(_trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites) for n, g in sorted(groups.items()))
+    ordered = sorted(groups.items())
+    fits = _tail_fits([g for _, g in ordered], sign)
+    trials = tuple(
+        _trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites, fit)
+        for (n, g), fit in zip(ordered, fits, strict=True)
+    )
     elite_curves = [t for t in trials if t.elite]
     fitted = [t for t in elite_curves if t.still_improving is not None]
     improving = sum(bool(t.still_improving) for t in fitted)
@@ -174,7 +180,29 @@ def _curves_by_trial(inter: pd.DataFrame) -> dict[int, Curve]:
     return {int(k): (steps[bounds[i] : bounds[i + 1]], values[bounds[i] : bounds[i + 1]]) for i, k in enumerate(keys)}
 
 
-def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool) -> TrialCurve:
+Fit = tuple[float, float, float] | None
+"""A curve's tail slope and its interval; None when the tail is too short for one."""
+
+
+def _tail_fits(curves: list[Curve], sign: float) -> list[Fit]:
+    """The least-squares slope of each curve's last ``TAIL_STEPS`` signed values with its t
+    interval, fitted together (``analysis/tail_fit.py``: linregress's numbers, without its
+    per-call cost)."""
+    fitted = [i for i, (steps, _) in enumerate(curves) if min(TAIL_STEPS, len(steps)) >= MIN_TAIL_STEPS]
+    tails = []
+    for i in fitted:
+        steps, values = curves[i]
+        tail = min(TAIL_STEPS, len(steps))
+        tails.append((steps[-tail:].astype(float), sign * values[-tail:]))
+    slopes, errors = tail_slopes(tails)
+    fits: list[Fit] = [None] * len(curves)
+    for i, (x, _), slope, error in zip(fitted, tails, slopes.tolist(), errors.tolist(), strict=True):
+        half = t_quantile(0.5 + CONFIDENCE / 2, len(x) - 2) * error
+        fits[i] = (slope, slope - half, slope + half)
+    return fits
+
+
+def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool, fit: Fit) -> TrialCurve:
     steps, values = curve
     signed = sign * values
     best = int(np.argmax(signed))  # argmax: the earliest best on ties
@@ -183,14 +211,8 @@ def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool
         reached = np.flatnonzero(signed - signed[0] >= IMPROVEMENT_SHARE * gain)[0]
     else:
         reached = 0
-    slope = low = high = None
+    slope, low, high = fit if fit is not None else (None, None, None)
     tail = min(TAIL_STEPS, len(steps))
-    if tail >= MIN_TAIL_STEPS:
-        x, y = steps[-tail:].astype(float), signed[-tail:]
-        fit = stats.linregress(x, y)
-        slope = float(fit.slope)
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, tail - 2)) * float(fit.stderr)
-        low, high = slope - half, slope + half
     return TrialCurve(
         number=number,
         state=state,
@@ -339,12 +361,14 @@ def _pruned_checks(
         steps, values = groups[e.number]
         index = np.searchsorted(steps, at, side="right") - 1
         latest[i] = np.where(index >= 0, values[np.clip(index, 0, None)], np.nan)
+    # Per pruned trial (column): the weakest elite that had reported by then, the first on ties
+    # (argmin's first); elites yet to report are left out of the comparison and of the count.
+    reported = ~np.isnan(latest)
+    counts = reported.sum(axis=0)
+    weakest_row = np.argmin(np.where(reported, sign * latest, np.inf), axis=0)
+    weakest_all = latest[weakest_row, np.arange(len(pruned))]
     found = []
-    for j, t in enumerate(pruned):
-        column = latest[:, j][~np.isnan(latest[:, j])]
-        if not len(column):
-            continue
-        weakest = float(column[np.argmin(sign * column)])
-        if sign * t.last_value >= sign * weakest:
-            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, len(column)))
+    for t, count, weakest in zip(pruned, counts.tolist(), weakest_all.tolist(), strict=True):
+        if count and sign * t.last_value >= sign * weakest:
+            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, count))
     return tuple(found)
