@@ -354,21 +354,24 @@ def _pruned_checks(
     """Pruned trials at least as good, at their last step, as the weakest elite's latest value by then."""
     if not pruned or not elites:
         return ()
-    # Every elite's latest value at each pruning step at once: (elites x pruned).
+    # Elite by elite, each pruned trial's weakest elite so far among those that had reported by
+    # its last step (the first elite on ties); never an (elites x pruned) matrix, which held
+    # hundreds of MB at 20,000 trials.
     at = np.array([t.last_step for t in pruned], dtype=np.int64)
-    latest = np.full((len(elites), len(pruned)), np.nan)
-    for i, e in enumerate(elites):
+    weakest = np.full(len(pruned), np.nan)
+    weakest_signed = np.full(len(pruned), np.inf)
+    counts = np.zeros(len(pruned), dtype=np.int64)
+    for e in elites:
         steps, values = groups[e.number]
         index = np.searchsorted(steps, at, side="right") - 1
-        latest[i] = np.where(index >= 0, values[np.clip(index, 0, None)], np.nan)
-    # Per pruned trial (column): the weakest elite that had reported by then, the first on ties
-    # (argmin's first); elites yet to report are left out of the comparison and of the count.
-    reported = ~np.isnan(latest)
-    counts = reported.sum(axis=0)
-    weakest_row = np.argmin(np.where(reported, sign * latest, np.inf), axis=0)
-    weakest_all = latest[weakest_row, np.arange(len(pruned))]
+        reported = index >= 0
+        latest = values[np.clip(index, 0, None)]
+        weaker = reported & (sign * latest < weakest_signed)
+        weakest = np.where(weaker, latest, weakest)
+        weakest_signed = np.where(weaker, sign * latest, weakest_signed)
+        counts += reported
     found = []
-    for t, count, weakest in zip(pruned, counts.tolist(), weakest_all.tolist(), strict=True):
-        if count and sign * t.last_value >= sign * weakest:
-            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, count))
+    for t, count, value in zip(pruned, counts.tolist(), weakest.tolist(), strict=True):
+        if count and sign * t.last_value >= sign * value:
+            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, value, count))
     return tuple(found)

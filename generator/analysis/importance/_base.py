@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -52,8 +53,10 @@ class ParamData:
     def n_present(self) -> int:
         return int(self.present.sum())
 
-    @property
+    @cached_property
     def varies(self) -> bool:
+        """More than one observed value; cached, as every method and fold asks (a set of
+        20,000 keys each time)."""
         return len(set(self.keys[self.present])) > 1
 
 
