@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any, TypeAlias
 
 import altair as alt
@@ -59,9 +58,13 @@ def _fields(item: Any) -> dict[str, Any]:
     return dataclasses.asdict(item)
 
 
-@cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELD_NAMES[kind]
 
 
 def trial_points(items: Sequence[Any], quantile: float) -> pd.DataFrame:
