@@ -92,6 +92,9 @@ def compute_rows(snapshot: Snapshot) -> list[dict[str, object]]:
     """Per trial: state, duration, steps reported, last step and, when recorded, device and
     ``n_params`` (the rows of ``artifacts/compute.csv``; findings.json holds the totals)."""
     steps = snapshot.intermediate.groupby("number")["step"].agg(["size", "max"])
+    # Plain dicts: a .loc lookup per trial cost seconds at 20,000 trials.
+    size_of = dict(zip(steps.index.tolist(), steps["size"].tolist(), strict=True))
+    last_of = dict(zip(steps.index.tolist(), steps["max"].tolist(), strict=True))
     attrs = {key: _user_attr(snapshot, key) for key in (DEVICE_ATTR, N_PARAMS_ATTR)}
     rows = []
     for number, state, duration in zip(
@@ -101,8 +104,8 @@ def compute_rows(snapshot: Snapshot) -> list[dict[str, object]]:
             "number": number,
             "state": str(state),
             "duration_s": None if duration is None or not math.isfinite(float(duration)) else float(duration),
-            "steps": int(steps.loc[number, "size"]) if number in steps.index else 0,
-            "last_step": int(steps.loc[number, "max"]) if number in steps.index else None,
+            "steps": int(size_of[number]) if number in size_of else 0,
+            "last_step": int(last_of[number]) if number in last_of else None,
         }
         for key, values in attrs.items():
             if values:

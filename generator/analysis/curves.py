@@ -34,6 +34,7 @@ from generator.analysis.chart_data.sampling import even_positions
 from generator.analysis.frames import direction_sign
 from generator.analysis.rank_tests import fisher_z_interval
 from generator.analysis.resampling import sample_rng
+from generator.analysis.tail_fit import t_quantile, tail_slopes
 from generator.model.curves import LearningCurves, PrunedTrialCheck, ShareEstimate, StepCorrelation, TrialCurve
 from generator.model.findings import Finding
 from generator.model.vocabulary import Severity, WarningCode
@@ -88,7 +89,13 @@ def learning_curves(
     groups = _curves_by_trial(inter)
     if max(len(steps) for steps, _ in groups.values()) < MIN_CURVE_STEPS:
         return None, []
-    trials = tuple(_trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites) for n, g in sorted(groups.items()))
+    ordered = sorted(groups.items())
+    fits = _tail_fits([g for _, g in ordered], sign)
+    bests, reached = _landmarks([g for _, g in ordered], sign)
+    trials = tuple(
+        _trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites, fit, best, at_95)
+        for (n, g), fit, best, at_95 in zip(ordered, fits, bests, reached, strict=True)
+    )
     elite_curves = [t for t in trials if t.elite]
     fitted = [t for t in elite_curves if t.still_improving is not None]
     improving = sum(bool(t.still_improving) for t in fitted)
@@ -174,23 +181,55 @@ def _curves_by_trial(inter: pd.DataFrame) -> dict[int, Curve]:
     return {int(k): (steps[bounds[i] : bounds[i + 1]], values[bounds[i] : bounds[i + 1]]) for i, k in enumerate(keys)}
 
 
-def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool) -> TrialCurve:
+Fit = tuple[float, float, float] | None
+"""A curve's tail slope and its interval; None when the tail is too short for one."""
+
+
+def _tail_fits(curves: list[Curve], sign: float) -> list[Fit]:
+    """The least-squares slope of each curve's last ``TAIL_STEPS`` signed values with its t
+    interval, fitted together (``analysis/tail_fit.py``: linregress's numbers, without its
+    per-call cost)."""
+    fitted = [i for i, (steps, _) in enumerate(curves) if min(TAIL_STEPS, len(steps)) >= MIN_TAIL_STEPS]
+    tails = []
+    for i in fitted:
+        steps, values = curves[i]
+        tail = min(TAIL_STEPS, len(steps))
+        tails.append((steps[-tail:].astype(float), sign * values[-tail:]))
+    slopes, errors = tail_slopes(tails)
+    fits: list[Fit] = [None] * len(curves)
+    for i, (x, _), slope, error in zip(fitted, tails, slopes.tolist(), errors.tolist(), strict=True):
+        half = t_quantile(0.5 + CONFIDENCE / 2, len(x) - 2) * error
+        fits[i] = (slope, slope - half, slope + half)
+    return fits
+
+
+def _landmarks(curves: list[Curve], sign: float) -> tuple[list[int], list[int]]:
+    """Per curve, the index of its best value (the earliest on ties, as argmax) and of the first
+    value with ``IMPROVEMENT_SHARE`` of its first-to-best gain (0 without a gain): all curves at
+    once on their concatenation, one reduction per segment instead of a few numpy calls per trial."""
+    lengths = np.array([len(steps) for steps, _ in curves], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    signed = sign * np.concatenate([values for _, values in curves])
+    segment = np.repeat(np.arange(len(curves)), lengths)
+    position = np.arange(len(signed))
+    past = len(signed)
+    top = np.maximum.reduceat(signed, starts)
+    best = np.minimum.reduceat(np.where(signed == top[segment], position, past), starts)
+    first = signed[starts]
+    gain = signed[best] - first
+    reach = signed - first[segment] >= IMPROVEMENT_SHARE * gain[segment]
+    reached = np.where(gain > 0, np.minimum.reduceat(np.where(reach, position, past), starts), starts)
+    return (best - starts).tolist(), (reached - starts).tolist()
+
+
+def _trial_curve(
+    number: int, state: str, curve: Curve, sign: float, elite: bool, fit: Fit, best: int, reached: int
+) -> TrialCurve:
+    """One trial's curve; ``best`` and ``reached`` come from ``_landmarks``."""
     steps, values = curve
-    signed = sign * values
-    best = int(np.argmax(signed))  # argmax: the earliest best on ties
-    gain = signed[best] - signed[0]
-    if gain > 0:
-        reached = np.flatnonzero(signed - signed[0] >= IMPROVEMENT_SHARE * gain)[0]
-    else:
-        reached = 0
-    slope = low = high = None
+    signed_last, signed_best = sign * float(values[-1]), sign * float(values[best])
+    slope, low, high = fit if fit is not None else (None, None, None)
     tail = min(TAIL_STEPS, len(steps))
-    if tail >= MIN_TAIL_STEPS:
-        x, y = steps[-tail:].astype(float), signed[-tail:]
-        fit = stats.linregress(x, y)
-        slope = float(fit.slope)
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, tail - 2)) * float(fit.stderr)
-        low, high = slope - half, slope + half
     return TrialCurve(
         number=number,
         state=state,
@@ -208,7 +247,7 @@ def _trial_curve(number: int, state: str, curve: Curve, sign: float, elite: bool
         tail_steps=tail if slope is not None else 0,
         # A rising tail whose last value fell below the curve's best peaked before it stopped: it
         # was not improving when it stopped, whatever the slope over the tail says.
-        still_improving=None if low is None else bool(low > 0 and signed[-1] >= signed[best]),
+        still_improving=None if low is None else bool(low > 0 and signed_last >= signed_best),
         elite=elite,
     )
 
@@ -289,38 +328,38 @@ def _rank_correlations(
         for n, v in zip(values["number"], values["value"], strict=True)
         if states.get(int(n)) == "COMPLETE" and math.isfinite(float(v))
     }
-    rows = [(s, v, np.full(len(s), final[n])) for n, (s, v) in groups.items() if n in final]
-    if not rows:
+    kept = [n for n in groups if n in final]
+    if not kept:
         return ()
-    table = pd.DataFrame(
-        {
-            "step": np.concatenate([r[0] for r in rows]),
-            "value": np.concatenate([r[1] for r in rows]),
-            "final": np.concatenate([r[2] for r in rows]),
-        }
-    )
+    # One stable sort by step instead of a pandas groupby: each step's rows stay in trial order.
+    all_steps = np.concatenate([groups[n][0] for n in kept])
+    all_values = np.concatenate([groups[n][1] for n in kept])
+    all_final = np.repeat(np.array([final[n] for n in kept], dtype=float), [len(groups[n][0]) for n in kept])
+    order = np.argsort(all_steps, kind="stable")
+    all_steps, all_values, all_final = all_steps[order], all_values[order], all_final[order]
+    distinct, starts = np.unique(all_steps, return_index=True)
+    bounds = [*starts.tolist(), len(all_steps)]
     by_step = [
-        (int(s), g)
-        for s, g in table.groupby("step", sort=True)
-        if len(g) >= MIN_RANK_N and not np.array_equal(g["value"].to_numpy(), g["final"].to_numpy())
+        (int(step), all_values[bounds[i] : bounds[i + 1]], all_final[bounds[i] : bounds[i + 1]])
+        for i, step in enumerate(distinct.tolist())
     ]
+    by_step = [(step, x, y) for step, x, y in by_step if len(x) >= MIN_RANK_N and not np.array_equal(x, y)]
     keep = even_positions(len(by_step), MAX_CORRELATION_STEPS)
     out = []
-    for step, g in (by_step[int(i)] for i in keep):
-        x, y = g["value"].to_numpy(dtype=float), g["final"].to_numpy(dtype=float)
+    for step, x, y in (by_step[int(i)] for i in keep):
         if np.array_equal(x, y):
             continue
         rho = None
         if np.ptp(x) > 0 and np.ptp(y) > 0:
             rho = float(stats.spearmanr(x, y).statistic)
-        interval = fisher_z_interval(rho, len(g), perfect_as_next=True) if rho is not None else None
+        interval = fisher_z_interval(rho, len(x), perfect_as_next=True) if rho is not None else None
         out.append(
             StepCorrelation(
                 step=step,
                 rho=rho,
                 ci_low=interval.low if interval else None,
                 ci_high=interval.high if interval else None,
-                n=len(g),
+                n=len(x),
             )
         )
     return tuple(out)
@@ -332,19 +371,26 @@ def _pruned_checks(
     """Pruned trials at least as good, at their last step, as the weakest elite's latest value by then."""
     if not pruned or not elites:
         return ()
-    # Every elite's latest value at each pruning step at once: (elites x pruned).
+    # Pruned trials stop at a few distinct steps: the weakest elite (the first on ties) among
+    # those that had reported by then, and their count, once per step, elite by elite; never
+    # an (elites x pruned) matrix, which held hundreds of MB and grew with the square of the study.
     at = np.array([t.last_step for t in pruned], dtype=np.int64)
-    latest = np.full((len(elites), len(pruned)), np.nan)
-    for i, e in enumerate(elites):
+    distinct, step_of = np.unique(at, return_inverse=True)
+    weakest = np.full(len(distinct), np.nan)
+    weakest_signed = np.full(len(distinct), np.inf)
+    counts = np.zeros(len(distinct), dtype=np.int64)
+    for e in elites:
         steps, values = groups[e.number]
-        index = np.searchsorted(steps, at, side="right") - 1
-        latest[i] = np.where(index >= 0, values[np.clip(index, 0, None)], np.nan)
+        index = np.searchsorted(steps, distinct, side="right") - 1
+        reported = index >= 0
+        latest = values[np.clip(index, 0, None)]
+        weaker = reported & (sign * latest < weakest_signed)
+        weakest = np.where(weaker, latest, weakest)
+        weakest_signed = np.where(weaker, sign * latest, weakest_signed)
+        counts += reported
+    counts, weakest = counts[step_of], weakest[step_of]
     found = []
-    for j, t in enumerate(pruned):
-        column = latest[:, j][~np.isnan(latest[:, j])]
-        if not len(column):
-            continue
-        weakest = float(column[np.argmin(sign * column)])
-        if sign * t.last_value >= sign * weakest:
-            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, weakest, len(column)))
+    for t, count, value in zip(pruned, counts.tolist(), weakest.tolist(), strict=True):
+        if count and sign * t.last_value >= sign * value:
+            found.append(PrunedTrialCheck(t.number, t.last_step, t.last_value, value, count))
     return tuple(found)

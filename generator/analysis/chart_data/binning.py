@@ -71,8 +71,9 @@ def _side(both: pd.DataFrame, suffix: str) -> pd.DataFrame:
 
 
 def _shown(axis: BinAxis, side: pd.DataFrame) -> list[float | str]:
-    column = "level" if axis.kind == "levels" else "x"
-    return [v if isinstance(v, str) else float(v) for v in side[column]]
+    if axis.kind == "levels":
+        return [v if isinstance(v, str) else float(v) for v in side["level"].tolist()]
+    return side["x"].to_numpy(dtype=float).tolist()
 
 
 def bin_axis(view: StudyView, spec: ParamSpec, bins: int) -> BinAxis:
@@ -80,7 +81,7 @@ def bin_axis(view: StudyView, spec: ParamSpec, bins: int) -> BinAxis:
     scale (log10 for log params), or one bin per value for a short integer range.
     Ordinal, boolean and categorical params: one bin per level."""
     if spec.kind in LEVEL_KINDS:
-        observed = view.params.loc[view.params["name"] == spec.name, "value_json"]
+        observed = view.param_rows(spec.name)["value_json"]
         return BinAxis(spec.name, "levels", False, (), tuple(level_labels(spec, observed).values()))
     low, high = _range(view, spec)
     step = spec.step or 1.0
@@ -146,7 +147,7 @@ def epsilon_squared(groups: np.ndarray, values: np.ndarray) -> float:
 def _range(view: StudyView, spec: ParamSpec) -> tuple[float, float]:
     if spec.low is not None and spec.high is not None:
         return float(spec.low), float(spec.high)
-    observed = view.params.loc[view.params["name"] == spec.name, "value_num"].dropna()
+    observed = view.param_rows(spec.name)["value_num"].dropna()
     return float(observed.min()), float(observed.max())
 
 

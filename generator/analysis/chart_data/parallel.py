@@ -80,7 +80,7 @@ def _param_axis(view: StudyView, spec: ParamSpec, numbers: np.ndarray) -> tuple[
     positions = np.full(len(numbers), PARALLEL_ABSENT)
     ticks: list[ParallelTick] = []
     if spec.kind in LEVEL_KINDS:
-        labels = list(level_labels(spec, view.params.loc[view.params["name"] == spec.name, "value_json"]).values())
+        labels = list(level_labels(spec, view.param_rows(spec.name)["value_json"]).values())
         slot = {label: (i / (len(labels) - 1) if len(labels) > 1 else 0.5) for i, label in enumerate(labels)}
         positions[present] = frame.loc[numbers[present], "level"].map(slot).to_numpy(dtype=float)
         ticks = [ParallelTick(slot[label], label) for label in labels]

@@ -56,7 +56,7 @@ def levels_data(view: StudyView, spec: ParamSpec, limit: int) -> LevelsData | No
     frame = param_values(view, spec.name)
     if frame.empty:
         return None
-    labels = level_labels(spec, view.params.loc[view.params["name"] == spec.name, "value_json"])
+    labels = level_labels(spec, view.param_rows(spec.name)["value_json"])
     elite = frame["number"].isin(view.elites).to_numpy()
     summaries = []
     for label in labels.values():

@@ -4,7 +4,7 @@ and each parameter's values over the trials where it exists."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,17 @@ class StudyView:
     specs: dict[str, ParamSpec]
     params: pd.DataFrame
     """Long form, restricted to ``values``' trials: ``number``, ``name``, ``value_json``, ``value_num``."""
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Per-parameter rows and ``param_values`` frames, made once: every chart of a parameter
+    (slice, levels, parallel axis, each contour pair) starts from them, and filtering the long
+    ``params`` frame by name each time cost seconds at 20,000 trials."""
+
+    def param_rows(self, name: str) -> pd.DataFrame:
+        """The rows of ``params`` for one parameter (in ``params``' order, index kept)."""
+        if "rows" not in self._memo:
+            self._memo["rows"] = {str(k): g for k, g in self.params.groupby("name", sort=False)}
+        rows: dict[str, pd.DataFrame] = self._memo["rows"]
+        return rows[name] if name in rows else self.params.iloc[:0]
 
     def best_first(self, numbers: pd.Series | None = None) -> list[int]:
         """Trial numbers (all, or those given) best first; ties by trial number."""
@@ -68,9 +79,17 @@ def param_values(view: StudyView, name: str) -> pd.DataFrame:
     ``x`` is a float for continuous, integer and ordinal params, and the level label for
     ordinal, boolean and categorical ones in ``level`` (so ordinal rows carry both).
     A categorical ``None`` choice is a level ("null"), not an absent parameter.
+    Made once per view and parameter; each caller gets its own copy.
     """
+    made: dict[str, pd.DataFrame] = view._memo.setdefault("values", {})
+    if name not in made:
+        made[name] = _param_values(view, name)
+    return made[name].copy()
+
+
+def _param_values(view: StudyView, name: str) -> pd.DataFrame:
     spec = view.specs[name]
-    rows = view.params.loc[view.params["name"] == name, ["number", "value_json", "value_num"]]
+    rows = view.param_rows(name)[["number", "value_json", "value_num"]]
     out = rows.merge(view.values, on="number", how="inner").sort_values("number", kind="stable")
     frame = pd.DataFrame({"number": out["number"].to_numpy(dtype=int), "value": out["value"].to_numpy(dtype=float)})
     if spec.kind in (ParamKind.CONTINUOUS, ParamKind.INTEGER, ParamKind.ORDINAL):
@@ -87,7 +106,7 @@ def level_order(spec: ParamSpec, observed_json: pd.Series) -> list[str]:
     declared = [json.dumps(c) for c in spec.choices]
     if spec.kind == ParamKind.ORDINAL:
         declared = sorted(declared, key=lambda j: float(json.loads(j)))
-    extra = sorted(set(observed_json.dropna()) - set(declared))
+    extra = sorted(set(observed_json.dropna().unique()) - set(declared))
     return declared + extra
 
 

@@ -9,10 +9,12 @@ suite (``tests/test_importance_contract.py``) holds every method to the same inv
 from __future__ import annotations
 
 import abc
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import cached_property
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -51,8 +53,10 @@ class ParamData:
     def n_present(self) -> int:
         return int(self.present.sum())
 
-    @property
+    @cached_property
     def varies(self) -> bool:
+        """More than one observed value; cached, as every method and fold asks (a set of
+        20,000 keys each time)."""
         return len(set(self.keys[self.present])) > 1
 
 
@@ -73,6 +77,11 @@ class ImportanceInput:
     params: dict[str, ParamData]
     seed: int
     config: AnalysisConfig
+    memo: dict[Any, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+    """Results computed from this input alone, kept for the next stage that needs them: the
+    importance section and the expected gain fit the same surrogate and cross-validate it the
+    same way (``_fanova.fit_main_effects``, ``_fanova.cross_validated_r2``). A copy made with
+    ``dataclasses.replace`` (a subset of trials) starts with an empty memo."""
 
     @property
     def n(self) -> int:

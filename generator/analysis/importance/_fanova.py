@@ -184,7 +184,16 @@ class FanovaEvaluator(ImportanceEvaluator):
 
 def cross_validated_r2(data: ImportanceInput, folds: int) -> float:
     """R^2 of out-of-fold predictions, the surrogate refitted from scratch on every fold (the
-    folds seeded from the data, so the importance gate and the expected gain see one number)."""
+    folds seeded from the data, so the importance gate and the expected gain see one number,
+    computed once: ``data.memo``)."""
+    key = ("cross_validated_r2", folds)
+    if key not in data.memo:
+        data.memo[key] = _cross_validated_r2(data, folds)
+    result: float = data.memo[key]
+    return result
+
+
+def _cross_validated_r2(data: ImportanceInput, folds: int) -> float:
     seed = int(data.rng("expected_gain:folds").integers(0, 2**31 - 1))
     predicted = np.empty(data.n)
     for train, test in KFold(n_splits=folds, shuffle=True, random_state=seed).split(data.values):
@@ -207,7 +216,15 @@ def _rows(param: ParamData, rows: np.ndarray) -> ParamData:
 
 
 def fit_main_effects(data: ImportanceInput) -> MainEffects:
-    """Build the centered main-effect design and fit it (ridge, penalty by GCV)."""
+    """Build the centered main-effect design and fit it (ridge, penalty by GCV); once per input
+    (``data.memo``: the importance section and the expected gain read the same fit)."""
+    if "main_effects" not in data.memo:
+        data.memo["main_effects"] = _fit_main_effects(data)
+    main: MainEffects = data.memo["main_effects"]
+    return main
+
+
+def _fit_main_effects(data: ImportanceInput) -> MainEffects:
     names = tuple(sorted(data.params))
     n_knots = knots_for(data.n, len(names))
     # A parameter with one observed value has no estimable effect: no columns, importance 0.

@@ -175,8 +175,10 @@ def leverages(design: Design, fit: RidgeFit) -> np.ndarray:
 
 
 def rademacher(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
-    """Random signs, one row per trial (canonical order) and one column per replicate."""
-    return 2.0 * rng.integers(0, 2, size=(n, resamples), dtype=np.int8) - 1.0
+    """Random signs, one row per trial (canonical order) and one column per replicate, as int8:
+    an eighth of the memory of floats (320 MB at 100,000 trials and 400 replicates), and a
+    product with a float is the same float."""
+    return (2 * rng.integers(0, 2, size=(n, resamples), dtype=np.int8) - 1).astype(np.int8)
 
 
 def multiplier_bootstrap(design: Design, fit: RidgeFit, signs: np.ndarray) -> np.ndarray:

@@ -122,7 +122,7 @@ def _estimates(
     signs = rademacher(data.rng("expected_gain:bootstrap"), data.n, config.gain_resamples)
     coef = multiplier_bootstrap(main.design, main.fit, signs)
     # The intercept's replicate: the mean of the same sign-flipped residuals.
-    intercepts = main.intercept + (signs * main.fit.residuals[:, None]).mean(axis=0)
+    intercepts = main.intercept + _sign_means(signs, main.fit.residuals)
     presence = {
         name: spec.n_present / spec.n_structure
         for name, spec in specs.items()
@@ -172,6 +172,22 @@ def _estimates(
             )
         )
     return tuple(estimates)
+
+
+def _sign_means(signs: np.ndarray, residuals: np.ndarray, chunk: int = 100) -> np.ndarray:
+    """Per replicate (column of ``signs``), the mean of the sign-flipped residuals, a block of
+    replicates at a time: never the whole trials x replicates float matrix. Each column is
+    summed over the trials in the same order as on the whole matrix, so the means are the same;
+    a block is never one column wide, as numpy sums a lone column in another order."""
+    width = signs.shape[1]
+    starts = list(range(0, width, chunk))
+    if len(starts) > 1 and width - starts[-1] == 1:
+        starts.pop()
+    bounds = [*starts, width]
+    out = np.empty(width)
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        out[start:stop] = (signs[:, start:stop] * residuals[:, None]).mean(axis=0)
+    return out
 
 
 def _predict_replicates(

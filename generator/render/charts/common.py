@@ -33,20 +33,38 @@ SIGNIFICANT_DIGITS = 6
 
 
 def sig(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value != 0.0:
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if value != 0.0 else value
     return value
 
 
 def frame(items: Iterable[Any], **extra: Sequence[Any]) -> pd.DataFrame:
     """Rows of dataclasses as a frame (floats rounded for display), plus extra columns."""
-    records = [{k: sig(v) for k, v in dataclasses.asdict(item).items()} for item in items]
+    records = [{k: sig(v) for k, v in _fields(item).items()} for item in items]
     table = pd.DataFrame.from_records(records)
     for name, column in extra.items():
         table[name] = list(column)
     return table
+
+
+def _fields(item: Any) -> dict[str, Any]:
+    """``dataclasses.asdict(item)`` for a row of scalars without its deep copy (a chart's points
+    are thousands of such rows); a row holding containers or dataclasses goes through asdict."""
+    values = {name: getattr(item, name) for name in _field_names(type(item))}
+    if all(v is None or isinstance(v, str | int | float) for v in values.values()):
+        return values
+    return dataclasses.asdict(item)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELD_NAMES[kind]
 
 
 def trial_points(items: Sequence[Any], quantile: float) -> pd.DataFrame:
