@@ -263,6 +263,20 @@ def surrogate_violations(document: dict[str, Any]) -> list[str]:
     return []
 
 
+def gain_interval_violations(document: dict[str, Any]) -> list[str]:
+    """An expected-gain estimate printed outside its own 95% interval ("0.0095 [0.0060, 0.0092]")."""
+    gain = (document.get("next_sweep") or {}).get("expected_gain") or {}
+    found = []
+    for estimate in gain.get("estimates") or []:
+        for key in ("mean", "top", "gain_mean", "gain_top"):
+            point, low, high = estimate.get(key), estimate.get(f"{key}_low"), estimate.get(f"{key}_high")
+            if None in (point, low, high):
+                continue
+            if not low - 1e-12 <= point <= high + 1e-12:
+                found.append(f"expected gain {estimate['space']} {key} {point} outside its interval [{low}, {high}]")
+    return found
+
+
 def turn_violations(document: dict[str, Any]) -> list[str]:
     alpha = document["stats"]["alpha"]
     rows = {d["param"]: d for d in document.get("directionality", [])}
@@ -310,6 +324,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *reason_violations(document, markdown),
         *disagreement_violations(document),
         *surrogate_violations(document),
+        *gain_interval_violations(document),
         *turn_violations(document),
     ]
     for block in document.get("objectives", []):

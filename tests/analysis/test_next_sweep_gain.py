@@ -170,3 +170,17 @@ def test_expected_gain_ignores_trial_order_and_failed_trials(tmp_path: Path) -> 
     forward = build(list(range(20)), failed=False)
     assert build(list(reversed(range(20))), failed=True) == forward
     assert forward.estimates  # type: ignore[attr-defined]
+
+
+def test_a_bias_larger_than_the_interval_stretches_it_to_the_printed_estimate() -> None:
+    """Replicates shifted well above the estimate put the basic interval below it; the report
+    must never print a number outside its own interval, so the interval reaches the estimate."""
+    import numpy as np
+
+    from generator.analysis.refine.gain import _interval
+
+    replicates = np.linspace(1.10, 1.20, 401)
+    low, high = _interval(replicates, 1.0)
+    assert (low, high) == (pytest.approx(2 * 1.0 - np.quantile(replicates, 0.975)), 1.0)
+    centred = _interval(np.linspace(0.9, 1.1, 401), 1.0)
+    assert centred == pytest.approx((0.905, 1.095))

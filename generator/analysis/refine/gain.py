@@ -208,6 +208,12 @@ def _interval(replicates: np.ndarray, point: float) -> tuple[float, float]:
     """The basic bootstrap interval (2 x point - upper quantile, 2 x point - lower quantile), as
     the importance intervals use. A top-tenth mean is biased upward by every bit of noise in the
     coefficients, and the replicates carry the fit's noise once more; the basic interval
-    reflects that shift back instead of repeating it, as a percentile interval would."""
+    reflects that shift back instead of repeating it, as a percentile interval would.
+
+    When the shift is larger than the interval's half-width, the basic interval lies wholly on
+    one side of the estimate, and a report would print a number outside its own interval. The
+    interval is then stretched to the estimate: the reader sees the estimate and how far its
+    bias may reach, never a range that excludes what is printed beside it."""
     low, high = np.quantile(replicates, [0.025, 0.975])
-    return float(2 * point - high), float(2 * point - low)
+    basic_low, basic_high = float(2 * point - high), float(2 * point - low)
+    return min(basic_low, float(point)), max(basic_high, float(point))
