@@ -42,6 +42,14 @@ def preflight(out_dir: Path, renderer: str) -> str:
     return resolve_renderer(renderer)
 
 
+def prefetch(out_dir: Path) -> None:
+    """Start what a coming site build will wait for (the Vega bundle) while the report is made."""
+    from generator.site import vendor
+    from generator.site.layout import ASSETS_DIR
+
+    vendor.prefetch_bundle(out_dir / ASSETS_DIR / vendor.BUNDLE_NAME)
+
+
 def build_site(out_dir: Path, renderer: str = "auto") -> Path:
     """Bring ``out_dir/site`` up to date with ``out_dir/report``; returns site/index.html."""
     chosen = resolve_renderer(renderer)
