@@ -74,20 +74,24 @@ def bundle() -> str:
 
 
 def prefetch_bundle(existing: Path) -> None:
-    """Start building the bundle in a background thread when ``existing`` (the bundle a site
-    build would reuse) is missing or of other versions.
+    """Build the bundle in a background thread unless ``existing`` (the bundle a site build
+    would reuse) already is this one.
 
-    vl-convert spends seconds of wall time (little of it CPU) and releases the GIL meanwhile,
-    so building it while the study is read and analysed hides that wait; ``bundle`` then
-    returns the finished text (or waits for it).
+    vl-convert spends seconds of wall time starting its engine and bundling (little of it CPU)
+    and releases the GIL meanwhile, so doing it while the study is read and analysed hides
+    that wait; ``bundle`` then returns the finished text (or waits for it).
     """
     if _bundle_text:
         return
-    if existing.is_file():
-        header = bundle_header()
-        with existing.open(encoding="utf-8") as handle:
-            if handle.read(len(header)) == header:
-                return
+
+    def build_unless_current() -> None:
+        if existing.is_file():
+            header = bundle_header()  # asks vl-convert too: in the thread
+            with existing.open(encoding="utf-8") as handle:
+                if handle.read(len(header)) == header:
+                    return
+        bundle()
+
     # Not a daemon: a run that fails meanwhile waits for it at exit rather than tearing down
     # the interpreter under vl-convert's engine.
-    threading.Thread(target=bundle, name="hpo-report-vega-bundle").start()
+    threading.Thread(target=build_unless_current, name="hpo-report-vega-bundle").start()
