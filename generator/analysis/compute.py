@@ -92,6 +92,8 @@ def compute_rows(snapshot: Snapshot) -> list[dict[str, object]]:
     """Per trial: state, duration, steps reported, last step and, when recorded, device and
     ``n_params`` (the rows of ``artifacts/compute.csv``; findings.json holds the totals)."""
     steps = snapshot.intermediate.groupby("number")["step"].agg(["size", "max"])
+    # Plain dicts: a lookup per trial, not a pandas .loc (20,000 trials: a second).
+    counts, last = steps["size"].to_dict(), steps["max"].to_dict()
     attrs = {key: _user_attr(snapshot, key) for key in (DEVICE_ATTR, N_PARAMS_ATTR)}
     rows = []
     for number, state, duration in zip(
@@ -101,8 +103,8 @@ def compute_rows(snapshot: Snapshot) -> list[dict[str, object]]:
             "number": number,
             "state": str(state),
             "duration_s": None if duration is None or not math.isfinite(float(duration)) else float(duration),
-            "steps": int(steps.loc[number, "size"]) if number in steps.index else 0,
-            "last_step": int(steps.loc[number, "max"]) if number in steps.index else None,
+            "steps": int(counts[number]) if number in counts else 0,
+            "last_step": int(last[number]) if number in last else None,
         }
         for key, values in attrs.items():
             if values:
