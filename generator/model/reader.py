@@ -88,7 +88,8 @@ def load_model(path: Path, cls: type[T]) -> T:
 
 def model_from_dict(data: Any, cls: type[T]) -> T:
     try:
-        fast: T = _reader(cls)(data)
+        annotation: Any = cls  # a class is hashable; mypy does not know type[T] is
+        fast: T = _reader(annotation)(data)
         return fast
     except _Mismatch:
         pass  # the walk below finds the same problem and names where it is
