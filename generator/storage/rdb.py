@@ -225,30 +225,24 @@ def read_study(session: _Session, name: str) -> StudyRecord:
         value_typed = "value_type" in session.columns("trial_values")
         vt = "x.value_type" if value_typed else "NULL"
         value_rows = session.rows(f"SELECT x.trial_id, x.objective, x.value, {vt} FROM trial_values x {join}", arg)
-        values = _typed_frame(VALUE_COLUMNS, value_rows, number_of, value_typed)
+        values = _frame(
+            VALUE_COLUMNS,
+            [(number_of[t], int(o), _typed_float(v, vtype, value_typed)) for t, o, v, vtype in value_rows],
+        )
         inter_typed = "intermediate_value_type" in session.columns("trial_intermediate_values")
         it = "x.intermediate_value_type" if inter_typed else "NULL"
         inter_rows = session.rows(
             f"SELECT x.trial_id, x.step, x.intermediate_value, {it} FROM trial_intermediate_values x {join}", arg
         )
-        intermediate = _typed_frame(INTERMEDIATE_COLUMNS, inter_rows, number_of, inter_typed)
+        intermediate = _frame(
+            INTERMEDIATE_COLUMNS,
+            [(number_of[t], int(s), _typed_float(v, vtype, inter_typed)) for t, s, v, vtype in inter_rows],
+        )
 
     param_rows = session.rows(
         f"SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x {join}", arg
     )
-    if param_rows:
-        trial_col, name_col, value_col, dist_col = zip(*param_rows, strict=True)
-        params = _frame_of(
-            PARAM_COLUMNS,
-            [
-                [number_of[t] for t in trial_col],
-                _strings(name_col),
-                [float(v) for v in value_col],
-                _strings(dist_col),
-            ],
-        )
-    else:
-        params = _frame(PARAM_COLUMNS, [])
+    params = _frame(PARAM_COLUMNS, [(number_of[t], str(n), float(v), str(d)) for t, n, v, d in param_rows])
 
     study_attrs = _frame(
         STUDY_ATTR_COLUMNS,
@@ -350,39 +344,6 @@ def _datetimes(raw: list[Any]) -> pd.Series:
     if getattr(series.dt, "tz", None) is not None:
         series = series.dt.tz_convert(None)
     return series.astype("datetime64[us]")
-
-
-def _typed_frame(
-    columns: list[str], rows: list[tuple[Any, ...]], number_of: dict[int, int], typed: bool
-) -> pd.DataFrame:
-    """(number, objective or step, value) from (trial_id, key, value, value type) rows, column-wise:
-    what ``_typed_float`` does per row, with each distinct value type named once."""
-    if not rows:
-        return _frame(columns, [])
-    trial_col, key_col, value_col, type_col = zip(*rows, strict=True)
-    if typed:
-        kinds = {vtype: _state_name(vtype) for vtype in set(type_col)}
-        special = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
-        floats = [
-            special[kinds[vtype]] if kinds[vtype] in special else (math.nan if v is None else float(v))
-            for v, vtype in zip(value_col, type_col, strict=True)
-        ]
-    else:
-        floats = [_legacy_float(v) for v in value_col]
-    return _frame_of(columns, [[number_of[t] for t in trial_col], [int(k) for k in key_col], floats])
-
-
-def _strings(cells: Sequence[Any]) -> list[str]:
-    return list(cells) if all(type(c) is str for c in cells) else [str(c) for c in cells]
-
-
-def _frame_of(columns: list[str], data: list[list[Any]]) -> pd.DataFrame:
-    """``_frame`` from columns instead of rows (the same frame, built without row tuples)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(dict(zip(columns, data, strict=True)), columns=columns)
-    sort_keys = [c for c in ("number", "objective", "step", "name", "kind", "key") if c in columns]
-    return frame.sort_values(sort_keys, kind="stable").reset_index(drop=True) if len(frame) else frame
 
 
 def _frame(columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
