@@ -16,7 +16,7 @@ from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
 from generator.files import staging_dir, write_if_changed
 from generator.progress import Progress
-from generator.site import build_site, preflight
+from generator.site import build_site, prefetch, preflight
 from generator.slug import study_slug
 from generator.storage import locate, study_fingerprint
 from generator.versions import list_versions, unchanged_fingerprint
@@ -98,6 +98,7 @@ def generate(
         compared = study_dir / same / COMPARISON_MD if old_record is not None else None
         return Outcome(record.name, same, study_dir / same, False, site_index, compared)
 
+    prefetch(out_dir)  # a version is made: the site build that follows may need the Vega bundle
     existing = list_versions(study_dir)
     version = next_version(existing, latest_event(record.trials))
     study_dir.mkdir(parents=True, exist_ok=True)

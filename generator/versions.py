@@ -7,6 +7,7 @@ what data it covers). Nothing in it comes from the time the generator ran.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,18 +49,17 @@ def unchanged_fingerprint(study_dir: Path, fingerprint: str, config_hash: str) -
 
 
 def _latest_matching(study_dir: Path, key: str, value: str, config_hash: str) -> str | None:
+    """Only the provenance is looked at, read as plain JSON: typing the whole findings (seconds
+    at 20,000 trials) is for the site and the changes, which read them when they need them."""
     versions = list_versions(study_dir)
-    if not versions:
+    if not versions or not value:
         return None
-    from generator.errors import UserError
-    from generator.model.reader import load_findings
-
     try:
-        provenance = load_findings(study_dir / versions[-1] / "findings.json").provenance
-    except (OSError, UserError):
-        return None  # unreadable or from another version of the model: made again
-    if provenance is None or not value:
+        provenance = json.loads((study_dir / versions[-1] / "findings.json").read_bytes()).get("provenance")
+    except (OSError, ValueError, AttributeError):
+        return None  # unreadable: made again
+    if not isinstance(provenance, dict):
         return None
-    if getattr(provenance, key) == value and provenance.config_hash == config_hash:
+    if provenance.get(key) == value and provenance.get("config_hash") == config_hash:
         return versions[-1]
     return None

@@ -15,8 +15,11 @@ from generator.config import RENDERERS
 from generator.errors import UserError
 from generator.files import staging_dir, swap_in
 from generator.paths import templates_dir
-from generator.site import builtin, quarto
-from generator.site.sources import HOME_PAGE, PROJECT_FILE, SITE_DIR, check_ownership, write_project
+from generator.site import quarto
+from generator.site.layout import HOME_PAGE, PROJECT_FILE, SITE_DIR, check_ownership
+
+# The renderers and the page sources (Jinja2, Markdown, Altair) load only when the site is
+# rebuilt: an unchanged re-run finds the site current without them.
 
 STAMP_FILE = ".hpo-report-build"
 """In site/: a digest of everything the site was built from, to skip identical rebuilds."""
@@ -39,13 +42,26 @@ def preflight(out_dir: Path, renderer: str) -> str:
     return resolve_renderer(renderer)
 
 
+def prefetch(out_dir: Path) -> None:
+    """Start what a coming site build will wait for (the Vega bundle) while the report is made."""
+    from generator.site import vendor
+    from generator.site.layout import ASSETS_DIR
+
+    vendor.prefetch_bundle(out_dir / ASSETS_DIR / vendor.BUNDLE_NAME)
+
+
 def build_site(out_dir: Path, renderer: str = "auto") -> Path:
     """Bring ``out_dir/site`` up to date with ``out_dir/report``; returns site/index.html."""
     chosen = resolve_renderer(renderer)
-    write_project(out_dir)
     site = out_dir / SITE_DIR
-    stamp = build_stamp(out_dir, chosen)
     stamp_file = site / STAMP_FILE
+    if _current_without_writing(out_dir, chosen, stamp_file):
+        return site / "index.html"
+    from generator.site import builtin
+    from generator.site.sources import write_project
+
+    write_project(out_dir)
+    stamp = build_stamp(out_dir, chosen)
     if (site / "index.html").is_file() and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp:
         return site / "index.html"
     staging = staging_dir(out_dir, ".site-build-")
@@ -59,6 +75,27 @@ def build_site(out_dir: Path, renderer: str = "auto") -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return site / "index.html"
+
+
+def _current_without_writing(out_dir: Path, renderer: str, stamp_file: Path) -> bool:
+    """The site is current, known without writing the project sources first.
+
+    The pages ``write_project`` writes are a function of report/'s other files (in the stamp),
+    the templates and the generator's code. So when no template or module changed since the
+    site was built (none is newer than the stamp file) and the stamp of the files as they lie
+    matches, writing the sources again would change nothing and the site is current. Anything
+    newer, missing or different takes the full path, which rewrites and compares as before.
+    """
+    if not (stamp_file.is_file() and (stamp_file.parent / "index.html").is_file()):
+        return False
+    if not all((out_dir / name).is_file() for name in (PROJECT_FILE, HOME_PAGE)):
+        return False
+    built = stamp_file.stat().st_mtime_ns
+    code = Path(__file__).resolve().parent.parent
+    for folder, pattern in ((templates_dir(), "*"), (code, "*.py")):
+        if any(p.stat().st_mtime_ns > built for p in folder.rglob(pattern) if p.is_file()):
+            return False
+    return stamp_file.read_text(encoding="utf-8") == build_stamp(out_dir, renderer)
 
 
 def build_stamp(out_dir: Path, renderer: str) -> str:

@@ -10,9 +10,10 @@ ship it as a classic script: its names stay private and the three globals remain
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib.metadata import version as package_version
+from pathlib import Path
 
 import altair
 import vl_convert
@@ -58,9 +59,39 @@ def bundle_header() -> str:
     )
 
 
-@lru_cache(maxsize=1)
+_bundle_lock = threading.Lock()
+_bundle_text: list[str] = []
+
+
 def bundle() -> str:
     """The whole classic-script bundle (about 0.9 MB; takes a second, so cached per process)."""
-    # The stub marks `snippet` required; the function documents it optional (default: set globals).
-    body = vl_convert.javascript_bundle(vl_version=vega_lite_minor())  # type: ignore[call-arg]
-    return f"{bundle_header()}(function () {{\n{body}\n}})();\n"
+    with _bundle_lock:  # one build per process, also when ``prefetch_bundle``'s thread is at it
+        if not _bundle_text:
+            # The stub marks `snippet` required; the function documents it optional (default: set globals).
+            body = vl_convert.javascript_bundle(vl_version=vega_lite_minor())  # type: ignore[call-arg]
+            _bundle_text.append(f"{bundle_header()}(function () {{\n{body}\n}})();\n")
+        return _bundle_text[0]
+
+
+def prefetch_bundle(existing: Path) -> None:
+    """Build the bundle in a background thread unless ``existing`` (the bundle a site build
+    would reuse) already is this one.
+
+    vl-convert spends seconds of wall time starting its engine and bundling (little of it CPU)
+    and releases the GIL meanwhile, so doing it while the study is read and analysed hides
+    that wait; ``bundle`` then returns the finished text (or waits for it).
+    """
+    if _bundle_text:
+        return
+
+    def build_unless_current() -> None:
+        if existing.is_file():
+            header = bundle_header()  # asks vl-convert too: in the thread
+            with existing.open(encoding="utf-8") as handle:
+                if handle.read(len(header)) == header:
+                    return
+        bundle()
+
+    # Not a daemon: a run that fails meanwhile waits for it at exit rather than tearing down
+    # the interpreter under vl-convert's engine.
+    threading.Thread(target=build_unless_current, name="hpo-report-vega-bundle").start()

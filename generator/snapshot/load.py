@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from generator.snapshot.schema import ORDER
@@ -40,7 +41,7 @@ def load_snapshot(path: Path) -> Snapshot:
             return "read_parquet('" + str(path / f"{table}.parquet").replace("'", "''") + "')"
 
         def frame(table: str) -> pd.DataFrame:
-            return con.execute(f"SELECT * FROM {source(table)} ORDER BY {ORDER[table]}").df()
+            return _in_order(con.execute(f"SELECT * FROM {source(table)}").df(), ORDER[table].split(", "))
 
         provenance = dict(con.execute(f"SELECT key, value FROM {source('provenance')} ORDER BY key").fetchall())
         directions = tuple(
@@ -59,3 +60,32 @@ def load_snapshot(path: Path) -> Snapshot:
         )
     finally:
         con.close()
+
+
+def _in_order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` sorted by ``keys``, which are unique per row.
+
+    ``write_snapshot`` stores every table in this order already and a plain scan keeps it, so
+    the order is checked (one pass) rather than sorted again in DuckDB (a string sort of every
+    param row: most of a load). Anything else (an older snapshot, another writer) is sorted
+    here, stably; with unique keys and code-point order for strings, as DuckDB's ORDER BY.
+    """
+    if _sorted_by(frame, keys):
+        return frame
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _sorted_by(frame: pd.DataFrame, keys: list[str]) -> bool:
+    if len(frame) < 2:
+        return True
+    undecided = np.ones(len(frame) - 1, dtype=bool)  # rows whose order earlier keys left open
+    try:
+        for key in keys:
+            values = frame[key].to_numpy()
+            before, after = values[:-1], values[1:]
+            if np.any(undecided & (after < before)):
+                return False
+            undecided &= ~(after > before)
+    except TypeError:  # NULLs among strings: let the sort decide
+        return False
+    return not undecided.any()  # equal keys in two rows: not a table this reader knows

@@ -7,7 +7,9 @@ written by one thread, in its key order, with no timestamp in the files.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 from functools import lru_cache
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import optuna
 import pandas as pd
 from optuna.distributions import (
@@ -58,28 +61,44 @@ def normalize_params(params: pd.DataFrame) -> pd.DataFrame:
 
     ``value_num`` is the value as a number where it is one (floats, ints, numeric choices;
     not booleans), so analyses can rank it; ``value_json`` is the external value as JSON.
+
+    Column-wise: each distinct distribution string is parsed once, and its rows are converted
+    together (a categorical's choices are encoded once; ints and floats as arrays).
     """
     out = params.copy()
-    fields = {d: _distribution_fields(d) for d in out["distribution_json"].unique()}
+    codes, uniques = pd.factorize(out["distribution_json"], sort=False)
+    fields = [_distribution_fields(d) for d in uniques]
     for column in ("dist_type", "low", "high", "log", "step", "choices_json"):
-        out[column] = out["distribution_json"].map(lambda d, c=column: fields[d][c])
-    externals = [
-        _external(parse_distribution(d), internal)
-        for d, internal in zip(out["distribution_json"], out["internal"], strict=True)
-    ]
-    out["value_json"] = [json.dumps(v) for v in externals]
-    out["value_num"] = [
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else math.nan for v in externals
-    ]
+        per_code = [f[column] for f in fields]
+        out[column] = pd.Series([per_code[c] for c in codes.tolist()], index=out.index)
+    value_json = np.empty(len(out), dtype=object)
+    value_num = np.full(len(out), math.nan)
+    internal = out["internal"].to_numpy(dtype=float)
+    for code, distribution_json in enumerate(uniques):
+        rows = np.flatnonzero(codes == code)
+        texts, numbers = _externals(parse_distribution(distribution_json), internal[rows])
+        value_json[rows] = texts
+        value_num[rows] = numbers
+    out["value_json"] = pd.Series(value_json.tolist(), index=out.index)
+    out["value_num"] = value_num
     return out
 
 
-def _external(dist: BaseDistribution, internal: float) -> Any:
+def _externals(dist: BaseDistribution, internal: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The external values of one distribution's rows: as JSON text, and as numbers (NaN where
+    the value is not a number), exactly as ``json.dumps``/``float`` of the external value."""
     if isinstance(dist, CategoricalDistribution):
-        return dist.choices[int(internal)]
+        texts = [json.dumps(choice) for choice in dist.choices]
+        numbers = [
+            float(c) if isinstance(c, int | float) and not isinstance(c, bool) else math.nan for c in dist.choices
+        ]
+        index = internal.astype(np.int64)  # int(internal): an exact index
+        return [texts[i] for i in index.tolist()], np.asarray(numbers, dtype=float)[index]
     if isinstance(dist, IntDistribution):
-        return int(round(internal))
-    return float(internal)
+        ints = [int(round(v)) for v in internal.tolist()]
+        return [str(v) for v in ints], np.array([float(v) for v in ints])
+    # json.dumps writes a finite float as float.__repr__; only NaN and infinities differ.
+    return [repr(v) if math.isfinite(v) else json.dumps(v) for v in internal.tolist()], internal.copy()
 
 
 def content_hash(record: StudyRecord) -> str:
@@ -99,8 +118,50 @@ def content_hash(record: StudyRecord) -> str:
     }
     for name, frame in frames.items():
         digest.update(name.encode())
-        digest.update(frame.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%dT%H:%M:%S.%f").encode())
+        text = _plain_csv(frame)
+        if text is None:
+            text = frame.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%dT%H:%M:%S.%f")
+        digest.update(text.encode())
     return digest.hexdigest()
+
+
+def _plain_csv(frame: pd.DataFrame) -> str | None:
+    """``frame.to_csv(index=False, float_format="%.17g")``, the same text, column-wise.
+
+    For frames of integer, float and string columns only (None otherwise: pandas writes it).
+    Each distinct string is quoted once by the csv module (what pandas' writer uses), floats
+    are formatted from a plain list: the params table of 20,000 trials is hashed in a third
+    of the time pandas takes.
+    """
+    columns: list[list[str]] = []
+    for name in frame.columns:
+        series = frame[name]
+        kind = series.dtype.kind
+        if kind in "iu":
+            columns.append([str(v) for v in series.tolist()])
+        elif kind == "f":
+            columns.append(["" if v != v else "%.17g" % v for v in series.tolist()])  # noqa: UP031 - as pandas applies float_format
+        elif pd.api.types.is_string_dtype(series.dtype) and (
+            series.dtype != object or all(isinstance(v, str) for v in series.dropna().tolist())
+        ):
+            codes, uniques = pd.factorize(series)
+            quoted = [_csv_quoted(str(u)) for u in uniques] + [""]  # code -1: missing, written empty
+            columns.append([quoted[c] for c in codes.tolist()])
+        else:
+            return None
+    header = ",".join(_csv_quoted(str(c)) for c in frame.columns)
+    if not len(frame):
+        return header + "\n"
+    return header + "\n" + "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+
+
+def _csv_quoted(cell: str) -> str:
+    """One cell as pandas' csv writer writes it inside a row (QUOTE_MINIMAL)."""
+    if cell == "":
+        return ""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([cell])
+    return buffer.getvalue()[:-1]
 
 
 def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, str]) -> None:

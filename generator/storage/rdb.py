@@ -20,11 +20,9 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,9 +39,16 @@ from generator.storage.records import (
 )
 from generator.storage.url import StorageKind, StorageLocation
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas loads when a study is read (inside the functions that build frames), not when a
+# server fingerprint answers an unchanged re-run.
+
 # Before schema v3.0.0.c/d Optuna clipped infinities to float32's extremes; its migrations
 # turn those back into infinities, and so do we.
-_RDB_MAX_FLOAT = float(np.finfo(np.float32).max)
+_RDB_MAX_FLOAT = 3.4028234663852886e38
+"""``float(np.finfo(np.float32).max)``."""
 _OPTUNA_TABLES = {"studies", "trials", "trial_params"}
 
 
@@ -171,6 +176,8 @@ def list_studies(session: _Session) -> list[tuple[str, dict[str, int]]]:
 
 def read_study(session: _Session, name: str) -> StudyRecord:
     """Read one study's tables into a :class:`StudyRecord` (inside the open transaction)."""
+    import pandas as pd
+
     found = session.rows("SELECT study_id FROM studies WHERE study_name = :name", {"name": name})
     if not found:
         raise LookupError(name)
@@ -330,6 +337,8 @@ def _legacy_float(value: Any) -> float:
 
 
 def _datetimes(raw: list[Any]) -> pd.Series:
+    import pandas as pd
+
     # SQLite returns ISO strings, servers return datetime objects; both become naive timestamps.
     series = pd.to_datetime(pd.Series(raw, dtype="object"), format="ISO8601", errors="coerce")
     if getattr(series.dt, "tz", None) is not None:
@@ -338,6 +347,8 @@ def _datetimes(raw: list[Any]) -> pd.Series:
 
 
 def _frame(columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(rows, columns=columns)
     sort_keys = [c for c in ("number", "objective", "step", "name", "kind", "key") if c in columns]
     return frame.sort_values(sort_keys, kind="stable").reset_index(drop=True) if len(frame) else frame

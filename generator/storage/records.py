@@ -8,8 +8,10 @@ with Optuna's own API on the same storage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads with the readers, not for a storage fingerprint
+    import pandas as pd
 
 TRIAL_STATES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
 
@@ -42,4 +44,6 @@ class StudyRecord:
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({column: [] for column in columns})
