@@ -26,7 +26,13 @@ import numpy as np
 LARGE_N = 1000
 """At or above this many observations, intervals come from this module (percentile)."""
 BATCH = 64
-"""Resamples computed together: bounds memory to a few BATCH-by-n arrays."""
+"""Resamples drawn together: bounds memory to a few BATCH-by-n arrays."""
+CACHE_CELLS = 2**17
+"""Kruskal-Wallis resamples are ranked this many (resample x distinct value) cells at a time,
+so the counts being scattered into stay in the CPU cache: at 20,000 distinct values a whole
+BATCH of counts is 10 MB and the scatter ran at main-memory speed (2 to 3 times slower).
+Only the grouping of the arithmetic changes: every rank sum is a sum of half-integers far
+below 2**53, so exact, and each resample's H is computed as before, bit for bit."""
 CONFIDENCE = 0.95
 
 
@@ -78,6 +84,19 @@ def epsilon_squared_from_indices(groups: Sequence[np.ndarray], indices: Sequence
     """Kruskal-Wallis H (tie-corrected, as scipy) / (N - 1) of each set of group resamples."""
     codes, n_distinct = _codes(np.concatenate(list(groups)))
     starts = np.cumsum([0] + [len(g) for g in groups])
+    rows = indices[0].shape[0]
+    step = int(np.clip(CACHE_CELLS // n_distinct, 4, BATCH))
+    return np.concatenate(
+        [
+            _epsilon_squared_codes(codes, n_distinct, starts, [idx[first : first + step] for idx in indices])
+            for first in range(0, rows, step)
+        ]
+    )
+
+
+def _epsilon_squared_codes(
+    codes: np.ndarray, n_distinct: int, starts: np.ndarray, indices: Sequence[np.ndarray]
+) -> np.ndarray:
     pooled = np.concatenate([codes[starts[i] : starts[i + 1]][idx] for i, idx in enumerate(indices)], axis=1)
     ranks, counts = resampled_ranks(pooled, n_distinct)
     total = pooled.shape[1]

@@ -40,7 +40,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from generator.analysis.correction import adjust
-from generator.analysis.rank_tests import EXACT_PERMUTATIONS, exact_spearman_p
+from generator.analysis.rank_tests import exact_spearman_p, permutations_at_most
 from generator.analysis.sample import ParamSample, StudySample
 from generator.config import AnalysisConfig
 from generator.model.findings import Directionality
@@ -187,7 +187,7 @@ def side_test(x: np.ndarray, y: np.ndarray, alternative: str) -> tuple[float | N
     if len(x) < MIN_SIDE_N or np.ptp(x) == 0 or np.ptp(y) == 0:
         return None, None
     rho = float(stats.spearmanr(x, y).statistic)
-    if math.factorial(len(x)) <= EXACT_PERMUTATIONS:
+    if permutations_at_most(len(x)):
         return rho, exact_spearman_p(x, y, alternative)
     return rho, float(stats.spearmanr(x, y, alternative=alternative).pvalue)
 

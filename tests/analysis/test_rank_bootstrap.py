@@ -75,3 +75,36 @@ def test_large_samples_switch_to_the_percentile_interval(rng: np.random.Generato
     assert k.ci is not None and k.ci.method == "percentile" and k.ci.low <= k.epsilon_squared <= k.ci.high
     small = kruskal_test([y[:60][x[:60] < 0.5], y[:60][x[:60] >= 0.5], y[60:90]], 300, rng)
     assert small.ci is not None and small.ci.method in ("BCa", "percentile")
+
+
+def test_capped_counts_decide_as_the_full_factorials() -> None:
+    """The exact-test guards stop multiplying past the limit; they decide as the full counts do."""
+    import itertools
+    import math
+
+    from generator.analysis.rank_tests import (
+        EXACT_PERMUTATIONS,
+        assignments,
+        assignments_at_most,
+        comb_at_most,
+        permutations_at_most,
+    )
+
+    for n in range(30):
+        assert permutations_at_most(n) == (math.factorial(n) <= EXACT_PERMUTATIONS)
+        for k in range(n + 1):
+            assert comb_at_most(n, k) == (math.comb(n, k) <= EXACT_PERMUTATIONS)
+    for sizes in itertools.chain(itertools.product(range(9), repeat=3), itertools.product(range(1, 6), repeat=5)):
+        assert assignments_at_most(sizes) == (assignments(sizes) <= EXACT_PERMUTATIONS)
+    assert not permutations_at_most(20_000) and not comb_at_most(20_000, 3)
+
+
+def test_kruskal_resamples_in_cache_sized_steps_equal_one_batch(rng: np.random.Generator) -> None:
+    """Ranking a batch in smaller steps (``CACHE_CELLS``) gives the same H of each resample, bit for bit."""
+    groups = [rng.normal(size=m) for m in (900, 1200, 3)]
+    indices = [rng.integers(0, len(g), size=(rb.BATCH, len(g))) for g in groups]
+    codes, n_distinct = rb._codes(np.concatenate(groups))
+    starts = np.cumsum([0] + [len(g) for g in groups])
+    whole = rb._epsilon_squared_codes(codes, n_distinct, starts, indices)
+    assert n_distinct > rb.CACHE_CELLS // rb.BATCH  # so the public function does split the batch
+    np.testing.assert_array_equal(rb.epsilon_squared_from_indices(groups, indices), whole)
