@@ -134,8 +134,7 @@ def _base(ps: ParamSample, sample: StudySample) -> Directionality:
 
 def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _Raw:
     base = _base(ps, sample)
-    distinct = len(set(ps.labels))
-    if distinct < 2:
+    if not ps.varies():
         return _Raw(replace(base, untested_reason="single_value"), None)
     if ps.n < MIN_N:
         return _Raw(replace(base, untested_reason="too_few_trials"), None)
@@ -162,7 +161,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
             c.p,
         )
     levels = ps.levels()
-    groups = [ps.y[np.array([label == level for label in ps.labels])] for level in levels]
+    groups = [ps.y[ps.level_mask(level)] for level in levels]
     if len(levels) == 2:
         # level_a is the first level: True for booleans, the first declared choice otherwise.
         (a_key, b_key), (a, b) = levels, groups
@@ -245,7 +244,7 @@ def level_stats(ps: ParamSample) -> tuple[LevelStats, ...]:
     n_elites = int(ps.elite.sum())
     rows = []
     for level in ps.levels():
-        mask = np.array([label == level for label in ps.labels])
+        mask = ps.level_mask(level)
         values = ps.y[mask]
         n_elite = int(ps.elite[mask].sum())
         rows.append(

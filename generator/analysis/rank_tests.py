@@ -211,11 +211,12 @@ def bootstrap_interval(
 
 def spearman_test(x: np.ndarray, y: np.ndarray) -> Correlation:
     """Spearman rho and p (exact permutation p for n <= 8), with the Fisher-z interval of rho."""
-    rho = float(stats.spearmanr(x, y).statistic)
+    result = stats.spearmanr(x, y)
+    rho = float(result.statistic)
     if permutations_at_most(len(x)):
         p, p_method = exact_spearman_p(x, y), "exact permutation"
     else:
-        p, p_method = float(stats.spearmanr(x, y).pvalue), "t approximation"
+        p, p_method = float(result.pvalue), "t approximation"
     return Correlation(rho, p, p_method, fisher_z_interval(rho, len(x)))
 
 

@@ -159,8 +159,9 @@ def shape_test(ps: ParamSample, sign: float) -> ShapeTest | None:
     if b2 >= 0:
         return base
     u_peak = -b1 / (2 * b2)
-    levels = np.unique(x)  # sorted; a tie shares its average rank, so u is increasing in levels
-    u_levels = np.array([u[x == v][0] for v in levels])
+    # sorted; a tie shares its average rank, so u is increasing in levels (and any copy's u is its level's)
+    levels, first = np.unique(x, return_index=True)
+    u_levels = u[first]
     if not u_levels[0] < u_peak < u_levels[-1]:
         return base
     log = bool(ps.spec.log and levels[0] > 0)
