@@ -83,8 +83,10 @@ def param_specs(snapshot: Snapshot) -> dict[str, ParamSpec]:
     specs: dict[str, ParamSpec] = {}
     conditions = detect_conditions(structural, len(structure_numbers))
     n_present = structural.groupby("name")["number"].nunique()
-    for name, group in params.groupby("name", sort=True):
-        distributions = group.drop_duplicates("distribution_json")
+    # Each parameter's distinct declarations, in the order first seen (as each name's group
+    # would give them): a few rows per parameter instead of one per trial.
+    declared = params.drop_duplicates(["name", "distribution_json"])
+    for name, distributions in declared.groupby("name", sort=True):
         dist_types = set(distributions["dist_type"])
         # A parameter re-declared with another family keeps the most general: categorical.
         dist_type = "categorical" if "categorical" in dist_types else ("float" if "float" in dist_types else "int")
