@@ -36,8 +36,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: a second of imports
 
 from generator.analysis.correction import adjust
 from generator.analysis.rank_tests import exact_spearman_p, permutations_at_most
@@ -135,7 +135,7 @@ def shape_test(ps: ParamSample, sign: float) -> ShapeTest | None:
         return None
     rx = stats.rankdata(x)
     u = (rx - rx.mean()) / rx.std()
-    fit = sm.OLS(stats.rankdata(good), np.column_stack([np.ones_like(u), u, u**2])).fit()
+    fit = OLS(stats.rankdata(good), np.column_stack([np.ones_like(u), u, u**2])).fit()
     b1, b2 = float(fit.params[1]), float(fit.params[2])
     p_two = float(fit.pvalues[2])
     if not math.isfinite(p_two):
