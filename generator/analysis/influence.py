@@ -226,7 +226,7 @@ def _estimate(
     )
     result = FanovaEvaluator(resamples=RESAMPLES, interaction_params=0).evaluate(reduced)
     shares = {i.param: i.importance for i in result.importances}
-    tests = directionality(_without(sample, removed), replace(config, n_bootstrap=0))
+    tests = directionality(_without(sample, removed), replace(config, n_bootstrap=0), detail=False)
     return _Estimate(shares, _ranks(shares), {d.param: d for d in tests})
 
 
