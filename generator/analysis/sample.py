@@ -201,13 +201,16 @@ def _study_sample(
     ordered = best_first(values, direction)
     best_number = int(ordered["number"].iloc[0]) if len(ordered) else None
     threshold = float(ordered["value"].iloc[len(elites) - 1]) if elites else None
-    value_of = dict(zip(values["number"].tolist(), values["value"].tolist(), strict=True))
-    params = all_params[all_params["number"].isin(value_of.keys())]
+    # Objective values looked up by trial number with one searchsorted, not a dict per row.
+    value_numbers = values["number"].to_numpy(dtype=np.int64)
+    by_number = np.argsort(value_numbers, kind="stable")
+    sorted_numbers, sorted_values = value_numbers[by_number], values["value"].to_numpy(dtype=float)[by_number]
+    params = all_params[all_params["number"].isin(value_numbers)]
     samples: dict[str, ParamSample] = {}
     for name, group in params.groupby("name", sort=True):
         spec = specs[str(name)]
         numbers = group["number"].to_numpy(dtype=int)
-        y = np.array([value_of[int(n)] for n in numbers], dtype=float)
+        y = sorted_values[np.searchsorted(sorted_numbers, numbers)]
         labels = group["value_json"].astype(str).to_numpy()
         x = group["value_num"].to_numpy(dtype=float) if spec.numeric else None
         # Canonical order: objective value, then the parameter's value (numeric, else its JSON).
