@@ -64,9 +64,13 @@ class _Raw:
     p: float | None
 
 
-def directionality(sample: StudySample, config: AnalysisConfig) -> tuple[Directionality, ...]:
-    """One entry per parameter (sorted by name), tested, corrected, tiered, ranked, powered."""
-    raws = [_primary(ps, sample, config) for ps in sample.params.values()]
+def directionality(sample: StudySample, config: AnalysisConfig, detail: bool = True) -> tuple[Directionality, ...]:
+    """One entry per parameter (sorted by name), tested, corrected, tiered, ranked, powered.
+
+    ``detail=False``: only what tiers a finding (test, effect, interval, p, q, tier, rank);
+    no per-level table, post-hoc pairs or power. ``analysis/influence.py`` re-runs the tests
+    on many subsets and reads nothing else."""
+    raws = [_primary(ps, sample, config, detail) for ps in sample.params.values()]
     tested = [i for i, r in enumerate(raws) if r.p is not None]
     qs = adjust([float(raws[i].p) for i in tested], config.correction)  # type: ignore[arg-type]
     q_of = dict(zip(tested, qs.tolist(), strict=True))
@@ -80,7 +84,8 @@ def directionality(sample: StudySample, config: AnalysisConfig) -> tuple[Directi
             d = replace(d, q=q, tier=q_tier, q_tier=q_tier)
             if q_tier in (Tier.STRONG, Tier.SUGGESTIVE) and interval_excludes_null(d) is False:
                 d = replace(d, tier=Tier.NOT_ENOUGH_EVIDENCE, interval_disagrees=True)
-            d = replace(d, power=_power(d, sample.params[d.param], sample.n, alpha_test))
+            if detail:
+                d = replace(d, power=_power(d, sample.params[d.param], sample.n, alpha_test))
         results.append(d)
     order = sorted((d for d in results if d.p is not None), key=evidence_key)
     rank = {d.param: k for k, d in enumerate(order, start=1)}
@@ -109,7 +114,7 @@ def evidence_key(d: Directionality) -> tuple[float, float, int, str]:
     return (d.q if d.q is not None else 2.0, d.p if d.p is not None else 2.0, -d.n, d.param)
 
 
-def _base(ps: ParamSample, sample: StudySample) -> Directionality:
+def _base(ps: ParamSample, sample: StudySample, detail: bool = True) -> Directionality:
     spec = ps.spec
     return Directionality(
         param=spec.name,
@@ -128,14 +133,15 @@ def _base(ps: ParamSample, sample: StudySample) -> Directionality:
         small_n=ps.n < SMALL_N,
         log=spec.log,
         dynamic=spec.dynamic,
-        levels=level_stats(ps) if spec.kind in (ParamKind.ORDINAL, ParamKind.BOOLEAN, ParamKind.CATEGORICAL) else (),
+        levels=level_stats(ps)
+        if detail and spec.kind in (ParamKind.ORDINAL, ParamKind.BOOLEAN, ParamKind.CATEGORICAL)
+        else (),
     )
 
 
-def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _Raw:
-    base = _base(ps, sample)
-    distinct = len(set(ps.labels))
-    if distinct < 2:
+def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig, detail: bool = True) -> _Raw:
+    base = _base(ps, sample, detail)
+    if not ps.varies():
         return _Raw(replace(base, untested_reason="single_value"), None)
     if ps.n < MIN_N:
         return _Raw(replace(base, untested_reason="too_few_trials"), None)
@@ -162,7 +168,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
             c.p,
         )
     levels = ps.levels()
-    groups = [ps.y[np.array([label == level for label in ps.labels])] for level in levels]
+    groups = [ps.y[ps.level_mask(level)] for level in levels]
     if len(levels) == 2:
         # level_a is the first level: True for booleans, the first declared choice otherwise.
         (a_key, b_key), (a, b) = levels, groups
@@ -204,7 +210,7 @@ def _primary(ps: ParamSample, sample: StudySample, config: AnalysisConfig) -> _R
             ci_low=low,
             ci_high=high,
             ci_method=method,
-            posthoc=posthoc(levels, groups, sign),
+            posthoc=posthoc(levels, groups, sign) if detail else (),
         ),
         k.p,
     )
@@ -245,7 +251,7 @@ def level_stats(ps: ParamSample) -> tuple[LevelStats, ...]:
     n_elites = int(ps.elite.sum())
     rows = []
     for level in ps.levels():
-        mask = np.array([label == level for label in ps.labels])
+        mask = ps.level_mask(level)
         values = ps.y[mask]
         n_elite = int(ps.elite[mask].sum())
         rows.append(

@@ -35,7 +35,7 @@ def elite_analysis(sample: StudySample, config: AnalysisConfig) -> EliteAnalysis
             levels = ps.levels()
             if len(levels) >= 2 and n_branch_elites:
                 for level in levels:
-                    at_level = np.array([label == level for label in ps.labels])
+                    at_level = ps.level_mask(level)
                     a = int((at_level & ps.elite).sum())
                     b = n_branch_elites - a
                     c = int((at_level & ~ps.elite).sum())

@@ -226,7 +226,7 @@ def _estimate(
     )
     result = FanovaEvaluator(resamples=RESAMPLES, interaction_params=0).evaluate(reduced)
     shares = {i.param: i.importance for i in result.importances}
-    tests = directionality(_without(sample, removed), replace(config, n_bootstrap=0))
+    tests = directionality(_without(sample, removed), replace(config, n_bootstrap=0), detail=False)
     return _Estimate(shares, _ranks(shares), {d.param: d for d in tests})
 
 
@@ -237,16 +237,7 @@ def _without(sample: StudySample, removed: tuple[int, ...]) -> StudySample:
     params = {}
     for name, ps in sample.params.items():
         assert ps.numbers is not None
-        keep = ~np.isin(ps.numbers, removed)
-        params[name] = replace(
-            ps,
-            y=ps.y[keep],
-            x=None if ps.x is None else ps.x[keep],
-            labels=tuple(np.asarray(ps.labels, dtype=object)[keep].tolist()),
-            elite=ps.elite[keep],
-            best=ps.best[keep],
-            numbers=ps.numbers[keep],
-        )
+        params[name] = ps.subset(~np.isin(ps.numbers, removed))
     return replace(sample, n=sample.n - len(removed), params=params)
 
 

@@ -82,8 +82,11 @@ def param_specs(snapshot: Snapshot) -> dict[str, ParamSpec]:
     structural = params[params["number"].isin(structure_numbers)]
     specs: dict[str, ParamSpec] = {}
     conditions = detect_conditions(structural, len(structure_numbers))
-    for name, group in params.groupby("name", sort=True):
-        distributions = group.drop_duplicates("distribution_json")
+    n_present = structural.groupby("name")["number"].nunique()
+    # Each parameter's distinct declarations, in the order first seen (as each name's group
+    # would give them): a few rows per parameter instead of one per trial.
+    declared = params.drop_duplicates(["name", "distribution_json"])
+    for name, distributions in declared.groupby("name", sort=True):
         dist_types = set(distributions["dist_type"])
         # A parameter re-declared with another family keeps the most general: categorical.
         dist_type = "categorical" if "categorical" in dist_types else ("float" if "float" in dist_types else "int")
@@ -104,7 +107,7 @@ def param_specs(snapshot: Snapshot) -> dict[str, ParamSpec]:
             step=float(steps[0]) if len(steps) == 1 else None,
             choices=tuple(choices),
             n_distributions=int(len(distributions)),
-            n_present=int(structural.loc[structural["name"] == name, "number"].nunique()),
+            n_present=int(n_present.get(name, 0)),
             n_structure=len(structure_numbers),
             condition=conditions.get(str(name)),
         )
@@ -128,40 +131,60 @@ def detect_conditions(params: pd.DataFrame, n_trials: int) -> dict[str, Conditio
     """
     if params.empty:
         return {}
-    presence = params.pivot_table(index="number", columns="name", values="value_json", aggfunc="first")
+    # One trial x parameter table of value codes (-1: absent), built once: every parent and
+    # child test below is then a numpy comparison, not a pass over pandas strings per pair.
+    params = params[params["value_json"].notna()]  # as pivot_table: a trial holds the values it has
+    if params.empty:
+        return {}
+    names = sorted(str(n) for n in params["name"].unique())
+    numbers, row = np.unique(params["number"].to_numpy(), return_inverse=True)
+    column = pd.Categorical(params["name"].astype(object), categories=names).codes
+    value_json = params["value_json"].to_numpy(dtype=object)
+    codes = np.full((len(numbers), len(names)), -1, dtype=np.int64)
+    values: list[np.ndarray] = []
+    for j in range(len(names)):
+        at = column == j
+        value_codes, uniques = pd.factorize(value_json[at])
+        # A trial's first row of the name, as pivot_table(aggfunc="first") took it.
+        first = ~pd.Series(row[at]).duplicated().to_numpy()
+        codes[row[at][first], j] = value_codes[first]
+        values.append(np.asarray(uniques, dtype=object))
+    present = codes >= 0
     # Only discrete parameters can be parents: with a float every value is unique, so any
     # presence pattern would be "explained" by listing the values that happened to occur.
-    families = params.groupby("name")["dist_type"].agg(lambda t: set(t))
+    kinds = params[["name", "dist_type"]].drop_duplicates().astype(object)
+    families = {name: set(kinds.loc[kinds["name"] == name, "dist_type"].dropna()) for name in names}
     distinct = params.groupby("name")["value_json"].nunique()
     eligible = {
         name
-        for name in presence.columns
+        for name in names
         if "float" not in families[name]
         and ("categorical" in families[name] or distinct[name] <= MAX_INT_PARENT_LEVELS)
     }
+    everywhere = len(numbers) == n_trials
     conditions: dict[str, Condition] = {}
-    for child in presence.columns:
-        has_child = presence[child].notna()
-        if has_child.all() and len(presence) == n_trials:
+    for c, child in enumerate(names):
+        has_child = present[:, c]
+        if has_child.all() and everywhere:
             continue
         candidates = []
-        for parent in presence.columns:
+        for q, parent in enumerate(names):
             if parent == child or parent not in eligible:
                 continue
-            has_parent = presence[parent].notna()
-            if not (has_parent | ~has_child).all():  # parent must exist wherever child does
+            has_parent = present[:, q]
+            if (has_child & ~has_parent).any():  # parent must exist wherever child does
                 continue
-            parent_values = presence.loc[has_parent, parent]
-            values_with_child = set(parent_values[has_child[has_parent]])
-            values_without_child = set(parent_values[~has_child[has_parent]])
-            if not values_without_child or values_with_child & values_without_child:
+            with_child = np.unique(codes[has_parent & has_child, q])
+            without_child = np.unique(codes[has_parent & ~has_child, q])
+            if not len(without_child) or np.intersect1d(with_child, without_child).size:
                 continue
-            always = bool(has_parent.all()) and len(presence) == n_trials
+            values_with_child = set(values[q][with_child].tolist())
+            always = bool(has_parent.all()) and everywhere
             switch = "categorical" in families[parent]  # a categorical switch is the usual parent
             candidates.append((not always, not switch, len(values_with_child), str(parent), values_with_child))
         if candidates:
-            *_, parent, values = min(candidates, key=lambda c: c[:4])
-            decoded = sorted((json.loads(v) for v in values), key=_sort_key)
+            *_, parent, chosen = min(candidates, key=lambda c: c[:4])
+            decoded = sorted((json.loads(v) for v in chosen), key=_sort_key)
             conditions[str(child)] = Condition(parent=parent, value=decoded[0] if len(decoded) == 1 else decoded)
     return conditions
 

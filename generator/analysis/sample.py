@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -48,10 +49,49 @@ class ParamSample:
     def n(self) -> int:
         return len(self.y)
 
+    @cached_property
+    def _label_codes(self) -> tuple[dict[str, int], np.ndarray]:
+        """Each distinct label's code and each row's code: hashed once, so a level's rows are
+        one array comparison instead of a Python loop over every trial per level."""
+        codes, uniques = pd.factorize(np.asarray(self.labels, dtype=object))
+        return {str(u): i for i, u in enumerate(uniques)}, codes
+
+    def level_mask(self, level: str) -> np.ndarray:
+        """True at the rows whose label is ``level``."""
+        index, codes = self._label_codes
+        code = index.get(level)
+        return codes == code if code is not None else np.zeros(len(codes), dtype=bool)
+
+    def varies(self) -> bool:
+        """Whether the rows hold at least two distinct labels (stops at the first that differs)."""
+        first = self.labels[0] if self.labels else None
+        return any(label != first for label in self.labels)
+
+    def subset(self, keep: np.ndarray) -> ParamSample:
+        """The rows where ``keep`` is true, in the same order; the label codes, when computed
+        already, are carried over instead of hashed again (``analysis/influence.py`` takes
+        many subsets of every parameter)."""
+        out = replace(
+            self,
+            y=self.y[keep],
+            x=None if self.x is None else self.x[keep],
+            labels=tuple(np.asarray(self.labels, dtype=object)[keep].tolist()),
+            elite=self.elite[keep],
+            best=self.best[keep],
+            numbers=None if self.numbers is None else self.numbers[keep],
+        )
+        if self.x is None or "_label_codes" in self.__dict__:  # levels are read only where there is no x
+            index, codes = self._label_codes
+            codes = codes[keep]
+            seen = set(np.unique(codes).tolist())
+            # cached_property stores in the instance __dict__, which a frozen dataclass allows
+            out.__dict__["_label_codes"] = ({k: c for k, c in index.items() if c in seen}, codes)
+        return out
+
     def levels(self) -> tuple[str, ...]:
         """Observed level keys: numeric order for ordinal, true before false for boolean,
         declared order for categorical (then any undeclared value, sorted)."""
-        observed = set(self.labels)
+        observed = set(self._label_codes[0])
         if self.spec.kind == ParamKind.ORDINAL:
             return tuple(sorted(observed, key=lambda k: float(json.loads(k))))
         if self.spec.kind == ParamKind.BOOLEAN:
@@ -161,13 +201,16 @@ def _study_sample(
     ordered = best_first(values, direction)
     best_number = int(ordered["number"].iloc[0]) if len(ordered) else None
     threshold = float(ordered["value"].iloc[len(elites) - 1]) if elites else None
-    value_of = dict(zip(values["number"].tolist(), values["value"].tolist(), strict=True))
-    params = all_params[all_params["number"].isin(value_of.keys())]
+    # Objective values looked up by trial number with one searchsorted, not a dict per row.
+    value_numbers = values["number"].to_numpy(dtype=np.int64)
+    by_number = np.argsort(value_numbers, kind="stable")
+    sorted_numbers, sorted_values = value_numbers[by_number], values["value"].to_numpy(dtype=float)[by_number]
+    params = all_params[all_params["number"].isin(value_numbers)]
     samples: dict[str, ParamSample] = {}
     for name, group in params.groupby("name", sort=True):
         spec = specs[str(name)]
         numbers = group["number"].to_numpy(dtype=int)
-        y = np.array([value_of[int(n)] for n in numbers], dtype=float)
+        y = sorted_values[np.searchsorted(sorted_numbers, numbers)]
         labels = group["value_json"].astype(str).to_numpy()
         x = group["value_num"].to_numpy(dtype=float) if spec.numeric else None
         # Canonical order: objective value, then the parameter's value (numeric, else its JSON).

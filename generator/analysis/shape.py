@@ -36,11 +36,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: a second of imports
 
 from generator.analysis.correction import adjust
-from generator.analysis.rank_tests import EXACT_PERMUTATIONS, exact_spearman_p
+from generator.analysis.rank_tests import exact_spearman_p, permutations_at_most
 from generator.analysis.sample import ParamSample, StudySample
 from generator.config import AnalysisConfig
 from generator.model.findings import Directionality
@@ -135,7 +135,7 @@ def shape_test(ps: ParamSample, sign: float) -> ShapeTest | None:
         return None
     rx = stats.rankdata(x)
     u = (rx - rx.mean()) / rx.std()
-    fit = sm.OLS(stats.rankdata(good), np.column_stack([np.ones_like(u), u, u**2])).fit()
+    fit = OLS(stats.rankdata(good), np.column_stack([np.ones_like(u), u, u**2])).fit()
     b1, b2 = float(fit.params[1]), float(fit.params[2])
     p_two = float(fit.pvalues[2])
     if not math.isfinite(p_two):
@@ -159,8 +159,9 @@ def shape_test(ps: ParamSample, sign: float) -> ShapeTest | None:
     if b2 >= 0:
         return base
     u_peak = -b1 / (2 * b2)
-    levels = np.unique(x)  # sorted; a tie shares its average rank, so u is increasing in levels
-    u_levels = np.array([u[x == v][0] for v in levels])
+    # sorted; a tie shares its average rank, so u is increasing in levels (and any copy's u is its level's)
+    levels, first = np.unique(x, return_index=True)
+    u_levels = u[first]
     if not u_levels[0] < u_peak < u_levels[-1]:
         return base
     log = bool(ps.spec.log and levels[0] > 0)
@@ -187,7 +188,7 @@ def side_test(x: np.ndarray, y: np.ndarray, alternative: str) -> tuple[float | N
     if len(x) < MIN_SIDE_N or np.ptp(x) == 0 or np.ptp(y) == 0:
         return None, None
     rho = float(stats.spearmanr(x, y).statistic)
-    if math.factorial(len(x)) <= EXACT_PERMUTATIONS:
+    if permutations_at_most(len(x)):
         return rho, exact_spearman_p(x, y, alternative)
     return rho, float(stats.spearmanr(x, y, alternative=alternative).pvalue)
 

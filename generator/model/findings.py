@@ -130,7 +130,8 @@ class Directionality:
     """How p was computed: the library's default, or an exact permutation test for small n."""
     ci_method: str | None = None
     """How the effect's 95% interval was built: fisher_z (rho), mann_whitney_score (rank-biserial r),
-    or a bootstrap of epsilon-squared (BCa, or percentile where BCa is degenerate or n is large)."""
+    or a bootstrap of epsilon-squared (BCa, or percentile where BCa is degenerate or n is large,
+    or the linearised bootstrap from 5,000 trials: ``rank_bootstrap.epsilon_squared_linearised_interval``)."""
     rank: int | None = None
     """Position by evidence (q, then p, then larger n) among tested parameters; 1 is the strongest."""
     n_study: int = 0
