@@ -200,13 +200,13 @@ def epsilon_squared_linearised_interval(
     starts = np.concatenate([[0], np.cumsum([len(g) for g in groups])])
     rank_sums = np.empty(len(groups))
     covariance = np.zeros((len(groups), len(groups)))
-    for g in range(len(groups)):
-        rows = slice(starts[g], starts[g + 1])
+    for k in range(len(groups)):
+        rows = slice(starts[k], starts[k + 1])
         v = (sizes[:, None] - below[:, rows]).T
-        v[:, g] = below_all[rows] - below[g, rows]
+        v[:, k] = below_all[rows] - below[k, rows]
         v -= v.mean(axis=0)
         covariance += v.T @ v
-        rank_sums[g] = float((below_all[rows] + 0.5).sum())
+        rank_sums[k] = float((below_all[rows] + 0.5).sum())
     values, vectors = np.linalg.eigh((covariance + covariance.T) / 2.0)
     # The rank sums add up to N (N + 1) / 2 in every resample: one eigenvalue is 0 (up to rounding).
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
