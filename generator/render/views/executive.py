@@ -32,7 +32,9 @@ class ExecutiveItem:
 
 
 def contest(values: dict[str, Any]) -> Contest | None:
-    if values.get("effect_measure") != RANK_BISERIAL:
+    # Highlight.values is each kind's payload (the keys its sentence uses): only two-level
+    # effects carry an effect measure.
+    if "effect_measure" not in values or values["effect_measure"] != RANK_BISERIAL:
         return None
     effect, low, high = values["effect"], values["ci_low"], values["ci_high"]
     if effect >= 0:
@@ -48,6 +50,11 @@ def contest(values: dict[str, Any]) -> Contest | None:
 
 def executive_items(findings: Findings) -> tuple[ExecutiveItem, ...]:
     return tuple(
-        ExecutiveItem(h.kind, h.values, contest(h.values), h.values.get("driven_by_few_trials"))
-        for h in findings.executive_summary
+        ExecutiveItem(h.kind, h.values, contest(h.values), _driven_by_few(h.values)) for h in findings.executive_summary
     )
+
+
+def _driven_by_few(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The influence check's record, which ``analysis/influence.py`` adds to an effect's payload
+    only when a few trials drive it."""
+    return values["driven_by_few_trials"] if "driven_by_few_trials" in values else None
