@@ -61,7 +61,7 @@ def generate(
     from generator.analysis.assemble import analyse
     from generator.analysis.chart_data import chart_set
     from generator.analysis.sample import analysed_sample
-    from generator.analysis.tables import compute_table, pareto_table, trials_table
+    from generator.analysis.tables import compute_table, learning_curves_table, pareto_table, trials_table
     from generator.render.charts import write_charts
     from generator.render.directionality import directionality_tables
     from generator.render.documents import findings_json, findings_markdown
@@ -123,6 +123,9 @@ def generate(
             artifacts.mkdir()
             (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
             (artifacts / "compute.csv").write_text(to_csv(compute_table(snapshot)), encoding="utf-8")
+            if findings.learning_curves is not None:
+                curves_csv = to_csv(learning_curves_table(sample.curves))
+                (artifacts / "learning_curves.csv").write_text(curves_csv, encoding="utf-8")
             for name, table in directionality_tables(findings).items():
                 (artifacts / name).write_text(to_csv(table), encoding="utf-8")
             (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")

@@ -40,10 +40,11 @@ The checks, each one a way a real report once contradicted itself:
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,10 @@ def sign_word_violations(document: dict[str, Any], markdown: str) -> list[str]:
     return found
 
 
-def learning_curve_violations(document: dict[str, Any], markdown: str) -> list[str]:
+def learning_curve_violations(
+    document: dict[str, Any], markdown: str, rows: Sequence[dict[str, str]] = ()
+) -> list[str]:
+    """``rows``: artifacts/learning_curves.csv (every trial's curve; findings.json keeps the shown elites')."""
     lc = document.get("learning_curves")
     if not lc:
         return []
@@ -188,9 +192,18 @@ def learning_curve_violations(document: dict[str, Any], markdown: str) -> list[s
     found = [
         f"trial {t['number']} is still improving but its last value {t['last_value']} is not its best "
         f"{t['best_value']} (step {t['best_step']})"
-        for t in lc.get("trials", [])
+        for t in [*lc.get("elite_curves", []), *lc.get("trials", [])]
         if t.get("still_improving") and t["last_value"] != t["best_value"]
     ]
+    # The CSV writes both values with the same float format: equal floats give equal cells.
+    found += [
+        f"learning_curves.csv: trial {r['number']} is still improving but its last value {r['last_value']} "
+        f"is not its best {r['best_value']} (step {r['best_step']})"
+        for r in rows
+        if r["still_improving"] == "True" and r["last_value"] != r["best_value"]
+    ]
+    if rows and len(rows) != lc["trials_with_curves"]:
+        found.append(f"learning_curves.csv has {len(rows)} rows for {lc['trials_with_curves']} trials with curves")
     share = lc["elites_still_improving"]
     likely = "likely too short" in markdown.lower()
     if likely and (share.get("ci_low") is None or share["ci_low"] < 0.5):
@@ -308,6 +321,13 @@ def disagreement_violations(document: dict[str, Any]) -> list[str]:
     return found
 
 
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def report_violations(version_dir: Path) -> list[str]:
     """Every self-contradiction in one report version (empty when there is none)."""
     document = json.loads((version_dir / "findings.json").read_text(encoding="utf-8"))
@@ -319,7 +339,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *confounding_violations(document),
         *boundary_violations(document),
         *sign_word_violations(document, markdown),
-        *learning_curve_violations(document, markdown),
+        *learning_curve_violations(document, markdown, _csv_rows(version_dir / "artifacts" / "learning_curves.csv")),
         *zone_violations(document),
         *reason_violations(document, markdown),
         *disagreement_violations(document),

@@ -152,7 +152,72 @@ def test_snapshot_is_small_byte_identical_and_readable_by_duckdb(tmp_path: Path)
     assert input_hash == content_hash(record) and n == len(record.trials)
     snapshot = load_snapshot(tmp_path / "a")
     assert snapshot.trials["number"].tolist() == record.trials["number"].tolist()
-    assert snapshot.provenance["config"] == "{}" and snapshot.provenance["snapshot_format"] == "2"
+    assert snapshot.provenance["config"] == "{}" and snapshot.provenance["snapshot_format"] == "3"
+    # Format 3 stores each param's internal value alone; the loader adds the external value,
+    # as Optuna hands it to the objective (JSON text, and the number where it is one).
+    (stored,) = con.execute(
+        f"SELECT count(*) FROM (DESCRIBE '{tmp_path / 'a'}/params.parquet') WHERE column_name LIKE 'value_%'"
+    ).fetchone()
+    assert stored == 0
+    assert _external_values(snapshot.params) == _optuna_externals()
+
+
+def _external_values(params: pd.DataFrame) -> dict[tuple[int, str], tuple[str, float | None]]:
+    return {
+        (int(n), str(name)): (str(text), None if math.isnan(number) else float(number))
+        for n, name, text, number in zip(
+            params["number"], params["name"], params["value_json"], params["value_num"], strict=True
+        )
+    }
+
+
+def _optuna_externals() -> dict[tuple[int, str], tuple[str, float | None]]:
+    """The example study's parameter values as Optuna returns them: JSON, and the number where
+    the value is a number (not a boolean)."""
+    study = optuna.load_study(study_name=None, storage=f"sqlite:///{EXAMPLE}")
+    return {
+        (t.number, name): (json.dumps(v), float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None)
+        for t in study.trials
+        for name, v in t.params.items()
+    }
+
+
+def _as_format_2(folder: Path, target: Path) -> None:
+    """A copy of snapshot ``folder`` as format 2 wrote it: params.parquet with ``value_json`` and
+    ``value_num`` stored after ``internal`` (computed here from Optuna's values, not the loader's)."""
+    target.mkdir()
+    con = duckdb.connect()
+    external = pd.DataFrame(
+        [
+            (n, name, text, math.nan if number is None else number)
+            for (n, name), (text, number) in _optuna_externals().items()
+        ],
+        columns=["number", "name", "value_json", "value_num"],
+    )
+    con.register("external", external)
+    for table in sorted(p.stem for p in folder.iterdir()):
+        source = f"'{folder / table}.parquet'"
+        if table == "params":
+            source = (
+                f"(SELECT p.number, p.name, p.internal, e.value_json, e.value_num, p.* EXCLUDE (number, name, internal) "
+                f"FROM {source} p JOIN external e USING (number, name) ORDER BY p.number, p.name)"
+            )
+        elif table == "provenance":
+            source = f"(SELECT key, CASE key WHEN 'snapshot_format' THEN '2' ELSE value END AS value FROM {source})"
+        con.execute(f"COPY {source} TO '{target / table}.parquet' (FORMAT parquet)")
+    con.close()
+
+
+def test_a_format_2_snapshot_with_stored_external_values_still_loads(tmp_path: Path) -> None:
+    """Versions written before format 3 stored ``value_json`` and ``value_num``: the report
+    folder keeps them, and --compare-with and the changes read them."""
+    record = read_study(locate(str(EXAMPLE)), None)
+    write_snapshot(record, tmp_path / "snapshot", {"input_hash": content_hash(record)})
+    _as_format_2(tmp_path / "snapshot", tmp_path / "format2")
+    new, old = load_snapshot(tmp_path / "snapshot"), load_snapshot(tmp_path / "format2")
+    assert old.provenance["snapshot_format"] == "2" and "value_json" in old.params.columns
+    for frame in ("trials", "values", "params", "intermediate", "study_attrs", "trial_attrs"):
+        pd.testing.assert_frame_equal(getattr(new, frame), getattr(old, frame))
 
 
 # --- unchanged re-runs by fingerprint --------------------------------------------------------------------
@@ -232,11 +297,13 @@ def test_a_format_1_snapshot_duckdb_file_still_loads(tmp_path: Path) -> None:
     """Versions written before the Parquet snapshot hold one DuckDB file with the same tables."""
     record = read_study(locate(str(EXAMPLE)), None)
     write_snapshot(record, tmp_path / "snapshot", {"input_hash": content_hash(record)})
+    # Format 1 held the external values too, as format 2 did.
+    _as_format_2(tmp_path / "snapshot", tmp_path / "format2")
     con = duckdb.connect(str(tmp_path / "snapshot.duckdb"))
-    for table in sorted(p.stem for p in (tmp_path / "snapshot").iterdir()):
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM '{tmp_path / 'snapshot' / table}.parquet'")
+    for table in sorted(p.stem for p in (tmp_path / "format2").iterdir()):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM '{tmp_path / 'format2' / table}.parquet'")
     con.close()
-    new, old = load_snapshot(tmp_path / "snapshot"), load_snapshot(tmp_path / "snapshot.duckdb")
+    new, old = load_snapshot(tmp_path / "format2"), load_snapshot(tmp_path / "snapshot.duckdb")
     for frame in ("trials", "values", "params", "intermediate", "study_attrs", "trial_attrs"):
         pd.testing.assert_frame_equal(getattr(new, frame), getattr(old, frame))
     assert (new.provenance, new.directions, new.study_name) == (old.provenance, old.directions, old.study_name)

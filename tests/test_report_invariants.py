@@ -80,15 +80,26 @@ def test_learning_curve_contradictions_are_caught() -> None:
         "last_value": 0.89,
     }
     share = {"count": 3, "of": 5, "share": 0.6, "ci_low": 0.2307, "ci_high": 0.8824}
-    document = {"learning_curves": {"trials": [trial], "elites_still_improving": share}}
+    document = {"learning_curves": {"elite_curves": [trial], "elites_still_improving": share}}
     found = learning_curve_violations(document, "- **Training was likely too short**: most of these elites")
     assert found == [
         "trial 13 is still improving but its last value 0.89 is not its best 0.9 (step 4)",
         "training called likely too short from 3 of 5 elites, 95% interval from 0.2307",
     ]
-    fixed = {"trials": [{**trial, "still_improving": False}], "elites_still_improving": {**share, "ci_low": 0.61}}
+    fixed = {"elite_curves": [{**trial, "still_improving": False}], "elites_still_improving": {**share, "ci_low": 0.61}}
     assert learning_curve_violations({"learning_curves": fixed}, "Training was likely too short") == []
     assert learning_curve_violations({"learning_curves": None}, "") == []
     # A last value that ties an earlier best is still the best.
-    tie = {"trials": [{**trial, "last_value": 0.9}], "elites_still_improving": {**share, "ci_low": 0.61}}
+    tie = {"elite_curves": [{**trial, "last_value": 0.9}], "elites_still_improving": {**share, "ci_low": 0.61}}
     assert learning_curve_violations({"learning_curves": tie}, "") == []
+    # Every trial's row is in artifacts/learning_curves.csv (cells as written), checked the same way.
+    fixed["trials_with_curves"] = 1
+    row = {"number": "13", "still_improving": "True", "best_step": "4", "best_value": "0.9", "last_value": "0.89"}
+    assert learning_curve_violations({"learning_curves": fixed}, "", [row]) == [
+        "learning_curves.csv: trial 13 is still improving but its last value 0.89 is not its best 0.9 (step 4)"
+    ]
+    assert learning_curve_violations({"learning_curves": fixed}, "", [{**row, "last_value": "0.9"}]) == []
+    fixed["trials_with_curves"] = 2
+    assert learning_curve_violations({"learning_curves": fixed}, "", [{**row, "last_value": "0.9"}]) == [
+        "learning_curves.csv has 1 rows for 2 trials with curves"
+    ]

@@ -197,8 +197,8 @@ def _single_objective(
         statistics.elites,
         statistics.boundary_hits,
     )
-    # Curves read every trial's intermediate values; the sample only says which are elites.
-    curves, curve_warnings = learning_curves(snapshot, config.objective, direction, sample.elites, config.seed)
+    # Curves read every trial's intermediate values; the sample holds each trial's summary.
+    curves, curve_warnings = learning_curves(snapshot, config.objective, direction, sample.curves, config.seed)
     attributes = trial_attributes(
         snapshot,
         sample,

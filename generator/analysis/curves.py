@@ -68,34 +68,55 @@ BUDGET_RESAMPLES = 400
 MIN_BUDGET_ELITES = 3
 """Fewest improving elites before the budget gets an interval."""
 CONFIDENCE = 0.95
+SHOWN_ELITE_CURVES = 12
+"""findings.json keeps the curve summaries of this many elites (the first by trial number: the
+report's table); ``artifacts/learning_curves.csv`` holds every trial's, so a 20,000-trial
+findings.json does not carry 18,000 rows (6 MB) that no page shows."""
+
+
+def trial_curves(snapshot: Snapshot, direction: str, elites: frozenset[int]) -> tuple[TrialCurve, ...]:
+    """Every trial's curve summary, by trial number: the trials with at least one finite
+    intermediate value, any state (empty for a multi-objective study, which Optuna lets report
+    none). Built once per analysed objective (``sample.AnalysedSample.curves``): the learning-curve
+    findings read it, and ``artifacts/learning_curves.csv`` writes it (``tables.py``)."""
+    groups = _finite_curves(snapshot)
+    if not groups:
+        return ()
+    sign = direction_sign(direction)
+    states = dict(zip(snapshot.trials["number"].astype(int), snapshot.trials["state"].astype(str), strict=True))
+    ordered = sorted(groups.items())
+    fits = _tail_fits([g for _, g in ordered], sign)
+    bests, reached = _landmarks([g for _, g in ordered], sign)
+    return tuple(
+        _trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites, fit, best, at_95)
+        for (n, g), fit, best, at_95 in zip(ordered, fits, bests, reached, strict=True)
+    )
+
+
+def _finite_curves(snapshot: Snapshot) -> dict[int, Curve]:
+    """Each trial's finite intermediate values; none for a multi-objective study."""
+    if len(snapshot.directions) != 1:
+        return {}  # Optuna reports intermediate values for single-objective studies only
+    inter = snapshot.intermediate
+    inter = inter[np.isfinite(inter["value"].to_numpy(dtype=float))]
+    return _curves_by_trial(inter) if len(inter) else {}
 
 
 def learning_curves(
     snapshot: Snapshot,
     objective: int,
     direction: str,
-    elites: frozenset[int],
+    trials: tuple[TrialCurve, ...],
     seed: int = 0,
 ) -> tuple[LearningCurves | None, list[Finding]]:
-    """The learning-curve findings and the ``under_trained`` warning; (None, []) without curves."""
-    if len(snapshot.directions) != 1:
-        return None, []  # Optuna reports intermediate values for single-objective studies only
-    inter = snapshot.intermediate
-    inter = inter[np.isfinite(inter["value"].to_numpy(dtype=float))]
-    if inter.empty:
+    """The learning-curve findings and the ``under_trained`` warning from every trial's curve
+    summary (``trial_curves``, whose ``elite`` flags say which are elites); (None, []) without
+    curves."""
+    if not trials or max(t.n_steps for t in trials) < MIN_CURVE_STEPS:
         return None, []
     sign = direction_sign(direction)
     states = dict(zip(snapshot.trials["number"].astype(int), snapshot.trials["state"].astype(str), strict=True))
-    groups = _curves_by_trial(inter)
-    if max(len(steps) for steps, _ in groups.values()) < MIN_CURVE_STEPS:
-        return None, []
-    ordered = sorted(groups.items())
-    fits = _tail_fits([g for _, g in ordered], sign)
-    bests, reached = _landmarks([g for _, g in ordered], sign)
-    trials = tuple(
-        _trial_curve(n, states.get(n, "COMPLETE"), g, sign, n in elites, fit, best, at_95)
-        for (n, g), fit, best, at_95 in zip(ordered, fits, bests, reached, strict=True)
-    )
+    groups = _finite_curves(snapshot)
     elite_curves = [t for t in trials if t.elite]
     fitted = [t for t in elite_curves if t.still_improving is not None]
     improving = sum(bool(t.still_improving) for t in fitted)
@@ -141,8 +162,8 @@ def learning_curves(
         saved_share=saved / (saved + steps_run) if saved + steps_run else None,
         pruned_possibly_wrongly=tuple(c.number for c in checks),
         pruned_checks=checks,
-        trials=trials,
         under_trained_likely=likely,
+        elite_curves=tuple(elite_curves[:SHOWN_ELITE_CURVES]),
     )
     warnings = []
     if under:

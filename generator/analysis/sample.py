@@ -25,6 +25,7 @@ from generator.analysis.params import ParamSpec, param_specs
 from generator.analysis.pruned import analysed_view
 from generator.config import AnalysisConfig
 from generator.errors import UserError
+from generator.model.curves import TrialCurve
 from generator.model.vocabulary import ParamKind
 from generator.snapshot.load import Snapshot
 
@@ -140,6 +141,9 @@ class AnalysedSample:
     """Per parameter, its branch's trials in canonical order: what every statistical test sees."""
     importance: ImportanceInput
     """The same trials as every importance method sees them (``importance.prepare_input``)."""
+    curves: tuple[TrialCurve, ...] = ()
+    """Every trial's learning-curve summary, any state, with this sample's elites flagged
+    (``curves.trial_curves``): the learning-curve findings and ``artifacts/learning_curves.csv``."""
 
     @property
     def objective(self) -> int:
@@ -172,6 +176,9 @@ def analysed_sample(
     ``snapshot`` is taken through ``analysed_view`` (a no-op when it already is that view), so
     with ``--include-pruned`` the sample holds the pruned trials too. ``specs``: the snapshot's
     ``param_specs`` when the caller has them (they do not depend on the objective)."""
+    # Here, not at the top: curves.py imports chart_data (its even spread), whose trial view imports this module.
+    from generator.analysis.curves import trial_curves
+
     require_objective(snapshot, config)
     config = replace(config, objective=config.objective_index)
     snapshot = analysed_view(snapshot, config)
@@ -187,6 +194,7 @@ def analysed_sample(
         elites=elites,
         tests=_study_sample(snapshot.params, values, elites, specs, direction, config.elite_quantile),
         importance=importance_input(snapshot.params, values, specs, direction, config),
+        curves=trial_curves(snapshot, direction, elites),
     )
 
 

@@ -4,12 +4,14 @@ neutralisation), so rendering never reads the snapshot."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 
 from generator.analysis.compute import compute_rows
+from generator.model.curves import TrialCurve
 from generator.model.findings import Findings
 from generator.snapshot.load import Snapshot
 
@@ -65,6 +67,15 @@ def compute_table(snapshot: Snapshot) -> pd.DataFrame:
     """``artifacts/compute.csv``: per trial, state, duration, steps and (when the trainer recorded
     them) device and parameter count; ``findings.json`` ``compute`` holds the totals."""
     return pd.DataFrame(compute_rows(snapshot))
+
+
+def learning_curves_table(curves: tuple[TrialCurve, ...]) -> pd.DataFrame:
+    """``artifacts/learning_curves.csv``: every trial's curve summary (``curves.trial_curves``,
+    the fields of ``TrialCurve``), one row per trial with a curve, by number; ``findings.json``
+    ``learning_curves`` holds the study's summary and the elite rows the report shows."""
+    columns = [f.name for f in dataclasses.fields(TrialCurve)]
+    # vars(): the dataclass's own dict, without asdict's deep copy of every row.
+    return pd.DataFrame.from_records([vars(t) for t in curves], columns=columns)
 
 
 def pareto_table(findings: Findings) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TrialCurve:
-    """One trial's intermediate values (finite ones), summarized."""
+    """One trial's intermediate values (finite ones), summarized: a row of
+    ``artifacts/learning_curves.csv``, and of ``LearningCurves.elite_curves``."""
 
     number: int
     state: str
@@ -113,10 +114,14 @@ class LearningCurves:
     """steps_saved / (steps_saved + steps_run): the share of the study's step budget pruning saved."""
     pruned_possibly_wrongly: tuple[int, ...]
     pruned_checks: tuple[PrunedTrialCheck, ...]
-    trials: tuple[TrialCurve, ...]
     under_trained_likely: bool = False
     """``under_trained`` and the Wilson interval's lower end also reaches the threshold share: only
     then do the report's words say training was likely too short (else: may have been)."""
+    elite_curves: tuple[TrialCurve, ...] = ()
+    """The first elites' curves by trial number (``analysis/curves.py`` ``SHOWN_ELITE_CURVES``):
+    the report's table. Every trial's curve summary is in ``artifacts/learning_curves.csv``
+    (findings.json held them all as ``trials`` until a 20,000-trial study made that 6 MB;
+    ``model/reader.py`` still reads such a file)."""
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,15 @@ from generator.model.findings import Findings
 
 T = TypeVar("T")
 
-RETIRED_KEYS: dict[str, frozenset[str]] = {"Findings": frozenset({"extra"})}
+RETIRED_KEYS: dict[str, frozenset[str]] = {
+    "Findings": frozenset({"extra"}),
+    "LearningCurves": frozenset({"trials"}),
+}
 """Keys earlier versions of the writer wrote and the model no longer has: a report folder keeps
 its old versions, and the site and the changes read them back. ``Findings.extra`` (always
-empty) was dropped with schema version 1 unchanged: reading it back as nothing loses nothing."""
+empty) was dropped with schema version 1 unchanged: reading it back as nothing loses nothing.
+``LearningCurves.trials`` (every trial's curve summary) moved to ``artifacts/learning_curves.csv``;
+an old file reads back without it, and with no ``elite_curves``."""
 
 DERIVED_KEYS: dict[str, frozenset[str]] = {"Finding": frozenset({"message"})}
 """Keys a writer adds beside a dataclass's fields, derived from them, and that the reader drops:

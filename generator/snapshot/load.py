@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from generator.snapshot.externals import EXTERNAL_COLUMNS, with_externals
 from generator.snapshot.schema import ORDER
 
 
@@ -53,13 +54,21 @@ def load_snapshot(path: Path) -> Snapshot:
             provenance=provenance,
             trials=frame("trials"),
             values=frame("trial_values"),
-            params=frame("params"),
+            params=_params(frame("params")),
             intermediate=frame("intermediate_values"),
             study_attrs=frame("study_attrs"),
             trial_attrs=frame("trial_attrs"),
         )
     finally:
         con.close()
+
+
+def _params(params: pd.DataFrame) -> pd.DataFrame:
+    """The params with their external values: stored by formats 1 and 2, rebuilt from
+    ``internal`` for format 3 (``externals.py``)."""
+    if all(c in params.columns for c in EXTERNAL_COLUMNS):
+        return params
+    return with_externals(params)
 
 
 def _in_order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -6,8 +6,10 @@ these DuckDB column types; rows are stored in ``ORDER`` so the bytes never depen
 insertion order or threads.
 """
 
-SNAPSHOT_FORMAT = "2"
-"""1: one ``snapshot.duckdb`` file (still readable); 2: a folder of Parquet files."""
+SNAPSHOT_FORMAT = "3"
+"""1: one ``snapshot.duckdb`` file; 2: a folder of Parquet files; 3: the same, without the
+params' ``value_json`` and ``value_num``, which the loader rebuilds from ``internal``
+(``externals.py``). All three load."""
 
 SNAPSHOT_DIR = "snapshot"
 """The snapshot folder's name inside a version folder."""
@@ -21,7 +23,7 @@ TABLES: dict[str, str] = {
     ),
     "trial_values": "number INTEGER, objective INTEGER, value DOUBLE",
     "params": (
-        "number INTEGER, name VARCHAR, internal DOUBLE, value_json VARCHAR, value_num DOUBLE, "
+        "number INTEGER, name VARCHAR, internal DOUBLE, "
         "dist_type VARCHAR, low DOUBLE, high DOUBLE, log BOOLEAN, step DOUBLE, choices_json VARCHAR, "
         "distribution_json VARCHAR"
     ),

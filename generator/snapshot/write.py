@@ -11,21 +11,14 @@ import csv
 import hashlib
 import io
 import json
-import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import optuna
 import pandas as pd
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from generator import __version__
 from generator.snapshot.distributions import parse_distribution
@@ -57,13 +50,11 @@ def _distribution_fields(distribution_json: str) -> dict[str, Any]:
 
 
 def normalize_params(params: pd.DataFrame) -> pd.DataFrame:
-    """Expand each param row with its parsed distribution and its external value.
+    """Expand each param row with its parsed distribution (``dist_type``, bounds, ``log``,
+    ``step``, ``choices_json``), each distinct distribution string parsed once.
 
-    ``value_num`` is the value as a number where it is one (floats, ints, numeric choices;
-    not booleans), so analyses can rank it; ``value_json`` is the external value as JSON.
-
-    Column-wise: each distinct distribution string is parsed once, and its rows are converted
-    together (a categorical's choices are encoded once; ints and floats as arrays).
+    The external value (``value_json``, ``value_num``) is not stored: it follows from
+    ``internal`` and the distribution, and the loader adds it (``snapshot/externals.py``).
     """
     out = params.copy()
     codes, uniques = pd.factorize(out["distribution_json"], sort=False)
@@ -71,34 +62,7 @@ def normalize_params(params: pd.DataFrame) -> pd.DataFrame:
     for column in ("dist_type", "low", "high", "log", "step", "choices_json"):
         per_code = [f[column] for f in fields]
         out[column] = pd.Series([per_code[c] for c in codes.tolist()], index=out.index)
-    value_json = np.empty(len(out), dtype=object)
-    value_num = np.full(len(out), math.nan)
-    internal = out["internal"].to_numpy(dtype=float)
-    for code, distribution_json in enumerate(uniques):
-        rows = np.flatnonzero(codes == code)
-        texts, numbers = _externals(parse_distribution(distribution_json), internal[rows])
-        value_json[rows] = texts
-        value_num[rows] = numbers
-    out["value_json"] = pd.Series(value_json.tolist(), index=out.index)
-    out["value_num"] = value_num
     return out
-
-
-def _externals(dist: BaseDistribution, internal: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The external values of one distribution's rows: as JSON text, and as numbers (NaN where
-    the value is not a number), exactly as ``json.dumps``/``float`` of the external value."""
-    if isinstance(dist, CategoricalDistribution):
-        texts = [json.dumps(choice) for choice in dist.choices]
-        numbers = [
-            float(c) if isinstance(c, int | float) and not isinstance(c, bool) else math.nan for c in dist.choices
-        ]
-        index = internal.astype(np.int64)  # int(internal): an exact index
-        return [texts[i] for i in index.tolist()], np.asarray(numbers, dtype=float)[index]
-    if isinstance(dist, IntDistribution):
-        ints = [int(round(v)) for v in internal.tolist()]
-        return [str(v) for v in ints], np.array([float(v) for v in ints])
-    # json.dumps writes a finite float as float.__repr__; only NaN and infinities differ.
-    return [repr(v) if math.isfinite(v) else json.dumps(v) for v in internal.tolist()], internal.copy()
 
 
 def content_hash(record: StudyRecord) -> str:

@@ -17,7 +17,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from generator.analysis.assemble import analyse
-from generator.analysis.curves import FATE_KNOWN_RHO, TAIL_STEPS, learning_curves
+from generator.analysis.curves import FATE_KNOWN_RHO, SHOWN_ELITE_CURVES, TAIL_STEPS, learning_curves, trial_curves
 from generator.analysis.frames import elite_numbers
 from generator.cli import main
 from generator.config import AnalysisConfig
@@ -73,9 +73,13 @@ def _snapshot(tmp_path: Path, name: str, builder, direction: str = "maximize"):
     return snapshot_of(sqlite_study(tmp_path / f"{name}.db", name, builder, [direction]), name, tmp_path)
 
 
+def _trials(snapshot, direction: str = "maximize"):
+    """Every trial's curve summary, the elites flagged (what ``artifacts/learning_curves.csv`` holds)."""
+    return trial_curves(snapshot, direction, elite_numbers(snapshot, 0, direction, 0.25))
+
+
 def _curves(snapshot, direction: str = "maximize"):
-    elites = elite_numbers(snapshot, 0, direction, 0.25)
-    return learning_curves(snapshot, 0, direction, elites)
+    return learning_curves(snapshot, 0, direction, _trials(snapshot, direction))
 
 
 def test_curves_still_rising_at_the_last_step_warn_under_trained(tmp_path: Path) -> None:
@@ -83,7 +87,7 @@ def test_curves_still_rising_at_the_last_step_warn_under_trained(tmp_path: Path)
     curves, warnings = _curves(snapshot)
     assert curves is not None
     assert curves.trials_with_curves == 12 and curves.max_step == 9 and curves.tail_steps == TAIL_STEPS
-    by_number = {t.number: t for t in curves.trials}
+    by_number = {t.number: t for t in _trials(snapshot)}
     top = by_number[11]
     values = np.array([0.5 + 0.04 * s + 0.002 * (-1) ** s for s in STEPS])
     fit = stats.linregress(np.arange(5, 10), values[5:])
@@ -157,7 +161,7 @@ def test_a_rise_that_falls_back_at_the_end_is_not_still_improving(tmp_path: Path
 
     snapshot = _snapshot(tmp_path, "fell_back", build)
     curves, warnings = _curves(snapshot)
-    top = {t.number: t for t in curves.trials}[11]
+    top = {t.number: t for t in _trials(snapshot)}[11]
     values = np.array([0.5 + 0.04 * min(s, 8) - (0.01 if s == 9 else 0.0) for s in STEPS])
     fit = stats.linregress(np.arange(5, 10), values[5:])
     # The slope alone would have called it still improving ...
@@ -171,7 +175,7 @@ def test_curves_that_plateau_early_recommend_the_plateau_step(tmp_path: Path) ->
     snapshot = _snapshot(tmp_path, "plateau", plateau)
     curves, warnings = _curves(snapshot)
     assert warnings == [] and not curves.under_trained
-    assert all(t.best_step == 3 and t.step_95 == 3 and t.still_improving is False for t in curves.trials)
+    assert all(t.best_step == 3 and t.step_95 == 3 and t.still_improving is False for t in _trials(snapshot))
     e = curves.elites_still_improving
     assert (e.count, e.of, e.share) == (0, 3, 0.0)
     low, high = proportion_confint(0, 3, alpha=0.05, method="wilson")
@@ -198,9 +202,10 @@ def test_curves_that_plateau_early_recommend_the_plateau_step(tmp_path: Path) ->
 def test_rank_correlation_matches_scipy_and_the_fisher_z_interval(tmp_path: Path) -> None:
     snapshot = _snapshot(tmp_path, "rising", rising)
     curves, _ = _curves(snapshot)
-    finals = {t.number: t.last_value for t in curves.trials}
+    trials = _trials(snapshot)
+    finals = {t.number: t.last_value for t in trials}
     for c in curves.rank_correlation:
-        at = {t.number: v for t in curves.trials for s, v in _curve_of(snapshot, t.number) if s == c.step}
+        at = {t.number: v for t in trials for s, v in _curve_of(snapshot, t.number) if s == c.step}
         x = [at[n] for n in sorted(at)]
         y = [finals[n] for n in sorted(at)]
         assert c.n == len(x) == 12
@@ -251,7 +256,9 @@ def test_pruner_audit_names_the_trial_pruned_while_on_track(tmp_path: Path) -> N
     snapshot = _snapshot(tmp_path, "on_track", on_track, "minimize")
     curves, _ = _curves(snapshot, "minimize")
     # Elites: the best quarter of 8 complete trials = trials 0 and 1 (finals 0.1, 0.2).
-    assert {t.number for t in curves.trials if t.elite} == {0, 1}
+    trials = _trials(snapshot, "minimize")
+    assert {t.number for t in trials if t.elite} == {0, 1}
+    assert curves.elite_curves == tuple(t for t in trials if t.elite)
     assert curves.median_complete_steps == 10
     assert curves.pruned_with_curves == 2 and curves.steps_saved_by_pruning == 7 + 7
     assert curves.steps_run == 8 * 10 + 3 + 3
@@ -262,7 +269,7 @@ def test_pruner_audit_names_the_trial_pruned_while_on_track(tmp_path: Path) -> N
     assert (check.step, check.value, check.n_elites_at_step) == (2, 0.38, 2)
     assert check.weakest_elite_value == pytest.approx(0.2 + 1 / 3)
     # minimize: a falling curve improves; the complete curves still fall at step 9.
-    assert all(t.slope > 0 for t in curves.trials if t.state == "COMPLETE")
+    assert all(t.slope > 0 for t in trials if t.state == "COMPLETE")
     assert all(c.rho == pytest.approx(1.0) and c.n == 8 for c in curves.rank_correlation)
 
 
@@ -363,6 +370,70 @@ def test_example_study_reports_its_learning_curves(tmp_path: Path) -> None:
     assert champion["epochs"] == 30 and champion["sweep_epochs"] == 6 and champion["gap_ci_low"] > 0
     assert "But the champion (trial #13) retrained for 30 epochs against the sweep's 6 scored +0.08" in markdown
     assert "do not show that a longer budget would not help" in markdown
+
+
+def many_elites(study: optuna.Study) -> None:
+    """60 complete trials over steps 0-9 (15 elites, more than the report's table shows) and 4
+    pruned at step 3; the better a trial's final value, the steeper its still-rising tail."""
+    for i in range(60):
+        curve = {s: 0.01 * i * s + 0.001 * (-1) ** s for s in STEPS}
+        add(study, {"x": i / 59}, {"x": X}, value=curve[9], intermediate=curve)
+    for i in range(4):
+        add(study, {"x": i / 3}, {"x": X}, state=TrialState.PRUNED, intermediate={s: 0.1 * s for s in range(4)})
+
+
+def test_findings_keep_the_shown_elites_and_the_csv_every_trial(tmp_path: Path) -> None:
+    import csv
+    import dataclasses
+
+    from generator.model.curves import TrialCurve
+    from generator.model.reader import findings_from_dict
+
+    url = sqlite_study(tmp_path / "many.db", "many", many_elites, ["maximize"])
+    out = tmp_path / "out"
+    assert (
+        main(["--storage", url, "--study", "many", "--out", str(out), "--quiet", "--no-charts", "--n-bootstrap", "0"])
+        == 0
+    )
+    [folder] = [p.parent for p in (out / "report").glob("*/*/findings.json")]
+    document = json.loads((folder / "findings.json").read_text())
+    jsonschema.validate(document, json.loads(schema_path().read_text()))
+    lc = document["learning_curves"]
+    assert "trials" not in lc and lc["trials_with_curves"] == 64 and lc["elites_with_curves"] == 15
+    # The first elites by trial number: the 15 elites are trials 45-59.
+    assert [t["number"] for t in lc["elite_curves"]] == list(range(45, 45 + SHOWN_ELITE_CURVES))
+    with (folder / "artifacts" / "learning_curves.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [f.name for f in dataclasses.fields(TrialCurve)]
+    assert [int(r["number"]) for r in rows] == list(range(64))
+    assert [int(r["number"]) for r in rows if r["elite"] == "True"] == list(range(45, 60))
+    assert {r["state"] for r in rows[60:]} == {"PRUNED"} and {r["n_steps"] for r in rows[60:]} == {"4"}
+    # A row of the CSV is the summary findings.json keeps for that elite.
+    shown = {t["number"]: t for t in lc["elite_curves"]}
+    for row in rows[45:57]:
+        kept = shown[int(row["number"])]
+        assert int(row["best_step"]) == kept["best_step"] and float(row["slope"]) == pytest.approx(kept["slope"])
+        assert row["still_improving"] == str(kept["still_improving"])
+    # Reading findings.json back gives the same model (the elite rows included).
+    assert findings_from_dict(document).learning_curves.elite_curves[0].number == 45
+    markdown = (folder / "findings.md").read_text()
+    assert "The first 12 of 15 elites by trial number; `artifacts/learning_curves.csv` holds every trial's" in markdown
+    table = [line for line in markdown.splitlines() if line.startswith("| #") and "| complete |" in line]
+    assert [line.split()[1] for line in table] == [f"#{n}" for n in range(45, 57)]
+    assert report_violations(folder) == []
+
+
+def test_an_older_findings_json_with_every_trial_still_reads(tmp_path: Path) -> None:
+    """Versions written before the CSV held ``learning_curves.trials``: a report folder keeps
+    them, and the site and the changes read them back."""
+    from generator.model.reader import findings_from_dict
+
+    snapshot = _snapshot(tmp_path, "rising", rising)
+    document = findings_document(analyse(snapshot, CONFIG, "cmd"))
+    old = json.loads(json.dumps(document))
+    old["learning_curves"]["trials"] = old["learning_curves"].pop("elite_curves")
+    assert findings_from_dict(old).learning_curves.elite_curves == ()
+    assert findings_from_dict(document).learning_curves.elite_curves != ()
 
 
 def test_include_pruned_labels_the_charts(tmp_path: Path) -> None:

@@ -474,16 +474,18 @@ def _code(rows: pd.DataFrame, numbers: list[int], bins: int) -> tuple[np.ndarray
     """A parameter as numbers to bin: its value on its scale (numeric), or its level's index."""
     picked = rows.loc[numbers]
     if (rows["dist_type"] == "categorical").any():
-        choices = [json.dumps(c) for c in json.loads(rows["choices_json"].dropna().iloc[0])]
+        declared = [json.dumps(c) for c in json.loads(rows["choices_json"].dropna().iloc[0])]
+        choices = list(declared)
         if all(isinstance(json.loads(c), int | float) and not isinstance(json.loads(c), bool) for c in choices):
             choices.sort(key=lambda c: float(json.loads(c)))
         labels = [json.loads(c) if isinstance(json.loads(c), str) else c for c in choices]
         if len(set(labels)) < len(labels):
             labels = choices
-        code = np.array([choices.index(v) for v in picked["value_json"]], dtype=float)
+        # Optuna stores a categorical's value as the index of its declared choice.
+        code = np.array([choices.index(declared[int(i)]) for i in picked["internal"]], dtype=float)
         return code, np.arange(len(choices) + 1) - 0.5, labels
     low, high, log = rows["low"].min(), rows["high"].max(), bool(rows["log"].any())
-    x = picked["value_num"].to_numpy(dtype=float)
+    x = picked["internal"].to_numpy(dtype=float)  # a number's internal value is the number itself
     step = rows["step"].dropna().iloc[0] if rows["step"].notna().any() else 1.0
     if (rows["dist_type"] == "int").all() and not log and (high - low) / step + 1 <= bins:
         edges = low - step / 2 + step * np.arange(int(round((high - low) / step)) + 2)

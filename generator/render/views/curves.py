@@ -18,6 +18,9 @@ the fate step); all are in findings.json."""
 @dataclass(frozen=True)
 class CurvesView:
     elites: tuple[TrialCurve, ...]
+    """The elite curves findings.json keeps (the first by trial number)."""
+    n_elites: int
+    """Elites with a curve: more than ``elites`` when findings.json keeps only the first."""
     every: int
     """One step in every ``every`` is shown."""
     shown: tuple[StepCorrelation, ...]
@@ -52,7 +55,8 @@ def curves_view(findings: Findings) -> CurvesView | None:
     last = len(rows) - 1
     fate = next((c for c in rows if c.step == lc.fate_known_step), None)
     return CurvesView(
-        elites=tuple(t for t in lc.trials if t.elite),
+        elites=lc.elite_curves,
+        n_elites=lc.elites_with_curves,
         every=every,
         shown=tuple(c for i, c in enumerate(rows) if i in (0, last) or c.step == lc.fate_known_step or i % every == 0),
         fate=fate,
