@@ -110,9 +110,13 @@ def generate(
                 staging / SNAPSHOT_DIR,
                 {"input_hash": input_hash, "config": config.to_json(), "storage_fingerprint": fingerprint},
             )
+            # From here on the snapshot is the study: the raw record's frames (the largest thing a
+            # 100,000-trial run holds) are let go before the snapshot is loaded beside them.
+            name, storage_display = record.name, record.source["storage"]
+            del record
             snapshot = load_snapshot(staging / SNAPSHOT_DIR)
         with progress.step("Analysing"):
-            command = reproduce_command(record.name, record.source["storage"], config)
+            command = reproduce_command(name, storage_display, config)
             # Built once: the findings and the charts are computed on the same trials.
             sample = analysed_sample(snapshot, config)
             findings = analyse(snapshot, config, command, sample)
@@ -158,7 +162,7 @@ def generate(
     with progress.step("Building site"):
         build_site(out_dir, renderer)
     compared = study_dir / version / COMPARISON_MD if old_record is not None else None
-    return Outcome(record.name, version, study_dir / version, True, site_index, compared)
+    return Outcome(name, version, study_dir / version, True, site_index, compared)
 
 
 @dataclass(frozen=True)
