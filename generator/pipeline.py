@@ -112,11 +112,11 @@ def generate(
             )
             # From here on the snapshot is the study: the raw record's frames (the largest thing a
             # 100,000-trial run holds) are let go before the snapshot is loaded beside them.
-            name, storage_display = record.name, record.source["storage"]
+            study_name, storage_display = record.name, record.source["storage"]
             del record
             snapshot = load_snapshot(staging / SNAPSHOT_DIR)
         with progress.step("Analysing"):
-            command = reproduce_command(name, storage_display, config)
+            command = reproduce_command(study_name, storage_display, config)
             # Built once: the findings and the charts are computed on the same trials.
             sample = analysed_sample(snapshot, config)
             findings = analyse(snapshot, config, command, sample)
@@ -162,7 +162,7 @@ def generate(
     with progress.step("Building site"):
         build_site(out_dir, renderer)
     compared = study_dir / version / COMPARISON_MD if old_record is not None else None
-    return Outcome(name, version, study_dir / version, True, site_index, compared)
+    return Outcome(study_name, version, study_dir / version, True, site_index, compared)
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,7 @@ def test_a_report_prints_one_line_and_nothing_on_stderr(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert len(result.stdout.splitlines()) == 1 and result.stdout.startswith("wrote report/s/")
+    assert "for study 's';" in result.stdout
 
 
 def test_every_setting_round_trips_through_the_reproduce_command() -> None:
