@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -154,10 +155,16 @@ def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, 
     }
     path.mkdir()
     con = duckdb.connect(":memory:")
+    spill = tempfile.TemporaryDirectory(prefix="hpo-report-snapshot-")
     try:
         # One thread and insertion order kept: the Parquet bytes must not depend on scheduling.
         con.execute("SET threads = 1")
         con.execute("SET preserve_insertion_order = true")
+        # The raw record is still in memory beside DuckDB's copy of each table and its sort: at
+        # 100,000 trials that is the run's peak. Beyond the limit DuckDB spills to a private
+        # temporary folder (never the output folder) instead of growing; the bytes are the same.
+        con.execute(f"SET memory_limit = '{SNAPSHOT_MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{_sql_text(spill.name)}'")
         for table, ddl in TABLES.items():
             con.execute(f"CREATE TABLE {table} ({ddl})")
             frame = frames[table]
@@ -173,6 +180,16 @@ def write_snapshot(record: StudyRecord, path: Path, extra_provenance: dict[str, 
             )
     finally:
         con.close()
+        spill.cleanup()
+
+
+SNAPSHOT_MEMORY_LIMIT = "700MB"
+"""DuckDB's working memory while the snapshot is written (tables, sorts); measured at 100,000
+trials: peak of the write 1.93 GB unlimited, 1.67 GB at this limit, for ~1.5 s more."""
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
 
 
 PARQUET_ROW_GROUP = 1_000_000
