@@ -265,8 +265,14 @@ def _layout(data: ImportanceInput) -> _Layout:
 
 
 def _fits_layout(main: MainEffects, layout: _Layout) -> bool:
-    return main.indicators == layout.indicators and all(
-        (main.bases[name] is None) == (layout.bases[name] is None) for name in main.names
+    return _same_layout(layout, knots_for(main.design.n, len(main.names)), main.bases, main.indicators)
+
+
+def _same_layout(layout: _Layout, n_knots: int, bases: dict[str, Basis | None], indicators: tuple[str, ...]) -> bool:
+    return (
+        layout.n_knots == n_knots
+        and layout.indicators == indicators
+        and all((bases[name] is None) == (layout.bases[name] is None) for name in bases)
     )
 
 
@@ -281,13 +287,7 @@ def _fit_main_effects(
     bases = {name: main_basis(data.params[name], n_knots) if data.params[name].varies else None for name in names}
     branches = Branches(data)
     indicators = _branch_indicators(data, bases, branches)
-    if (
-        parent is not None
-        and rows is not None
-        and parent.n_knots == n_knots
-        and parent.indicators == indicators
-        and all((bases[name] is None) == (parent.bases[name] is None) for name in names)
-    ):
+    if parent is not None and rows is not None and _same_layout(parent, n_knots, bases, indicators):
         basis_matrix, presence = parent.basis[rows], parent.presence[rows]
         mean_matrix, blocks = parent.means, parent.blocks
     else:
