@@ -94,8 +94,14 @@ def confounded_pairs(data: ImportanceInput) -> Confounding:
     """Every pair of varying parameters associated at >= ASSOCIATION_THRESHOLD on the trials
     (of ``data``: COMPLETE, finite value) where both exist."""
     names = sorted(n for n, p in data.params.items() if p.varies)
-    # Each categorical parameter's keys as text once, not once per pair (20,000 objects each).
-    text = {n: data.params[n].keys.astype(str) for n in names if not data.params[n].spec.numeric}
+    # Each categorical parameter's keys as codes in the keys' sorted order, once, not as text
+    # sorted again for every pair (20,000 strings each): a pair's table and groups come out in
+    # the same order, so every number is the same.
+    text = {
+        n: np.unique(data.params[n].keys.astype(str), return_inverse=True)[1].reshape(-1)
+        for n in names
+        if not data.params[n].spec.numeric
+    }
     found = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -119,7 +125,8 @@ def pair_association(
 ) -> tuple[str, float] | None:
     """(measure, association in [0, 1]) of two parameters on ``rows``; None when either is
     constant there (no association can be measured). ``a_text``/``b_text``: a categorical
-    parameter's keys as text, when the caller converted them already."""
+    parameter's keys as text, or as codes in the text's sorted order, when the caller
+    converted them already."""
     a_num, b_num = a.spec.numeric, b.spec.numeric
     if a_num and b_num:
         x, y = a.numeric[rows], b.numeric[rows]

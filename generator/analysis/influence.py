@@ -48,7 +48,7 @@ import numpy as np
 
 from generator.analysis.directionality import directionality
 from generator.analysis.frames import direction_sign
-from generator.analysis.importance import FanovaEvaluator, ImportanceInput, ParamData
+from generator.analysis.importance import FanovaEvaluator, ImportanceInput, ParamData, fit_main_effects_on
 from generator.analysis.sample import AnalysedSample, StudySample
 from generator.config import AnalysisConfig
 from generator.model.effects import Highlight
@@ -224,6 +224,7 @@ def _estimate(
         seed=data.seed,
         config=data.config,
     )
+    fit_main_effects_on(data, np.flatnonzero(keep), reduced)
     result = FanovaEvaluator(resamples=RESAMPLES, interaction_params=0).evaluate(reduced)
     shares = {i.param: i.importance for i in result.importances}
     tests = directionality(_without(sample, removed), replace(config, n_bootstrap=0), detail=False)

@@ -54,8 +54,13 @@ class ParamSample:
     def _label_codes(self) -> tuple[dict[str, int], np.ndarray]:
         """Each distinct label's code and each row's code: hashed once, so a level's rows are
         one array comparison instead of a Python loop over every trial per level."""
-        codes, uniques = pd.factorize(np.asarray(self.labels, dtype=object))
+        codes, uniques = pd.factorize(self._label_array)
         return {str(u): i for i, u in enumerate(uniques)}, codes
+
+    @cached_property
+    def _label_array(self) -> np.ndarray:
+        """The labels as an object array, built once: factorized, and indexed by every subset."""
+        return np.asarray(self.labels, dtype=object)
 
     def level_mask(self, level: str) -> np.ndarray:
         """True at the rows whose label is ``level``."""
@@ -76,7 +81,7 @@ class ParamSample:
             self,
             y=self.y[keep],
             x=None if self.x is None else self.x[keep],
-            labels=tuple(np.asarray(self.labels, dtype=object)[keep].tolist()),
+            labels=tuple(self._label_array[keep].tolist()),
             elite=self.elite[keep],
             best=self.best[keep],
             numbers=None if self.numbers is None else self.numbers[keep],

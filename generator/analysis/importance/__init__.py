@@ -43,6 +43,7 @@ from generator.analysis.importance._fanova import (
     FanovaResult,
     MainEffects,
     fit_main_effects,
+    fit_main_effects_on,
     predict_main_effects,
 )
 from generator.analysis.importance._linear import multiplier_bootstrap, rademacher
@@ -137,6 +138,7 @@ __all__ = [
     "common_skip_reason",
     "evaluators",
     "fit_main_effects",
+    "fit_main_effects_on",
     "multiplier_bootstrap",
     "predict_main_effects",
     "prepare_input",

@@ -195,11 +195,30 @@ def cross_validated_r2(data: ImportanceInput, folds: int) -> float:
 
 def _cross_validated_r2(data: ImportanceInput, folds: int) -> float:
     seed = int(data.rng("expected_gain:folds").integers(0, 2**31 - 1))
+    layout = _layout(data)
     predicted = np.empty(data.n)
     for train, test in KFold(n_splits=folds, shuffle=True, random_state=seed).split(data.values):
-        main = fit_main_effects(_subset(data, train))
-        predicted[test] = predict_main_effects(main, {k: _rows(p, test) for k, p in data.params.items()}, len(test))
+        main = _fit_main_effects(_subset(data, train), layout, train)
+        if _fits_layout(main, layout):
+            coef = main.fit.coef
+            centered = layout.basis[test] @ coef - layout.presence[test] @ (layout.means @ coef)
+            predicted[test] = main.intercept + centered - main.design.column_means @ coef
+        else:
+            params = {k: _rows(p, test) for k, p in data.params.items()}
+            predicted[test] = predict_main_effects(main, params, len(test))
     return float(r2_score(data.values, predicted))
+
+
+def fit_main_effects_on(data: ImportanceInput, rows: np.ndarray, subset: ImportanceInput) -> MainEffects:
+    """The surrogate fitted to ``subset``, which is trials ``rows`` of ``data`` (ascending
+    indices): the same numbers as ``fit_main_effects(subset)``, with the design's rows taken
+    from ``data``'s design instead of rebuilt (the influence check refits on many subsets). Kept
+    in ``subset``'s memo, so every method evaluating ``subset`` reads this fit."""
+    if "main_effects" not in subset.memo:
+        with threadpool_limits(limits=1, user_api="blas"):  # as in ``FanovaEvaluator.evaluate``
+            subset.memo["main_effects"] = _fit_main_effects(subset, _layout(data), rows)
+    main: MainEffects = subset.memo["main_effects"]
+    return main
 
 
 def _subset(data: ImportanceInput, rows: np.ndarray) -> ImportanceInput:
@@ -224,14 +243,57 @@ def fit_main_effects(data: ImportanceInput) -> MainEffects:
     return main
 
 
-def _fit_main_effects(data: ImportanceInput) -> MainEffects:
+@dataclass(frozen=True)
+class _Layout:
+    """The uncentered design of every trial of an input: a subset's design is its rows, as long
+    as the subset has the same knots, the same varying parameters and the same branch indicators
+    (a basis depends only on the declared space and the knot count, an entry only on its trial)."""
+
+    n_knots: int
+    bases: dict[str, Basis | None]
+    indicators: tuple[str, ...]
+    basis: sp.csr_matrix
+    presence: sp.csr_matrix
+    means: np.ndarray
+    blocks: list[tuple[str, slice, Basis]]
+
+
+def _layout(data: ImportanceInput) -> _Layout:
+    fit_main_effects(data)
+    layout: _Layout = data.memo["main_layout"]
+    return layout
+
+
+def _fits_layout(main: MainEffects, layout: _Layout) -> bool:
+    return _same_layout(layout, knots_for(main.design.n, len(main.names)), main.bases, main.indicators)
+
+
+def _same_layout(layout: _Layout, n_knots: int, bases: dict[str, Basis | None], indicators: tuple[str, ...]) -> bool:
+    return (
+        layout.n_knots == n_knots
+        and layout.indicators == indicators
+        and all((bases[name] is None) == (layout.bases[name] is None) for name in bases)
+    )
+
+
+def _fit_main_effects(
+    data: ImportanceInput, parent: _Layout | None = None, rows: np.ndarray | None = None
+) -> MainEffects:
+    """``parent`` and ``rows``: ``data`` is those rows of the input ``parent`` was built from,
+    whose design rows are reused when the subset's layout is the same (see ``_Layout``)."""
     names = tuple(sorted(data.params))
     n_knots = knots_for(data.n, len(names))
     # A parameter with one observed value has no estimable effect: no columns, importance 0.
     bases = {name: main_basis(data.params[name], n_knots) if data.params[name].varies else None for name in names}
     branches = Branches(data)
     indicators = _branch_indicators(data, bases, branches)
-    basis_matrix, presence, mean_matrix, blocks = _main_matrices(data.params, data.n, names, bases, indicators)
+    if parent is not None and rows is not None and _same_layout(parent, n_knots, bases, indicators):
+        basis_matrix, presence = parent.basis[rows], parent.presence[rows]
+        mean_matrix, blocks = parent.means, parent.blocks
+    else:
+        basis_matrix, presence, mean_matrix, blocks = _main_matrices(data.params, data.n, names, bases, indicators)
+        if parent is None:
+            data.memo["main_layout"] = _Layout(n_knots, bases, indicators, basis_matrix, presence, mean_matrix, blocks)
     components = tuple(
         Component(name, columns, basis.cov, branches.probability([name]), basis.mean) for name, columns, basis in blocks
     )
