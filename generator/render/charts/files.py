@@ -130,12 +130,15 @@ def _unique_stems(entries: list[tuple[str, tuple[str, ...]]]) -> list[str]:
     ]
 
 
-def spec_dict(chart: TopChart) -> dict[str, Any]:
-    """The validated Vega-Lite spec, under the project theme whatever theme is active.
+def spec_dict(chart: TopChart, validate: bool = False) -> dict[str, Any]:
+    """The Vega-Lite spec, under the project theme whatever theme is active.
 
-    Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted."""
+    Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted.
+    Altair's JSON-schema validation costs about a second per report and never changes the spec,
+    so a run skips it; tests/render/test_charts.py validates every chart of every awkward study
+    against the Vega-Lite schema instead (and ``validate=True`` is there for callers that want it)."""
     with alt.theme.enable(THEME), alt.data_transformers.enable("default", max_rows=None):
-        return chart.to_dict(validate=True)
+        return chart.to_dict(validate=validate)
 
 
 def spec_json(chart: TopChart) -> str:
