@@ -36,7 +36,17 @@ def _safe_column(column: pd.Series) -> pd.Series:
     """``column.map(csv_cell)``; for an object column of strings (and missing values), with
     whole-column string operations: a trials table of 20,000 rows has hundreds of thousands of
     such cells, and few start like a formula or hold a carriage return."""
-    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) != "string":
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if inferred in ("integer", "boolean") and column.dtype == object and not column.isna().any():
+        return column  # csv_cell keeps each cell; written as str(cell) like the column map infers
+    if inferred == "floating" and column.dtype == object:
+        return pd.Series(
+            [v if v is None or v != v else FLOAT_FORMAT % v for v in column.tolist()],
+            index=column.index,
+            name=column.name,
+            dtype=object,
+        )
+    if inferred != "string" or not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
         return column.map(csv_cell)
     values = column.to_numpy(dtype=object, copy=True)
     where = np.flatnonzero(pd.notna(values))  # missing cells pass through csv_cell unchanged
