@@ -33,9 +33,11 @@ def to_csv(frame: pd.DataFrame) -> str:
 
 
 def _safe_column(column: pd.Series) -> pd.Series:
-    """``column.map(csv_cell)``; for an object column of strings (and missing values), with
-    whole-column string operations: a trials table of 20,000 rows has hundreds of thousands of
-    such cells, and few start like a formula or hold a carriage return."""
+    """The CSV text of ``column.map(csv_cell)``, a column at a time where its cells are of one
+    kind (a trials table of 20,000 rows has hundreds of thousands of cells): integers and
+    booleans are kept, floats formatted in one pass, strings neutralised with whole-column
+    string operations (few start like a formula or hold a carriage return); other columns
+    go cell by cell."""
     inferred = pd.api.types.infer_dtype(column, skipna=True)
     if inferred in ("integer", "boolean") and column.dtype == object and not column.isna().any():
         return column  # csv_cell keeps each cell; written as str(cell) like the column map infers
