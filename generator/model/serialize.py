@@ -23,7 +23,38 @@ def round_float(value: float) -> float:
     return float(f"{value:.{FLOAT_DIGITS}g}")
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def to_jsonable(obj: Any) -> Any:
+    """Plain JSON values: dataclasses as dicts of their fields, enums as their values, floats
+    rounded (``round_float``), non-finite floats as None.
+
+    The exact built-in types come first, and a dataclass's field names are looked up once per
+    class: findings of 20,000 trials hold hundreds of thousands of values."""
+    kind = type(obj)
+    if kind is float:
+        return round_float(obj) if math.isfinite(obj) else None
+    if kind is str or kind is int or kind is bool or obj is None:
+        return obj
+    if kind is list or kind is tuple:
+        return [to_jsonable(v) for v in obj]
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if dataclasses.is_dataclass(kind):
+        return {name: to_jsonable(getattr(obj, name)) for name in _field_names(kind)}
+    return _other_jsonable(obj)
+
+
+def _other_jsonable(obj: Any) -> Any:
+    """Subclasses of the built-in types (enums, numpy scalars) and anything else."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Enum):
@@ -44,4 +75,10 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(to_jsonable(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dump_jsonable(to_jsonable(obj))
+
+
+def dump_jsonable(document: Any) -> str:
+    """The text of ``dumps`` for a ``document`` already made of ``to_jsonable``'s output
+    (walking it again would change nothing: rounding is idempotent)."""
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

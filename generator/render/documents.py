@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.model.findings import Findings
-from generator.model.serialize import dumps, to_jsonable
+from generator.model.serialize import dump_jsonable, to_jsonable
 from generator.render.env import message_for, render
 from generator.render.views import findings_views
 
@@ -26,4 +26,4 @@ def findings_markdown(findings: Findings, version: str) -> str:
 
 
 def findings_json(findings: Findings) -> str:
-    return dumps(findings_document(findings))
+    return dump_jsonable(findings_document(findings))  # the messages added are strings: already JSON

@@ -10,6 +10,9 @@ ship it as a classic script: its names stay private and the three globals remain
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
@@ -63,26 +66,82 @@ _bundle_lock = threading.Lock()
 _bundle_text: list[str] = []
 
 
+BUNDLE_END = "\n})();\n"
+
+
+def cache_file() -> Path:
+    """Where a built bundle is kept between runs: one file per bundle header (that is, per set
+    of library versions), under ``$HPO_REPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/hpo-report``,
+    else ``~/.cache/hpo-report``.
+
+    vl-convert's bundling takes seconds of wall time and CPU on every first run into a new output
+    folder, yet its result depends only on the versions the header names.
+    """
+    root = os.environ.get("HPO_REPORT_CACHE_DIR")
+    if not root:
+        root = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hpo-report")
+    digest = hashlib.sha256(bundle_header().encode("utf-8")).hexdigest()[:16]
+    return Path(root) / f"vega-bundle-{digest}.js"
+
+
+def _cached_bundle() -> str | None:
+    """The cached bundle when it is whole and for these versions (a truncated or foreign file is
+    ignored and rebuilt)."""
+    try:
+        text = cache_file().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text.startswith(bundle_header()) and text.endswith(BUNDLE_END) else None
+
+
+def _store_bundle(text: str) -> None:
+    """Keep ``text`` for later runs; atomically (a concurrent run reads a whole file or none),
+    and silently not at all where the cache folder cannot be written."""
+    target = cache_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".vega-bundle-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
+
+
+def build_bundle() -> str:
+    """Bundle the libraries with vl-convert now (seconds), bypassing every cache."""
+    # The stub marks `snippet` required; the function documents it optional (default: set globals).
+    body = vl_convert.javascript_bundle(vl_version=vega_lite_minor())  # type: ignore[call-arg]
+    return f"{bundle_header()}(function () {{\n{body}{BUNDLE_END}"
+
+
 def bundle() -> str:
-    """The whole classic-script bundle (about 0.9 MB; takes a second, so cached per process)."""
+    """The whole classic-script bundle (about 0.9 MB): from this process's memory, else from the
+    cache folder (``cache_file``), else built and cached."""
     with _bundle_lock:  # one build per process, also when ``prefetch_bundle``'s thread is at it
         if not _bundle_text:
-            # The stub marks `snippet` required; the function documents it optional (default: set globals).
-            body = vl_convert.javascript_bundle(vl_version=vega_lite_minor())  # type: ignore[call-arg]
-            _bundle_text.append(f"{bundle_header()}(function () {{\n{body}\n}})();\n")
+            text = _cached_bundle()
+            if text is None:
+                text = build_bundle()
+                _store_bundle(text)
+            _bundle_text.append(text)
         return _bundle_text[0]
 
 
 def prefetch_bundle(existing: Path) -> None:
     """Build the bundle in a background thread unless ``existing`` (the bundle a site build
-    would reuse) already is this one.
+    would reuse) already is this one or the cache folder holds it.
 
     vl-convert spends seconds of wall time starting its engine and bundling (little of it CPU)
     and releases the GIL meanwhile, so doing it while the study is read and analysed hides
     that wait; ``bundle`` then returns the finished text (or waits for it).
     """
-    if _bundle_text:
-        return
+    if _bundle_text or cache_file().is_file():
+        return  # reading the cached file when it is needed takes milliseconds
 
     def build_unless_current() -> None:
         if existing.is_file():

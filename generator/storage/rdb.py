@@ -23,10 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
-
 from generator.errors import UserError
 from generator.storage.records import (
     INTERMEDIATE_COLUMNS,
@@ -40,7 +36,9 @@ from generator.storage.records import (
 from generator.storage.url import StorageKind, StorageLocation
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from sqlalchemy.engine import URL
 
 # pandas loads when a study is read (inside the functions that build frames), not when a
 # server fingerprint answers an unchanged re-run.
@@ -92,6 +90,10 @@ class _ServerSession:
     """A PostgreSQL or MySQL connection inside one read-only, repeatable-read transaction."""
 
     def __init__(self, url: URL, display: str) -> None:
+        # SQLAlchemy only for servers: SQLite files are read with sqlite3, without its import.
+        from sqlalchemy import create_engine, inspect
+        from sqlalchemy.exc import SQLAlchemyError
+
         options: dict[str, Any] = {"isolation_level": "REPEATABLE READ"}
         if url.get_backend_name() == "postgresql":
             options["postgresql_readonly"] = True
@@ -116,9 +118,13 @@ class _ServerSession:
         self.backend = url.get_backend_name()
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        from sqlalchemy import text
+
         return [tuple(r) for r in self._conn.execute(text(sql), params or {})]
 
     def columns(self, table: str) -> set[str]:
+        from sqlalchemy import inspect
+
         return {c["name"] for c in inspect(self._conn).get_columns(table)}
 
     def quote(self, name: str) -> str:
@@ -225,24 +231,18 @@ def read_study(session: _Session, name: str) -> StudyRecord:
         value_typed = "value_type" in session.columns("trial_values")
         vt = "x.value_type" if value_typed else "NULL"
         value_rows = session.rows(f"SELECT x.trial_id, x.objective, x.value, {vt} FROM trial_values x {join}", arg)
-        values = _frame(
-            VALUE_COLUMNS,
-            [(number_of[t], int(o), _typed_float(v, vtype, value_typed)) for t, o, v, vtype in value_rows],
-        )
+        values = _float_frame(VALUE_COLUMNS, value_rows, number_of, value_typed)
         inter_typed = "intermediate_value_type" in session.columns("trial_intermediate_values")
         it = "x.intermediate_value_type" if inter_typed else "NULL"
         inter_rows = session.rows(
             f"SELECT x.trial_id, x.step, x.intermediate_value, {it} FROM trial_intermediate_values x {join}", arg
         )
-        intermediate = _frame(
-            INTERMEDIATE_COLUMNS,
-            [(number_of[t], int(s), _typed_float(v, vtype, inter_typed)) for t, s, v, vtype in inter_rows],
-        )
+        intermediate = _float_frame(INTERMEDIATE_COLUMNS, inter_rows, number_of, inter_typed)
 
     param_rows = session.rows(
         f"SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x {join}", arg
     )
-    params = _frame(PARAM_COLUMNS, [(number_of[t], str(n), float(v), str(d)) for t, n, v, d in param_rows])
+    params = _param_frame(param_rows, number_of)
 
     study_attrs = _frame(
         STUDY_ATTR_COLUMNS,
@@ -314,17 +314,71 @@ def _direction_name(direction: Any) -> str:
     return str(getattr(direction, "name", direction)).lower()
 
 
-def _typed_float(value: Any, value_type: Any, typed: bool) -> float:
-    if not typed:
-        return _legacy_float(value)
-    kind = _state_name(value_type)
-    if kind == "INF_POS":
-        return math.inf
-    if kind == "INF_NEG":
-        return -math.inf
-    if kind == "NAN" or value is None:
-        return math.nan
-    return float(value)
+def _float_frame(
+    columns: list[str], rows: Sequence[Sequence[Any]], number_of: dict[int, int], typed: bool
+) -> pd.DataFrame:
+    """``columns`` (number, an integer key, value) from ``(trial_id, key, value, value_type)``
+    rows, whole columns at a time (a study has one row per trial and objective or step).
+
+    With ``typed`` (Optuna >= 3.0 schemas) the value type marks infinities and NaN, and a NULL
+    value is NaN; without it the legacy rule applies (``_legacy_float``: the RDB's clip at
+    about 1.8e308 stands for infinity)."""
+    import numpy as np
+    import pandas as pd
+
+    if not rows:
+        return _frame(columns, [])
+    raw = pd.DataFrame.from_records(rows, columns=["trial_id", "key", "value", "type"])
+    values = raw["value"].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    if typed:
+        kind = raw["type"].map({t: _state_name(t) for t in raw["type"].unique()}).to_numpy()
+        values[kind == "INF_POS"] = math.inf
+        values[kind == "INF_NEG"] = -math.inf
+        values[kind == "NAN"] = math.nan
+    else:
+        values = _legacy_floats(values)
+    frame = pd.DataFrame(
+        {
+            columns[0]: _numbers(raw["trial_id"], number_of),
+            columns[1]: raw["key"].to_numpy(dtype=np.int64),
+            columns[2]: values,
+        },
+        columns=columns,
+    )
+    return frame.sort_values(columns[:2], kind="stable").reset_index(drop=True)
+
+
+def _numbers(trial_ids: pd.Series, number_of: dict[int, int]) -> np.ndarray:
+    """Each trial id's trial number, as int64."""
+    import numpy as np
+
+    return trial_ids.map(number_of).to_numpy(dtype=np.int64)
+
+
+def _legacy_floats(values: np.ndarray) -> np.ndarray:
+    """``_legacy_float`` over an array (NaN for SQL NULL already)."""
+    import numpy as np
+
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        clipped = np.isinf(values) | (np.abs(size - _RDB_MAX_FLOAT) <= 1e-6 * np.maximum(size, _RDB_MAX_FLOAT))
+    return np.where(clipped, np.copysign(np.inf, values), values)
+
+
+def _param_frame(rows: Sequence[Sequence[Any]], number_of: dict[int, int]) -> pd.DataFrame:
+    """PARAM_COLUMNS from ``(trial_id, name, internal value, distribution JSON)`` rows, a column at a time."""
+    import numpy as np
+    import pandas as pd
+
+    if not rows:
+        return _frame(PARAM_COLUMNS, [])
+    frame = pd.DataFrame.from_records(rows, columns=PARAM_COLUMNS)
+    frame["number"] = _numbers(frame["number"], number_of)  # trial ids until now
+    frame["internal"] = frame["internal"].to_numpy(dtype=np.float64)
+    for column in ("name", "distribution_json"):
+        if not all(type(v) is str for v in frame[column].unique()):  # SQLite gives str; others may not
+            frame[column] = frame[column].map(str)
+    return frame.sort_values(["number", "name"], kind="stable").reset_index(drop=True)
 
 
 def _legacy_float(value: Any) -> float:

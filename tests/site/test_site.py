@@ -189,12 +189,38 @@ def test_best_value_chart_is_a_valid_altair_spec() -> None:
 
 
 def test_vendored_bundle_is_a_classic_script_without_a_network_reference() -> None:
-    text = vendor.bundle()
+    text = vendor.build_bundle()
+    assert vendor.bundle() == text  # what the cache or this process kept is what vl-convert builds now
     assert text.startswith(vendor.bundle_header()) and "Vega-Lite " + vendor.versions().vega_lite in text
     body = text[len(vendor.bundle_header()) :]
     assert body.startswith("(function () {\n") and body.endswith("\n})();\n")
     assert not re.search(r"^\s*(import|export)\s", body, re.M) and "import.meta" not in body
     assert "window.vegaEmbed=" in body
+
+
+def test_bundle_is_built_once_then_read_from_the_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HPO_REPORT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(vendor, "_bundle_text", [])
+    builds: list[str] = []
+
+    def fake_build() -> str:
+        builds.append("built")
+        return f"{vendor.bundle_header()}(function () {{\nwindow.vegaEmbed=1;{len(builds)}{vendor.BUNDLE_END}"
+
+    monkeypatch.setattr(vendor, "build_bundle", fake_build)
+    first = vendor.bundle()
+    assert builds == ["built"] and vendor.cache_file().read_text(encoding="utf-8") == first
+    assert vendor.cache_file().parent == tmp_path and vendor.cache_file().name.startswith("vega-bundle-")
+    monkeypatch.setattr(vendor, "_bundle_text", [])  # a later process
+    assert vendor.bundle() == first and builds == ["built"]
+    vendor.prefetch_bundle(tmp_path / "absent.js")  # nothing to build in the background
+    assert builds == ["built"]
+    vendor.cache_file().write_text(first[:-3], encoding="utf-8")  # truncated: rebuilt, then cached whole
+    monkeypatch.setattr(vendor, "_bundle_text", [])
+    second = vendor.bundle()
+    assert builds == ["built", "built"] and second != first
+    assert vendor.cache_file().read_text(encoding="utf-8") == second
+    assert [p.name for p in tmp_path.iterdir()] == [vendor.cache_file().name]  # no temporary left behind
 
 
 def test_pages_render_the_same_structure_with_pandoc(built: BuiltSite) -> None:

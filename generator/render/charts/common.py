@@ -42,11 +42,30 @@ def sig(value: Any) -> Any:
 
 def frame(items: Iterable[Any], **extra: Sequence[Any]) -> pd.DataFrame:
     """Rows of dataclasses as a frame (floats rounded for display), plus extra columns."""
-    records = [{k: sig(v) for k, v in _fields(item).items()} for item in items]
-    table = pd.DataFrame.from_records(records)
+    rows = list(items)
+    table = _scalar_columns(rows)
+    if table is None:
+        table = pd.DataFrame.from_records([{k: sig(v) for k, v in _fields(item).items()} for item in rows])
     for name, column in extra.items():
         table[name] = list(column)
     return table
+
+
+def _scalar_columns(rows: list[Any]) -> pd.DataFrame | None:
+    """The frame of ``rows`` built a column at a time, when they are dataclasses of one class
+    holding scalars only (a chart's points: thousands of rows); None otherwise. pandas infers
+    each column's type from the same values as from the records, so the frame is the same."""
+    if not rows or not dataclasses.is_dataclass(kind := type(rows[0])) or any(type(r) is not kind for r in rows):
+        return None
+    if not _field_names(kind):
+        return None  # no columns: records keep the row count, a dict of columns would not
+    columns: dict[str, list[Any]] = {}
+    for name in _field_names(kind):
+        values = [getattr(row, name) for row in rows]
+        if not all(v is None or isinstance(v, str | int | float) for v in values):
+            return None
+        columns[name] = [sig(v) if isinstance(v, float) else v for v in values]
+    return pd.DataFrame(columns)
 
 
 def _fields(item: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import debug_mode
 
 from generator.model.charts import ChartSet, ContourData
 from generator.render.charts.common import TopChart
@@ -130,12 +131,16 @@ def _unique_stems(entries: list[tuple[str, tuple[str, ...]]]) -> list[str]:
     ]
 
 
-def spec_dict(chart: TopChart) -> dict[str, Any]:
-    """The validated Vega-Lite spec, under the project theme whatever theme is active.
+def spec_dict(chart: TopChart, validate: bool = False) -> dict[str, Any]:
+    """The Vega-Lite spec, under the project theme whatever theme is active.
 
-    Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted."""
-    with alt.theme.enable(THEME), alt.data_transformers.enable("default", max_rows=None):
-        return chart.to_dict(validate=True)
+    Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted.
+    Altair's JSON-schema validation costs about a second per report and never changes the spec,
+    so a run skips it (and the per-object checks of Altair's debug mode); tests/render/test_charts.py
+    validates every chart of every awkward study against the Vega-Lite schema instead
+    (``validate=True`` is there for callers that want it)."""
+    with alt.theme.enable(THEME), alt.data_transformers.enable("default", max_rows=None), debug_mode(validate):
+        return chart.to_dict(validate=validate)
 
 
 def spec_json(chart: TopChart) -> str:
@@ -151,7 +156,12 @@ def write_charts(charts: ChartSet, artifacts: Path, export: tuple[str, ...] = ()
     folder = artifacts / "charts"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for item in chart_files(charts):
+    # Altair validates every schema object as it is constructed (its debug mode) as well as
+    # on to_dict: about a second per report, for specs that never change with it. The tests
+    # build the same charts with it on and validate every spec (tests/render/test_charts.py).
+    with debug_mode(False):
+        items = chart_files(charts)
+    for item in items:
         spec = spec_json(item.chart)
         path = folder / f"{item.stem}.vl.json"
         path.write_text(spec, encoding="utf-8")
