@@ -171,22 +171,79 @@ class Run:
     cpu_s: float
     """User and system time of the process (and of any process it waited for)."""
     peak_mb: float
+    """The largest resident set of the process or any process it waited for (``ru_maxrss``)."""
     stdout: str
+    tree_peak_mb: float = 0.0
+    """The largest sum, sampled every SAMPLE_S, of the proportional set size (Pss: a page shared
+    by k processes counts 1/k in each) of the process and all its descendants: the memory the
+    whole run holds when it forks stages onto other cores (generator/background.py)."""
+
+    @property
+    def memory_mb(self) -> float:
+        """What the memory targets are judged on: the larger of the two measures."""
+        return max(self.peak_mb, self.tree_peak_mb)
 
 
-def measure(argv: list[str]) -> Run:
-    """Run ``argv`` in a fresh process; its wall time and its own peak resident memory."""
+SAMPLE_S = 0.05
+
+
+def tree_pss_mb(root: int) -> float:
+    """The summed Pss of ``root`` and its descendants now (0 for processes already gone)."""
+    tree, frontier = [root], [root]
+    while frontier:
+        pid = frontier.pop()
+        try:  # every thread's children: a process is forked by one of its threads
+            kids = [
+                int(k)
+                for task in os.scandir(f"/proc/{pid}/task")
+                for k in Path(task.path, "children").read_text().split()
+            ]
+        except OSError:
+            continue
+        tree += kids
+        frontier += kids
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``argv`` in a fresh process; its wall time and peak memory (see ``Run``)."""
+    import threading
+
     with tempfile.TemporaryFile("w+") as stdout:
         start = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=REPO, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            argv, cwd=REPO, stdout=stdout, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+        )
+        peak = [0.0]
+        finished = threading.Event()
+
+        def sample() -> None:
+            while not finished.wait(SAMPLE_S):
+                peak[0] = max(peak[0], tree_pss_mb(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        if Path("/proc/self/smaps_rollup").exists():
+            sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+        finished.set()
+        if sampler.is_alive():
+            sampler.join()
         child.returncode = os.waitstatus_to_exitcode(status)
         errors = child.stderr.read() if child.stderr else ""
         stdout.seek(0)
         if child.returncode != 0:
             raise SystemExit(f"{' '.join(argv[:4])}... failed ({child.returncode}):\n{errors[-3000:]}")
-        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout.read().strip())
+        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout.read().strip(), peak[0])
 
 
 def python(code: str) -> list[str]:
@@ -239,7 +296,8 @@ def bench(n: int, db: str | None, stages: bool) -> Result:
 
     def show(label: str, run: Run) -> Run:
         print(
-            f"  {label:<42} {run.wall_s:7.2f} s  cpu {run.cpu_s:6.2f} s  peak {run.peak_mb:6.0f} MB  {run.stdout[-40:]}",
+            f"  {label:<42} {run.wall_s:7.2f} s  cpu {run.cpu_s:6.2f} s  peak {run.peak_mb:6.0f} MB"
+            f" (all processes {run.tree_peak_mb:6.0f} MB)  {run.stdout[-40:]}",
             flush=True,
         )
         return run
@@ -288,7 +346,10 @@ def bench(n: int, db: str | None, stages: bool) -> Result:
         with tempfile.TemporaryDirectory(prefix="hpo-bench-stages-") as scratch:
             out = Path(scratch) / "out"
             data = Path(scratch) / "stages.json"
-            result.stages_run = measure([PYTHON, __file__, "--stages-child", str(path), str(out), str(data)])
+            # In one process: a stage forked onto another core would be timed where nobody sees it.
+            result.stages_run = measure(
+                [PYTHON, __file__, "--stages-child", str(path), str(out), str(data)], {"HPO_REPORT_WORKERS": "1"}
+            )
             result.stages = json.loads(data.read_text())
         print_stages(result)
     result.targets = targets(result)
@@ -300,7 +361,7 @@ def print_stages(result: Result) -> None:
     s = result.stages
     run_s = s["run_s"]
     print(
-        f"  stages of one timed first run: process {result.stages_run.wall_s:.2f} s (untimed run: "
+        f"  stages of one timed first run in one process (HPO_REPORT_WORKERS=1): {result.stages_run.wall_s:.2f} s (untimed run: "
         f"{result.first.wall_s:.2f} s), imports {s['imports_s']:.2f} s, generate {run_s:.2f} s, "
         f"peak {result.stages_run.peak_mb:.0f} MB"
     )
@@ -352,11 +413,15 @@ TARGETS = (
         lambda r: (r.first.wall_s / r.optuna.wall_s, r.first.cpu_s / r.optuna.cpu_s, "x"),
         lambda v: v <= 0.6,
     ),
-    Target(20000, "peak memory, whole report", "< 1.5 GB", lambda r: (r.first.peak_mb, None, "MB"), lambda v: v < 1536),
+    Target(
+        20000, "peak memory, whole report", "< 1.5 GB", lambda r: (r.first.memory_mb, None, "MB"), lambda v: v < 1536
+    ),
     Target(20000, "unchanged re-run", "< 1 s", lambda r: (r.unchanged.wall_s, r.unchanged.cpu_s, "s"), lambda v: v < 1),
     Target(20000, "one version's files", "<= 20 MB", lambda r: (r.version_mb, None, "MB"), lambda v: v <= 20),
     Target(100000, "whole report", "< 60 s", lambda r: (r.first.wall_s, r.first.cpu_s, "s"), lambda v: v < 60),
-    Target(100000, "peak memory, whole report", "< 2 GB", lambda r: (r.first.peak_mb, None, "MB"), lambda v: v < 2048),
+    Target(
+        100000, "peak memory, whole report", "< 2 GB", lambda r: (r.first.memory_mb, None, "MB"), lambda v: v < 2048
+    ),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +25,22 @@ def staging_dir(parent: Path, prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     folder.chmod(0o777 & ~_umask())
     return folder
+
+
+def staging_path(parent: Path, prefix: str) -> Path:
+    """A fresh hidden folder name in ``parent`` that no other run picks, not yet created.
+
+    For work that may turn out to be unnecessary (an unchanged study): the folder is made by
+    ``make_folder`` only once the work is known to be needed, so ``parent`` is not touched
+    otherwise, and the caller can still remove it whatever happened in between.
+    """
+    return parent / f"{prefix}{secrets.token_hex(8)}"
+
+
+def make_folder(path: Path) -> None:
+    """Create ``path`` (not its parents) with the mode of any new folder under the umask."""
+    path.mkdir()
+    path.chmod(0o777 & ~_umask())
 
 
 def write_if_changed(path: Path, text: str) -> bool:

@@ -9,17 +9,24 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from generator.background import Task, Workers
 from generator.cli_flags import reproduce_command
 from generator.config import AnalysisConfig, SiteConfig
 from generator.errors import UserError
-from generator.files import staging_dir, write_if_changed
+from generator.files import make_folder, staging_path, write_if_changed
 from generator.progress import Progress
 from generator.site import build_site, prefetch, preflight
 from generator.slug import study_slug
 from generator.storage import locate, study_fingerprint
 from generator.versions import list_versions, unchanged_fingerprint
+
+if TYPE_CHECKING:  # the modules themselves are imported where a version is made (below)
+    from generator.analysis.sample import AnalysedSample
+    from generator.model.curves import TrialCurve
+    from generator.model.findings import Importance, Interaction
+    from generator.snapshot import Snapshot
 
 # Only what an unchanged re-run needs is imported here; reading, analysing and rendering
 # (pandas, scipy, scikit-learn, DuckDB, Altair: seconds of imports) load when a version is made.
@@ -58,19 +65,8 @@ def generate(
         if same is not None:
             build_site(out_dir, renderer)
             return Outcome(probe[0], same, known_dir / same, False, site_index)
-    from generator.analysis.assemble import analyse
-    from generator.analysis.chart_data import chart_set
-    from generator.analysis.sample import analysed_sample
-    from generator.analysis.tables import compute_table, learning_curves_table, pareto_table, trials_table
-    from generator.render.charts import write_charts
-    from generator.render.directionality import directionality_tables
-    from generator.render.documents import findings_json, findings_markdown
-    from generator.render.importance_tables import importances_table
-    from generator.render.next_sweep import next_sweep_files
-    from generator.render.tables import to_csv
-    from generator.snapshot import SNAPSHOT_DIR, content_hash, load_snapshot, write_snapshot
     from generator.storage import read_study
-    from generator.versions import latest_event, next_version, unchanged_version
+    from generator.versions import latest_event, next_version
 
     with progress.step(f"Reading {location.display}"):
         record = read_study(location, study)
@@ -82,87 +78,191 @@ def generate(
         with progress.step(f"Reading {compare.study!r} to compare with"):
             old_record = read_compared(record, compare, config)
 
-    input_hash = content_hash(record)
-    slug = study_slug(record.name)
-    study_dir = out_dir / "report" / slug
-    same = unchanged_version(study_dir, input_hash, config.digest())
-    if same is not None:
-        if old_record is not None:
-            # The study is unchanged, the comparison may not be: (re)write only its two files.
-            with progress.step("Comparing with " + repr(old_record.name)):
-                write_comparison(
-                    old_record, load_snapshot(study_dir / same / SNAPSHOT_DIR), config, study_dir / same, same
-                )
-        # A no-op when the site is current; rebuilds it when an earlier site build failed.
-        build_site(out_dir, renderer)
-        compared = study_dir / same / COMPARISON_MD if old_record is not None else None
-        return Outcome(record.name, same, study_dir / same, False, site_index, compared)
-
-    prefetch(out_dir)  # a version is made: the site build that follows may need the Vega bundle
+    study_name, storage_display = record.name, record.source["storage"]
+    study_dir = out_dir / "report" / study_slug(study_name)
     existing = list_versions(study_dir)
     version = next_version(existing, latest_event(record.trials))
+    created_study_dir = not study_dir.exists()
     study_dir.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(study_dir, f".{version}-")
+    staging = staging_path(study_dir, f".{version}-")
     try:
-        with progress.step(f"Writing {SNAPSHOT_DIR}/"):
-            write_snapshot(
-                record,
-                staging / SNAPSHOT_DIR,
-                {"input_hash": input_hash, "config": config.to_json(), "storage_fingerprint": fingerprint},
-            )
-            # From here on the snapshot is the study: the raw record's frames (the largest thing a
-            # 100,000-trial run holds) are let go before the snapshot is loaded beside them.
-            study_name, storage_display = record.name, record.source["storage"]
+        with Workers() as workers:
+            # The study is hashed and its snapshot written by another process while this one
+            # imports the analysis (seconds each); the raw record is let go here, so the
+            # snapshot, once loaded, is the only copy of the study this process holds.
+            snapshotting = workers.start(snapshot_unless_unchanged, record, staging, study_dir, fingerprint, config)
             del record
-            snapshot = load_snapshot(staging / SNAPSHOT_DIR)
-        with progress.step("Analysing"):
-            command = reproduce_command(study_name, storage_display, config)
-            # Built once: the findings and the charts are computed on the same trials.
-            sample = analysed_sample(snapshot, config)
-            findings = analyse(snapshot, config, command, sample)
-        with progress.step("Rendering report"):
-            (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
-            (staging / "findings.md").write_text(findings_markdown(findings, version), encoding="utf-8")
-            artifacts = staging / "artifacts"
-            artifacts.mkdir()
-            (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
-            (artifacts / "compute.csv").write_text(to_csv(compute_table(snapshot)), encoding="utf-8")
-            if findings.learning_curves is not None:
-                curves_csv = to_csv(learning_curves_table(sample.curves))
-                (artifacts / "learning_curves.csv").write_text(curves_csv, encoding="utf-8")
-            for name, table in directionality_tables(findings).items():
-                (artifacts / name).write_text(to_csv(table), encoding="utf-8")
-            (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
-            if findings.multi_objective is not None:
-                (artifacts / "pareto_front.csv").write_text(to_csv(pareto_table(findings)), encoding="utf-8")
-            for name, text in next_sweep_files(findings).items():
-                (artifacts / name).write_text(text, encoding="utf-8")
-        if config.charts:
-            with progress.step(
-                "Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")
-            ):
-                write_charts(
-                    chart_set(snapshot, config, findings.importance, findings.interactions, sample),
-                    artifacts,
-                    config.export,
-                )
-        if existing:
-            # Last, once every artifact of the version exists: changes compare its configs too.
-            with progress.step("Comparing with the previous version"):
-                write_changes(study_dir / existing[-1], staging, version)
-        if old_record is not None:
-            with progress.step("Comparing with " + repr(old_record.name)):
-                write_comparison(old_record, snapshot, config, staging, version, findings)
-        staging.rename(study_dir / version)
+            made = _make_version(
+                workers,
+                snapshotting,
+                staging,
+                version,
+                existing,
+                study_name,
+                storage_display,
+                config,
+                progress,
+                out_dir,
+                old_record,
+            )
+        if made is not None:
+            staging.rename(study_dir / version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        if not any(study_dir.iterdir()):
+        if created_study_dir and not any(study_dir.iterdir()):
             study_dir.rmdir()
         raise
+    if made is None:
+        same = snapshotting.result()[1]
+        assert same is not None
+        return _unchanged(study_name, same, study_dir, out_dir, renderer, site_index, config, old_record, progress)
     with progress.step("Building site"):
         build_site(out_dir, renderer)
     compared = study_dir / version / COMPARISON_MD if old_record is not None else None
     return Outcome(study_name, version, study_dir / version, True, site_index, compared)
+
+
+def snapshot_unless_unchanged(
+    record: Any, staging: Path, study_dir: Path, fingerprint: str, config: AnalysisConfig
+) -> tuple[str, str | None]:
+    """The study's content hash and the version it equals; when it equals none, ``staging``
+    is created and the snapshot written in it (an unchanged study's folder is not touched)."""
+    from generator.snapshot import SNAPSHOT_DIR, content_hash, write_snapshot
+    from generator.versions import unchanged_version
+
+    input_hash = content_hash(record)
+    same = unchanged_version(study_dir, input_hash, config.digest())
+    if same is None:
+        make_folder(staging)
+        write_snapshot(
+            record,
+            staging / SNAPSHOT_DIR,
+            {"input_hash": input_hash, "config": config.to_json(), "storage_fingerprint": fingerprint},
+        )
+    return input_hash, same
+
+
+def _unchanged(
+    study_name: str,
+    same: str,
+    study_dir: Path,
+    out_dir: Path,
+    renderer: str,
+    site_index: Path,
+    config: AnalysisConfig,
+    old_record: Any,
+    progress: Progress,
+) -> Outcome:
+    from generator.snapshot import SNAPSHOT_DIR, load_snapshot
+
+    if old_record is not None:
+        # The study is unchanged, the comparison may not be: (re)write only its two files.
+        with progress.step("Comparing with " + repr(old_record.name)):
+            write_comparison(old_record, load_snapshot(study_dir / same / SNAPSHOT_DIR), config, study_dir / same, same)
+    # A no-op when the site is current; rebuilds it when an earlier site build failed.
+    build_site(out_dir, renderer)
+    compared = study_dir / same / COMPARISON_MD if old_record is not None else None
+    return Outcome(study_name, same, study_dir / same, False, site_index, compared)
+
+
+def _make_version(
+    workers: Workers,
+    snapshotting: Task[tuple[str, str | None]],
+    staging: Path,
+    version: str,
+    existing: list[str],
+    study_name: str,
+    storage_display: str,
+    config: AnalysisConfig,
+    progress: Progress,
+    out_dir: Path,
+    old_record: Any,
+) -> Path | None:
+    """The version's files in ``staging``; None when the study equals an existing version."""
+    from generator.analysis.assemble import analyse
+    from generator.analysis.sample import analysed_sample
+    from generator.analysis.tables import pareto_table
+    from generator.render.directionality import directionality_tables
+    from generator.render.documents import findings_json, findings_markdown
+    from generator.render.importance_tables import importances_table
+    from generator.render.next_sweep import next_sweep_files
+    from generator.render.tables import to_csv
+    from generator.snapshot import SNAPSHOT_DIR, load_snapshot
+
+    with progress.step(f"Writing {SNAPSHOT_DIR}/"):
+        _, same = snapshotting.result()
+    if same is not None:
+        return None
+    prefetch(out_dir)  # a version is made: the site build that follows may need the Vega bundle
+    study_dir = staging.parent
+    with progress.step("Analysing"):
+        snapshot = load_snapshot(staging / SNAPSHOT_DIR)
+        command = reproduce_command(study_name, storage_display, config)
+        # Built once: the findings and the charts are computed on the same trials.
+        sample = analysed_sample(snapshot, config)
+        artifacts = staging / "artifacts"
+        artifacts.mkdir()
+        # Every trial's rows (the largest files) are written beside the analysis.
+        trial_tables = workers.start(write_trial_tables, snapshot, sample.curves, artifacts)
+        findings = analyse(snapshot, config, command, sample)
+    with progress.step("Rendering report"):
+        charts = None
+        if config.charts:
+            charts = workers.start(
+                draw_charts, snapshot, config, findings.importance, findings.interactions, sample, artifacts
+            )
+        (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
+        (staging / "findings.md").write_text(findings_markdown(findings, version), encoding="utf-8")
+        for name, table in directionality_tables(findings).items():
+            (artifacts / name).write_text(to_csv(table), encoding="utf-8")
+        (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
+        if findings.multi_objective is not None:
+            (artifacts / "pareto_front.csv").write_text(to_csv(pareto_table(findings)), encoding="utf-8")
+        for name, text in next_sweep_files(findings).items():
+            (artifacts / name).write_text(text, encoding="utf-8")
+        trial_tables.result()
+        if findings.learning_curves is None:
+            # has_curves and the analysis agree (tested); a table without findings would still mislead.
+            (artifacts / "learning_curves.csv").unlink(missing_ok=True)
+    if charts is not None:
+        with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
+            charts.result()
+    if existing:
+        # Last, once every artifact of the version exists: changes compare its configs too.
+        with progress.step("Comparing with the previous version"):
+            write_changes(study_dir / existing[-1], staging, version)
+    if old_record is not None:
+        with progress.step("Comparing with " + repr(old_record.name)):
+            write_comparison(old_record, snapshot, config, staging, version, findings)
+    return staging
+
+
+def draw_charts(
+    snapshot: Snapshot,
+    config: AnalysisConfig,
+    importance: tuple[Importance, ...],
+    interactions: tuple[Interaction, ...],
+    sample: AnalysedSample,
+    artifacts: Path,
+) -> None:
+    """``artifacts/charts/`` (and the exported images, the contour tables) of the version."""
+    from generator.analysis.chart_data import chart_set
+    from generator.render.charts import write_charts
+
+    write_charts(chart_set(snapshot, config, importance, interactions, sample), artifacts, config.export)
+
+
+def write_trial_tables(snapshot: Snapshot, curves: tuple[TrialCurve, ...], artifacts: Path) -> None:
+    """``trials.csv``, ``compute.csv`` and ``learning_curves.csv`` (every trial with a curve,
+    when the study has learning curves): the tables with a row per trial."""
+    from generator.analysis.curves import has_curves
+    from generator.analysis.tables import compute_table, learning_curves_table, trials_table
+    from generator.render.tables import to_csv
+
+    (artifacts / "trials.csv").write_text(to_csv(trials_table(snapshot)), encoding="utf-8")
+    (artifacts / "compute.csv").write_text(to_csv(compute_table(snapshot)), encoding="utf-8")
+    if has_curves(curves):
+        (artifacts / "learning_curves.csv").write_text(to_csv(learning_curves_table(curves)), encoding="utf-8")
 
 
 @dataclass(frozen=True)

@@ -118,13 +118,19 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_a_report_prints_one_line_and_nothing_on_stderr(tmp_path: Path) -> None:
-    """Piped, a run says what it wrote on stdout and nothing else: no library log lines."""
+@pytest.mark.parametrize("command", ["module", "console script"])
+def test_a_report_prints_one_line_and_nothing_on_stderr(command: str, tmp_path: Path) -> None:
+    """Piped, a run says what it wrote on stdout and nothing else: no library log lines. Both
+    entry points end with ``os._exit`` (cli.run): the buffered line must still come out."""
     from tests.studies import AWKWARD
 
     url = sqlite_study(tmp_path / "s.db", "s", AWKWARD["seed_shaped"][0], ["maximize"])
+    script = Path(sys.executable).parent / "generate-report"
+    argv = [sys.executable, "-m", "generator"] if command == "module" else [str(script)]
+    if not script.exists() and command != "module":
+        pytest.skip("the generate-report console script is not installed beside this Python")
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "--storage", url, "--study", "s", "--out", str(tmp_path / "o")],
+        [*argv, "--storage", url, "--study", "s", "--out", str(tmp_path / "o")],
         capture_output=True,
         text=True,
         check=False,

@@ -102,6 +102,11 @@ def _finite_curves(snapshot: Snapshot) -> dict[int, Curve]:
     return _curves_by_trial(inter) if len(inter) else {}
 
 
+def has_curves(trials: tuple[TrialCurve, ...]) -> bool:
+    """Whether a study has learning curves to report: a trial reported MIN_CURVE_STEPS steps."""
+    return bool(trials) and max(t.n_steps for t in trials) >= MIN_CURVE_STEPS
+
+
 def learning_curves(
     snapshot: Snapshot,
     objective: int,
@@ -112,7 +117,7 @@ def learning_curves(
     """The learning-curve findings and the ``under_trained`` warning from every trial's curve
     summary (``trial_curves``, whose ``elite`` flags say which are elites); (None, []) without
     curves."""
-    if not trials or max(t.n_steps for t in trials) < MIN_CURVE_STEPS:
+    if not has_curves(trials):
         return None, []
     sign = direction_sign(direction)
     states = dict(zip(snapshot.trials["number"].astype(int), snapshot.trials["state"].astype(str), strict=True))
