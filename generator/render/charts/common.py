@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
+from types import NoneType
 from typing import Any, TypeAlias
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from generator.model.charts import Sampling
@@ -40,6 +43,45 @@ def sig(value: Any) -> Any:
     return value
 
 
+_POWERS_OF_TEN = np.array([float(10**i) for i in range(23)])
+"""10**0 .. 10**22: the powers of ten a double holds exactly."""
+
+
+def sig_floats(values: list[float]) -> list[float | None]:
+    """``[sig(v) for v in values]`` for a list of floats, without formatting each one: a chart's
+    points are tens of thousands of values.
+
+    ``sig`` is the double nearest the value rounded (half to even) to 6 significant digits,
+    m * 10**-k with m an integer of 6 digits. Here m is the rounded product v * 10**k and the
+    result m / 10**k (or m * 10**-k): with 10**k exact (|k| <= 22) both operations round once,
+    to the nearest double, as parsing the formatted digits does, so the result is the same
+    double. The product is off the exact one by at most half its last place (about 1e-10 for
+    a 6-digit number), so it rounds to the same m unless it lies within 1e-9 of a half; such a
+    value, one whose product falls outside [100000.5, 999999.4] (a power of ten nearby, where
+    the decimal exponent may be off by one), zero, a non-finite value and one with |k| > 22 go
+    through ``sig`` itself."""
+    if len(values) < 64:
+        return [sig(v) for v in values]
+    array = np.array(values, dtype=np.float64)
+    magnitude = np.abs(array)
+    regular = np.isfinite(array) & (magnitude > 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        k = (SIGNIFICANT_DIGITS - 1) - np.floor(np.log10(np.where(regular, magnitude, 1.0))).astype(np.int64)
+        regular &= np.abs(k) <= 22
+        power = _POWERS_OF_TEN[np.where(regular, np.abs(k), 0)]
+        up = k >= 0
+        scaled = np.where(up, array * power, array / power)
+        size = np.abs(scaled)
+        distance = np.abs(size - np.floor(size) - 0.5)
+        regular &= (size >= 100000.5) & (size <= 999999.4) & (distance > 1e-9)
+        digits = np.rint(scaled)
+        rounded = np.where(up, digits / power, digits * power)
+    result: list[float | None] = rounded.tolist()
+    for index in np.flatnonzero(~regular).tolist():
+        result[index] = sig(values[index])
+    return result
+
+
 def frame(items: Iterable[Any], **extra: Sequence[Any]) -> pd.DataFrame:
     """Rows of dataclasses as a frame (floats rounded for display), plus extra columns."""
     rows = list(items)
@@ -61,10 +103,17 @@ def _scalar_columns(rows: list[Any]) -> pd.DataFrame | None:
         return None  # no columns: records keep the row count, a dict of columns would not
     columns: dict[str, list[Any]] = {}
     for name in _field_names(kind):
-        values = [getattr(row, name) for row in rows]
-        if not all(v is None or isinstance(v, str | int | float) for v in values):
+        values = list(map(attrgetter(name), rows))
+        # The types, not each value: ``isinstance(v, T)`` is ``issubclass(type(v), T)``.
+        types = set(map(type, values))
+        if not all(t is NoneType or issubclass(t, str | int | float) for t in types):
             return None
-        columns[name] = [sig(v) if isinstance(v, float) else v for v in values]
+        if types == {float}:
+            columns[name] = sig_floats(values)
+        elif any(issubclass(t, float) for t in types):
+            columns[name] = [sig(v) if isinstance(v, float) else v for v in values]
+        else:
+            columns[name] = values
     return pd.DataFrame(columns)
 
 

@@ -78,7 +78,11 @@ def levels_chart(data: LevelsData, elite_quantile: float) -> TopChart:
     )
     subtitle = [say("levels.subtitle"), n_line(data.n, data.n_complete, data.condition), *sampling_lines(data.sampling)]
     # The strip first, the box over it (translucent): the box stays visible in dense levels.
-    return alt.layer(strip, whiskers, box, median).properties(
+    return alt.layer(
+        strip,
+        whiskers,
+        box,
+        median,
         width=alt.Step(step),
         title=title(say("levels.title", param=data.param), subtitle),
     )

@@ -94,8 +94,8 @@ def parallel_chart(data: ParallelData, elite_quantile: float) -> TopChart:
         say(f"parallel.ranking.{data.ranking}", k=len(data.axes) - 1, n=data.n_params),
         *sampling_lines(data.sampling),
     ]
-    return alt.layer(*layers).properties(
-        width=max(WIDTH, AXIS_SPACING * len(fields)), height=320, title=title(say("parallel.title"), subtitle)
+    return alt.layer(
+        *layers, width=max(WIDTH, AXIS_SPACING * len(fields)), height=320, title=title(say("parallel.title"), subtitle)
     )
 
 

@@ -55,4 +55,4 @@ def timeline_chart(data: TimelineData, elite_quantile: float) -> TopChart:
         subtitle.append(say("timeline.open_ended"))
     if data.n_not_started:
         subtitle.append(say("timeline.not_started", n=data.n_not_started))
-    return alt.layer(spans, ends).properties(title=title(say("timeline.title"), subtitle))
+    return alt.layer(spans, ends, title=title(say("timeline.title"), subtitle))
