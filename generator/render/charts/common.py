@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Sequence
+from functools import cache
 from operator import attrgetter
 from types import NoneType
 from typing import Any, TypeAlias
@@ -105,16 +106,20 @@ def _scalar_columns(rows: list[Any]) -> pd.DataFrame | None:
     for name in _field_names(kind):
         values = list(map(attrgetter(name), rows))
         # The types, not each value: ``isinstance(v, T)`` is ``issubclass(type(v), T)``.
-        types = set(map(type, values))
-        if not all(t is NoneType or issubclass(t, str | int | float) for t in types):
+        if not all(t is NoneType or issubclass(t, str | int | float) for t in set(map(type, values))):
             return None
-        if types == {float}:
-            columns[name] = sig_floats(values)
-        elif any(issubclass(t, float) for t in types):
-            columns[name] = [sig(v) if isinstance(v, float) else v for v in values]
-        else:
-            columns[name] = values
+        columns[name] = sig_column(values)
     return pd.DataFrame(columns)
+
+
+def sig_column(values: list[Any]) -> list[Any]:
+    """``[sig(v) for v in values]``: a column of floats at once (``sig_floats``)."""
+    types = set(map(type, values))
+    if types == {float}:
+        return sig_floats(values)
+    if any(issubclass(t, float) for t in types):
+        return [sig(v) for v in values]
+    return values
 
 
 def _fields(item: Any) -> dict[str, Any]:
@@ -197,18 +202,21 @@ def panel_title(text: str) -> alt.Title:
     return alt.Title(text=text, fontSize=13, fontWeight="normal")
 
 
-def jitter(count: int) -> list[float]:
+@cache
+def jitter(count: int) -> tuple[float, ...]:
     """Deterministic spread in [-0.8, 0.8] for strip plots: the golden-ratio sequence fills
-    the interval evenly without randomness, so the same trials land in the same place."""
-    return [round(((i * 0.6180339887498949) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+    the interval evenly without randomness, so the same trials land in the same place.
+    Cached, as the same counts come back chart after chart (a few thousand distinct at most)."""
+    return tuple(round(((i * 0.6180339887498949) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
 
 
-def jitter_2d(count: int) -> tuple[list[float], list[float]]:
+@cache
+def jitter_2d(count: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Two independent spreads in [-0.8, 0.8] (Roberts' R2 sequence), for points jittered on
     both axes of a cell: one 1-D sequence reused for both would put the points on a line."""
     g = 1.324717957244746  # the plastic number: R2's generalised golden ratio
-    xs = [round(((0.5 + i / g) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
-    ys = [round(((0.5 + i / g**2) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+    xs = tuple(round(((0.5 + i / g) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
+    ys = tuple(round(((0.5 + i / g**2) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
     return xs, ys
 
 
