@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import lru_cache
 from operator import attrgetter
 from types import NoneType
 from typing import Any, TypeAlias
@@ -202,15 +202,15 @@ def panel_title(text: str) -> alt.Title:
     return alt.Title(text=text, fontSize=13, fontWeight="normal")
 
 
-@cache
+@lru_cache(maxsize=256)
 def jitter(count: int) -> tuple[float, ...]:
     """Deterministic spread in [-0.8, 0.8] for strip plots: the golden-ratio sequence fills
     the interval evenly without randomness, so the same trials land in the same place.
-    Cached, as the same counts come back chart after chart (a few thousand distinct at most)."""
+    Cached: the same counts come back chart after chart (one per level, or the points shown)."""
     return tuple(round(((i * 0.6180339887498949) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
 
 
-@cache
+@lru_cache(maxsize=256)
 def jitter_2d(count: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Two independent spreads in [-0.8, 0.8] (Roberts' R2 sequence), for points jittered on
     both axes of a cell: one 1-D sequence reused for both would put the points on a line."""

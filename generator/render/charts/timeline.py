@@ -12,7 +12,7 @@ from generator.render.charts.wording import say
 
 def timeline_chart(data: TimelineData, elite_quantile: float) -> TopChart:
     bars = frame(data.bars)
-    states = [s for s in STATE_COLORS if s in set(bars["state"])]
+    states = [s for s in STATE_COLORS if s in set(bars["state"].tolist())]
     x = alt.X(
         field="start",
         type="quantitative",
