@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from operator import attrgetter
+from types import NoneType
 from typing import Any, TypeAlias
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from generator.model.charts import Sampling
@@ -40,6 +44,45 @@ def sig(value: Any) -> Any:
     return value
 
 
+_POWERS_OF_TEN = np.array([float(10**i) for i in range(23)])
+"""10**0 .. 10**22: the powers of ten a double holds exactly."""
+
+
+def sig_floats(values: list[float]) -> list[float | None]:
+    """``[sig(v) for v in values]`` for a list of floats, without formatting each one: a chart's
+    points are tens of thousands of values.
+
+    ``sig`` is the double nearest the value rounded (half to even) to 6 significant digits,
+    m * 10**-k with m an integer of 6 digits. Here m is the rounded product v * 10**k and the
+    result m / 10**k (or m * 10**-k): with 10**k exact (|k| <= 22) both operations round once,
+    to the nearest double, as parsing the formatted digits does, so the result is the same
+    double. The product is off the exact one by at most half its last place (about 1e-10 for
+    a 6-digit number), so it rounds to the same m unless it lies within 1e-9 of a half; such a
+    value, one whose product falls outside [100000.5, 999999.4] (a power of ten nearby, where
+    the decimal exponent may be off by one), zero, a non-finite value and one with |k| > 22 go
+    through ``sig`` itself."""
+    if len(values) < 64:
+        return [sig(v) for v in values]
+    array = np.array(values, dtype=np.float64)
+    magnitude = np.abs(array)
+    regular = np.isfinite(array) & (magnitude > 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        k = (SIGNIFICANT_DIGITS - 1) - np.floor(np.log10(np.where(regular, magnitude, 1.0))).astype(np.int64)
+        regular &= np.abs(k) <= 22
+        power = _POWERS_OF_TEN[np.where(regular, np.abs(k), 0)]
+        up = k >= 0
+        scaled = np.where(up, array * power, array / power)
+        size = np.abs(scaled)
+        distance = np.abs(size - np.floor(size) - 0.5)
+        regular &= (size >= 100000.5) & (size <= 999999.4) & (distance > 1e-9)
+        digits = np.rint(scaled)
+        rounded = np.where(up, digits / power, digits * power)
+    result: list[float | None] = rounded.tolist()
+    for index in np.flatnonzero(~regular).tolist():
+        result[index] = sig(values[index])
+    return result
+
+
 def frame(items: Iterable[Any], **extra: Sequence[Any]) -> pd.DataFrame:
     """Rows of dataclasses as a frame (floats rounded for display), plus extra columns."""
     rows = list(items)
@@ -61,11 +104,22 @@ def _scalar_columns(rows: list[Any]) -> pd.DataFrame | None:
         return None  # no columns: records keep the row count, a dict of columns would not
     columns: dict[str, list[Any]] = {}
     for name in _field_names(kind):
-        values = [getattr(row, name) for row in rows]
-        if not all(v is None or isinstance(v, str | int | float) for v in values):
+        values = list(map(attrgetter(name), rows))
+        # The types, not each value: ``isinstance(v, T)`` is ``issubclass(type(v), T)``.
+        if not all(t is NoneType or issubclass(t, str | int | float) for t in set(map(type, values))):
             return None
-        columns[name] = [sig(v) if isinstance(v, float) else v for v in values]
+        columns[name] = sig_column(values)
     return pd.DataFrame(columns)
+
+
+def sig_column(values: list[Any]) -> list[Any]:
+    """``[sig(v) for v in values]``: a column of floats at once (``sig_floats``)."""
+    types = set(map(type, values))
+    if types == {float}:
+        return sig_floats(values)
+    if any(issubclass(t, float) for t in types):
+        return [sig(v) for v in values]
+    return values
 
 
 def _fields(item: Any) -> dict[str, Any]:
@@ -148,18 +202,21 @@ def panel_title(text: str) -> alt.Title:
     return alt.Title(text=text, fontSize=13, fontWeight="normal")
 
 
-def jitter(count: int) -> list[float]:
+@lru_cache(maxsize=256)
+def jitter(count: int) -> tuple[float, ...]:
     """Deterministic spread in [-0.8, 0.8] for strip plots: the golden-ratio sequence fills
-    the interval evenly without randomness, so the same trials land in the same place."""
-    return [round(((i * 0.6180339887498949) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+    the interval evenly without randomness, so the same trials land in the same place.
+    Cached: the same counts come back chart after chart (one per level, or the points shown)."""
+    return tuple(round(((i * 0.6180339887498949) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
 
 
-def jitter_2d(count: int) -> tuple[list[float], list[float]]:
+@lru_cache(maxsize=256)
+def jitter_2d(count: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Two independent spreads in [-0.8, 0.8] (Roberts' R2 sequence), for points jittered on
     both axes of a cell: one 1-D sequence reused for both would put the points on a line."""
     g = 1.324717957244746  # the plastic number: R2's generalised golden ratio
-    xs = [round(((0.5 + i / g) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
-    ys = [round(((0.5 + i / g**2) % 1.0 - 0.5) * 1.6, 4) for i in range(count)]
+    xs = tuple(round(((0.5 + i / g) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
+    ys = tuple(round(((0.5 + i / g**2) % 1.0 - 0.5) * 1.6, 4) for i in range(count))
     return xs, ys
 
 

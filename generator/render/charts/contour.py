@@ -85,7 +85,9 @@ def contour_chart(data: ContourData, elite_quantile: float) -> TopChart:
         objective_title(data.direction),
         *sampling_lines(data.sampling),
     ]
-    return alt.layer(heat, dots).properties(
+    return alt.layer(
+        heat,
+        dots,
         width=WIDTH if a.kind == "numeric" else alt.Step(step_a),
         height=HEIGHT if b.kind == "numeric" else alt.Step(step_b),
         title=title(say("contour.title", a=a.param, b=b.param), subtitle),

@@ -50,4 +50,4 @@ def ecdf_chart(data: EcdfData, elite_quantile: float) -> TopChart:
         say("ecdf.subtitle", n=data.n, side=say(f"ecdf.side.{data.direction}")),
         *sampling_lines(data.sampling),
     ]
-    return alt.layer(curve, rule, label).properties(title=title(say("ecdf.title"), subtitle))
+    return alt.layer(curve, rule, label, title=title(say("ecdf.title"), subtitle))

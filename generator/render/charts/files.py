@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+from altair.utils.plugin_registry import PluginEnabler
 from altair.utils.schemapi import debug_mode
 
 from generator.model.charts import ChartSet, ContourData
@@ -32,6 +33,7 @@ from generator.render.charts.pareto import pareto_chart
 from generator.render.charts.slice import slice_chart
 from generator.render.charts.theme import THEME
 from generator.render.charts.timeline import timeline_chart
+from generator.render.charts.values import DATA_TRANSFORMER
 from generator.render.charts.wording import say
 from generator.render.tables import to_csv
 from generator.slug import param_slug
@@ -131,16 +133,25 @@ def _unique_stems(entries: list[tuple[str, tuple[str, ...]]]) -> list[str]:
     ]
 
 
-def spec_dict(chart: TopChart, validate: bool = False) -> dict[str, Any]:
+def spec_dict(chart: TopChart, validate: bool = False, transformer: str = DATA_TRANSFORMER) -> dict[str, Any]:
     """The Vega-Lite spec, under the project theme whatever theme is active.
 
-    Row limits are our own (``chart_max_points``), so Altair's 5,000-row guard is lifted.
+    The chart data goes through our own data transformer (``values.py``: Altair's result, a
+    column at a time); ``transformer="default"`` takes Altair's own, which gives the same spec
+    (the tests compare them). Row limits are our own (``chart_max_points``), so Altair's
+    5,000-row guard is lifted.
     Altair's JSON-schema validation costs about a second per report and never changes the spec,
     so a run skips it (and the per-object checks of Altair's debug mode); tests/render/test_charts.py
     validates every chart of every awkward study against the Vega-Lite schema instead
     (``validate=True`` is there for callers that want it)."""
-    with alt.theme.enable(THEME), alt.data_transformers.enable("default", max_rows=None), debug_mode(validate):
+    with alt.theme.enable(THEME), _data_transformer(transformer), debug_mode(validate):
         return chart.to_dict(validate=validate)
+
+
+def _data_transformer(name: str) -> PluginEnabler[Any, Any]:
+    return (
+        alt.data_transformers.enable(name, max_rows=None) if name == "default" else alt.data_transformers.enable(name)
+    )
 
 
 def spec_json(chart: TopChart) -> str:

@@ -45,4 +45,4 @@ def _panel(panel: ImportancePanel, order: list[str], elite_quantile: float) -> a
     # The table's column headers, so a reader matches panel and column ("Top 25%"): the
     # quantile is formatted as the Markdown formats it (fmt_num, 3 significant digits).
     label = str(methods.get(panel.method, panel.method)).replace("{quantile_percent}", f"{100 * elite_quantile:.3g}")
-    return alt.layer(*layers).properties(width=PANEL_WIDTH, height=alt.Step(22), title=panel_title(label))
+    return alt.layer(*layers, width=PANEL_WIDTH, height=alt.Step(22), title=panel_title(label))

@@ -67,4 +67,4 @@ def learning_chart(data: LearningData, elite_quantile: float) -> TopChart:
     subtitle = [say("learning_curves.subtitle", n=data.n_curves), *sampling_lines(data.sampling)]
     if data.steps_thinned:
         subtitle.append(say("sampling.steps_thinned"))
-    return alt.layer(*layers).properties(title=title(say("learning_curves.title"), subtitle))
+    return alt.layer(*layers, title=title(say("learning_curves.title"), subtitle))

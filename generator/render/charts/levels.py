@@ -29,7 +29,7 @@ def levels_chart(data: LevelsData, elite_quantile: float) -> TopChart:
     boxes = frame(data.levels, level=domain)
     boxes = boxes[boxes["n"] > 0]
     points = trial_points(data.points, elite_quantile)
-    points["level"] = [shown[label] for label in points.pop("label")]
+    points["level"] = [shown[label] for label in points.pop("label").tolist()]
     points["jitter"] = _jitter_by_level(points["level"])
     step = max(56, min(120, 480 // max(1, len(domain))))
     # Level labels read flat when they fit their band (about 7 px per character).
@@ -78,7 +78,11 @@ def levels_chart(data: LevelsData, elite_quantile: float) -> TopChart:
     )
     subtitle = [say("levels.subtitle"), n_line(data.n, data.n_complete, data.condition), *sampling_lines(data.sampling)]
     # The strip first, the box over it (translucent): the box stays visible in dense levels.
-    return alt.layer(strip, whiskers, box, median).properties(
+    return alt.layer(
+        strip,
+        whiskers,
+        box,
+        median,
         width=alt.Step(step),
         title=title(say("levels.title", param=data.param), subtitle),
     )

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from generator.model.charts import PARALLEL_ABSENT, ParallelData
-from generator.render.charts.common import TopChart, group_color, group_labels, sampling_lines, sig, title
+from generator.render.charts.common import TopChart, group_color, group_labels, sampling_lines, sig_column, title
 from generator.render.charts.theme import BOUND, FAINT, WIDTH
 from generator.render.charts.wording import say
 from generator.render.env import fmt_num
@@ -22,16 +22,16 @@ AXIS_SPACING = 110
 def parallel_chart(data: ParallelData, elite_quantile: float) -> TopChart:
     fields = [axis.field for axis in data.axes]
     elite_label, other_label = group_labels(elite_quantile)
-    wide = pd.DataFrame.from_records(
-        [
-            {
-                "number": line.number,
-                "value": sig(line.value),
-                "group": elite_label if line.elite else other_label,
-                **{f: sig(p) for f, p in zip(fields, line.positions, strict=True)},
-            }
-            for line in data.lines
-        ]
+    # A column at a time (thousands of lines): the same frame as from one record per line.
+    lines = data.lines
+    assert all(len(line.positions) == len(fields) for line in lines)
+    wide = pd.DataFrame(
+        {
+            "number": [line.number for line in lines],
+            "value": sig_column([line.value for line in lines]),
+            "group": [elite_label if line.elite else other_label for line in lines],
+            **{f: sig_column([line.positions[i] for line in lines]) for i, f in enumerate(fields)},
+        }
     )
     x = alt.X(field="axis", type="nominal", sort=fields, scale=alt.Scale(domain=fields), axis=None)
     y = alt.Y(
@@ -94,8 +94,8 @@ def parallel_chart(data: ParallelData, elite_quantile: float) -> TopChart:
         say(f"parallel.ranking.{data.ranking}", k=len(data.axes) - 1, n=data.n_params),
         *sampling_lines(data.sampling),
     ]
-    return alt.layer(*layers).properties(
-        width=max(WIDTH, AXIS_SPACING * len(fields)), height=320, title=title(say("parallel.title"), subtitle)
+    return alt.layer(
+        *layers, width=max(WIDTH, AXIS_SPACING * len(fields)), height=320, title=title(say("parallel.title"), subtitle)
     )
 
 

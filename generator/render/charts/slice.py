@@ -62,4 +62,4 @@ def slice_chart(data: SliceData, elite_quantile: float) -> TopChart:
     if data.log:
         subtitle.append(say("slice.log_note"))
     subtitle += sampling_lines(data.sampling)
-    return alt.layer(*layers, dots).properties(title=title(say("slice.title", param=data.param), subtitle))
+    return alt.layer(*layers, dots, title=title(say("slice.title", param=data.param), subtitle))

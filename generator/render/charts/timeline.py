@@ -12,7 +12,7 @@ from generator.render.charts.wording import say
 
 def timeline_chart(data: TimelineData, elite_quantile: float) -> TopChart:
     bars = frame(data.bars)
-    states = [s for s in STATE_COLORS if s in set(bars["state"])]
+    states = [s for s in STATE_COLORS if s in set(bars["state"].tolist())]
     x = alt.X(
         field="start",
         type="quantitative",
@@ -55,4 +55,4 @@ def timeline_chart(data: TimelineData, elite_quantile: float) -> TopChart:
         subtitle.append(say("timeline.open_ended"))
     if data.n_not_started:
         subtitle.append(say("timeline.not_started", n=data.n_not_started))
-    return alt.layer(spans, ends).properties(title=title(say("timeline.title"), subtitle))
+    return alt.layer(spans, ends, title=title(say("timeline.title"), subtitle))
