@@ -10,6 +10,7 @@ named ``<script>`` stays text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core.state_core import StateCore
+from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 from generator.errors import UserError
@@ -27,6 +30,9 @@ _FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}[ \t]*$", re.MULTILINE)
 _DIV = re.compile(r"^\s*\{\.([A-Za-z][\w-]*)\}\s*$")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_PLAIN_INLINE = re.compile(r"[0-9A-Za-z .,;()/?'\"]+")
+"""Inline text no inline rule can act on: none of the characters markdown-it's text rule stops
+at (``!#$%&*+-:<=>@[\\]^_`{}~``, the line break), so it is one text token as it stands."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,29 @@ def expand_includes(body: str, base: Path, project_root: Path) -> str:
         except FileNotFoundError as exc:
             raise UserError(f"{match.group(0)} in {base}: {target.name} is missing; regenerate the report") from exc
 
-    return _INCLUDE.sub(include, body)
+    parts = []
+    end = 0
+    for match in _include_lines(body):
+        parts += [body[end : match.start()], include(match)]
+        end = match.end()
+    return "".join(parts) + body[end:] if parts else body
+
+
+def _include_lines(body: str) -> Iterator[re.Match[str]]:
+    """``_INCLUDE.finditer(body)``, found in a fraction of the time on pages with charts.
+
+    A version page holds megabytes of chart specs on a few long lines, and ``re`` tries a
+    pattern that opens with ``^`` at every character. Every match starts with ``{{<``, so the
+    pattern is tried only where ``str.find`` (C speed) finds one; ``match`` at ``pos`` applies
+    ``^`` as ``finditer`` would (line start only), and scanning on from each match's end keeps
+    ``finditer``'s non-overlapping order.
+    """
+    pos = body.find("{{<")
+    while pos >= 0:
+        match = _INCLUDE.match(body, pos)
+        if match is not None:
+            yield match
+        pos = body.find("{{<", match.end() if match is not None else pos + 1)
 
 
 def plain_text(markdown_text: str) -> str:
@@ -75,12 +103,55 @@ def inline_html(markdown_text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    return make_parser()
+
+
+def make_parser(shortcuts: bool = True) -> MarkdownIt:
+    """The parser ``to_html`` uses; ``shortcuts=False`` keeps markdown-it's own ``normalize``
+    and ``inline`` core rules, which the shortcuts must match output for output (tests)."""
     # html=False: raw HTML in Markdown is escaped; only our {=html} blocks pass through.
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     container_plugin(md, "div", validate=lambda params, *_: bool(_DIV.match(params)), render=_render_div)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("link_open", _render_link_open)
+    if shortcuts:
+        md.core.ruler.at("normalize", _normalize)
+        md.core.ruler.at("inline", _inline)
     return md
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's ``normalize`` (CR LF and CR to LF, NUL to U+FFFD), skipping the regular
+    expressions when the text holds neither: on a version page their scan of the inlined chart
+    specs (megabytes) took longer than parsing those blocks."""
+    text = state.src
+    if "\r" in text:
+        text = re.sub(r"\r\n?", "\n", text)
+    if "\0" in text:
+        text = text.replace("\0", "\ufffd")
+    state.src = text
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's core ``inline`` rule, with a shortcut for plain text.
+
+    Large tables (one row per trial or step) hold thousands of cells such as ``0.4688`` or
+    ``2978``; for text with none of the characters its text rule stops at, the inline parser
+    puts the whole text in one ``text`` token, which is what the shortcut does directly.
+    Anything else is parsed as before.
+    """
+    md = state.md
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        if _PLAIN_INLINE.fullmatch(token.content):
+            text = Token("text", "", 0)
+            text.content = token.content
+            token.children.append(text)
+        else:
+            md.inline.parse(token.content, md, state.env, token.children)
 
 
 def _render_div(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
