@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
@@ -30,9 +31,12 @@ _FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}[ \t]*$", re.MULTILINE)
 _DIV = re.compile(r"^\s*\{\.([A-Za-z][\w-]*)\}\s*$")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-_PLAIN_INLINE = re.compile(r"[0-9A-Za-z .,;()/?'\"]+")
-"""Inline text no inline rule can act on: none of the characters markdown-it's text rule stops
-at (``!#$%&*+-:<=>@[\\]^_`{}~``, the line break), so it is one text token as it stands."""
+_PLAIN_INLINE = re.compile(r"[0-9A-Za-z .,;()/?'\"#%+=-]+")
+"""Inline text no inline rule can act on, so markdown-it makes it one text token as it stands:
+ASCII letters, digits, spaces and punctuation that starts no inline rule this parser enables
+(the rules start at a line break, ``\\`` ``` ` ``` ``*`` ``_`` ``[`` ``!`` ``<`` ``&``, and
+``~`` ``:`` where strikethrough or linkify are on; its text rule also pauses at ``#%+=-``,
+which then join the text as they are)."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,95 @@ def plain_text(markdown_text: str) -> str:
 
 
 def to_html(markdown_text: str) -> str:
-    return str(_markdown().render(markdown_text))
+    """The page's HTML, as markdown-it renders it; long runs of plain table rows take a shortcut
+    (``_render_with_row_runs``) that gives the same HTML."""
+    html = _render_with_row_runs(markdown_text)
+    return str(_markdown().render(markdown_text)) if html is None else html
+
+
+MIN_RUN_ROWS = 16
+"""Shorter runs of plain table rows go through markdown-it row by row (the shortcut's fixed cost
+would buy nothing)."""
+
+_PLAIN_ROW = re.compile(r"\|(?:[0-9A-Za-z .,;()/?'\"#%+=-]*\|)+")
+"""A whole line that is a table row of plain cells (``_PLAIN_INLINE`` or empty): no indentation,
+no escapes, no code spans, nothing an inline rule acts on."""
+_DELIMITER_ROW = re.compile(r"[ \t|:-]*-[ \t|:-]*")
+_TD = r'<td(?: style="text-align:(?:left|center|right)")?>'
+
+
+def _plain_row(line: str) -> bool:
+    """A plain row, and no delimiter row (``|---|:-:|``): a run that took in a table's header and
+    delimiter rows would leave no table around its placeholder."""
+    return _PLAIN_ROW.fullmatch(line) is not None and _DELIMITER_ROW.fullmatch(line) is None
+
+
+def _render_with_row_runs(markdown_text: str) -> str | None:
+    """The HTML of a page whose long tables (one row per trial: thousands of rows) are rendered
+    without a markdown-it token per row and cell; None when there is no such run or the
+    shortcut cannot vouch for its result (then markdown-it renders the page as it is).
+
+    Each run of at least ``MIN_RUN_ROWS`` consecutive plain rows with the same number of cells
+    becomes one placeholder row of that many cells, a word found nowhere in the page, before
+    markdown-it renders the page. Where the placeholder comes back as a body row (``<tr>`` of
+    ``<td>``) with exactly that many cells, the table's column count, markdown-it would have
+    rendered every row of the run the same way: each is a line starting with ``|`` at the same
+    place (no rule ends a table there), with no cell to add or drop (so the table's limit on
+    added cells is untouched), and plain cells are escaped text. So each row becomes that row
+    with its own cells, in the columns' ``<td>`` tags (alignment) as rendered. Any other
+    outcome (the run was a header, code, a paragraph, another column count) returns None.
+    """
+    lines = markdown_text.split("\n")
+    runs: list[tuple[int, int, int]] = []  # first line, end line, cells per row
+    i = 0
+    while i < len(lines):
+        if not _plain_row(lines[i]):
+            i += 1
+            continue
+        cells = lines[i].count("|") - 1
+        end = i + 1
+        while end < len(lines) and _plain_row(lines[end]) and lines[end].count("|") - 1 == cells:
+            end += 1
+        if end - i >= MIN_RUN_ROWS:
+            runs.append((i, end, cells))
+        i = max(end, i + 1)
+    if not runs:
+        return None
+    word = "hporeportrows"
+    while word in markdown_text:
+        word += "x"
+    placeholders = [f"{word}{n}z" for n in range(len(runs))]  # "z": none is the start of another
+    parts: list[str] = []
+    last = 0
+    for (first, end, cells), placeholder in zip(runs, placeholders, strict=True):
+        parts += lines[last:first]
+        parts.append(f"| {placeholder} |" + " |" * (cells - 1))
+        last = end
+    parts += lines[last:]
+    html = str(_markdown().render("\n".join(parts)))
+    if html.count(word) != len(runs):  # each placeholder once, and nothing else spelling it
+        return None
+    pieces: list[str] = []
+    position = 0
+    for (first, end, cells), placeholder in zip(runs, placeholders, strict=True):
+        at = html.find(placeholder, position)
+        if at < 0:
+            return None
+        row = re.compile(f"<tr>\n({_TD}){placeholder}</td>\n((?:{_TD}</td>\n)*)</tr>\n").match(
+            html, max(html.rfind("<tr>\n", position, at), position)
+        )
+        if row is None or row.end() <= at:
+            return None
+        opens = [row.group(1), *re.findall(_TD, row.group(2))]
+        if len(opens) != cells:
+            return None
+        pieces.append(html[position : row.start()])
+        for line in lines[first:end]:
+            values = [escapeHtml(value.strip()) for value in line[1:-1].split("|")]
+            pieces.append("<tr>\n" + "".join(f"{o}{v}</td>\n" for o, v in zip(opens, values, strict=True)) + "</tr>\n")
+        position = row.end()
+    pieces.append(html[position:])
+    return "".join(pieces)
 
 
 def inline_html(markdown_text: str) -> str:

@@ -119,3 +119,99 @@ def test_includes_are_expanded_as_one_regular_expression_pass(tmp_path: Path, bo
     expanded = qmd.expand_includes(body, tmp_path, tmp_path)
     assert expanded == _includes_by_sub(body, tmp_path)
     assert expanded.count("# A") == [m.group(1) for m in qmd._INCLUDE.finditer(body)].count("a.md")
+
+
+def rows(n: int, cells: int = 3, start: int = 0) -> str:
+    return "".join("| " + " | ".join(f"#{start + i} {j}-0.{i}e+5%" for j in range(cells)) + " |\n" for i in range(n))
+
+
+HEADER = "| a | b | c |\n|:--|--:|:-:|\n"
+ROW_RUNS = {
+    "one long table": "# T\n\n" + HEADER + rows(40) + "\nafter\n",
+    "runs split by marked-up rows": HEADER
+    + rows(20)
+    + "| *x* | `y` | [z] |\n"
+    + rows(20, start=20)
+    + "| a\\|b | c |  |\n",
+    "rows with fewer and more cells": HEADER + rows(20, cells=2) + rows(20, cells=4) + rows(20),
+    "empty and blank cells": HEADER + "".join("|  | x |   |\n" for _ in range(20)) + "||||\n" * 20,
+    "delimiter-like body rows": HEADER + rows(10) + "| - | :-: | --- |\n" + rows(20),
+    "plain rows are the header": rows(30) + "|---|---|---|\n" + rows(20),
+    "plain rows in a paragraph": "text\n" + rows(30) + "\n" + rows(30),
+    "plain rows in code": "```\n" + HEADER + rows(30) + "```\n\n    " + rows(1) + "~~~\n" + HEADER + rows(30),
+    "plain rows in a div and a list": "::: {.changes}\n" + HEADER + rows(30) + ":::\n\n- item\n" + rows(30),
+    "indented and spaced rows": HEADER
+    + "".join(" " + r for r in rows(20).splitlines(True))
+    + rows(20).replace("|\n", "| \n"),
+    "the placeholder word is taken": HEADER
+    + rows(20)
+    + "hporeportrows0z &#104;poreportrows1z hporeportrowsx\n\n"
+    + HEADER
+    + rows(20),
+    "an entity spells the placeholder in a row": HEADER + rows(20) + "| &#104;poreportrows0z | 1 | 2 |\n",
+    "eleven tables": "".join(HEADER + rows(20, start=k) + "\n" for k in range(11)),
+    "header-only table then rows": "| a |\n|---|\n\n" + rows(20, cells=1),
+    "CR LF": (HEADER + rows(20)).replace("\n", "\r\n"),
+}
+
+
+@pytest.mark.parametrize("min_rows", [qmd.MIN_RUN_ROWS, 2])
+@pytest.mark.parametrize("markdown", ROW_RUNS.values(), ids=ROW_RUNS.keys())
+def test_runs_of_plain_rows_render_as_markdown_it_renders_them(
+    markdown: str, min_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qmd, "MIN_RUN_ROWS", min_rows)
+    assert qmd.to_html(markdown) == PLAIN_MARKDOWN_IT.render(markdown)
+
+
+def test_the_row_shortcut_is_taken_where_it_applies() -> None:
+    """Not only equal: the long tables above do go through the shortcut (else it tests nothing),
+    and where it cannot vouch for its result it steps aside."""
+    taken = {name: qmd._render_with_row_runs(text) is not None for name, text in ROW_RUNS.items()}
+    for name in ("one long table", "runs split by marked-up rows", "eleven tables", "the placeholder word is taken"):
+        assert taken[name], name
+    for name in ("plain rows are the header", "plain rows in a paragraph", "an entity spells the placeholder in a row"):
+        assert not taken[name], name
+
+
+def test_random_tables_with_long_runs_render_as_markdown_it_renders_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qmd, "MIN_RUN_ROWS", 3)
+    rng = random.Random(1604)
+    cell_texts = [
+        "",
+        " ",
+        "1",
+        "#8",
+        "-0.5",
+        "1e+05",
+        "a b",
+        "x%",
+        "=",
+        "(q)",
+        "*e*",
+        "`c`",
+        "a\\|b",
+        "<b>",
+        "&amp;",
+        "[1]",
+    ]
+    lines = ["", "para", "```", "::: {.changes}", ":::", "- li", "|---|", "> q"]
+    taken = 0
+    for _ in range(300):
+        doc = []
+        for _ in range(rng.randint(1, 6)):
+            if rng.random() < 0.6:  # a table, or rows without a header
+                columns = rng.choice([1, 2, 3])
+                if rng.random() < 0.8:
+                    doc.append("|" + " h |" * columns)
+                    doc.append("|" + "".join(rng.choice([":--|", "--:|", ":-:|", "---|"]) for _ in range(columns)))
+                for _ in range(rng.randint(1, 12)):
+                    cells = columns if rng.random() < 0.85 else rng.choice([1, 2, 3, 4])
+                    pool = cell_texts[:10] if rng.random() < 0.9 else cell_texts
+                    doc.append("| " + " | ".join(rng.choice(pool) for _ in range(cells)) + " |")
+            else:
+                doc.append(rng.choice(lines))
+        markdown = "\n".join(doc) + "\n"
+        assert qmd.to_html(markdown) == PLAIN_MARKDOWN_IT.render(markdown), markdown
+        taken += qmd._render_with_row_runs(markdown) is not None
+    assert taken > 40
