@@ -29,7 +29,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: object, **kwargs: object):
         names.append(str(name))
-        return original(self, source, name, *args, **kwargs)  # type: ignore[arg-type]
+        return original(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
     yield names
