@@ -3,20 +3,30 @@
 Markdown templates are not autoescaped (Markdown is not HTML), so values that land in
 Markdown go through ``cell`` / ``code`` filters, and the Markdown-to-HTML step escapes any
 raw HTML. HTML templates are autoescaped.
+
+Compiled templates are kept between runs in the cache folder (``TemplateCache``): compiling
+the templates costs about half a second per run, loading their cached code milliseconds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import math
+import os
+import sys
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import yaml
 
 from generator.model.vocabulary import Side, Tier
-from generator.paths import templates_dir
+from generator.paths import cache_dir, templates_dir
 from generator.render.multi import demote
 from generator.render.yaml_text import safe_dump
 
@@ -167,8 +177,106 @@ VOCABULARY_TESTS = {
 that word a tier or a side never spell its string; the enums stay the one definition."""
 
 
+TEMPLATE_CACHE_DIR = "jinja"
+"""The cache folder's subfolder for compiled templates."""
+
+
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache on disk, made safe to share and to lack.
+
+    - Keyed by what the compiled code depends on: each file is named by the template's name
+      and path and by ``compile_fingerprint`` (Jinja and Python versions, the environment's
+      settings), and Jinja checks a digest of the template's source before using it, so an
+      edited template, another checkout or another environment never gets stale code.
+    - Written atomically (a temporary file renamed over the target), so concurrent runs read a
+      whole file or none; the last writer wins, and every writer wrote the same code.
+    - Optional: an absent, read-only or damaged folder or file means "compile", never an error.
+    """
+
+    def __init__(self, directory: Path, fingerprint: str) -> None:
+        super().__init__(str(directory), "%s.cache")
+        self.fingerprint = fingerprint
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return hashlib.sha256(f"{self.fingerprint}\0{name}\0{filename}".encode()).hexdigest()[:40]
+
+    def get_source_checksum(self, source: str) -> str:
+        return hashlib.sha256(f"{self.fingerprint}\0{source}".encode()).hexdigest()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:
+            # Jinja already treats a missing file, a foreign header or a stale digest as a miss;
+            # a folder that cannot be read or a file cut short inside its pickled digest raise
+            # instead (OSError, EOFError, UnpicklingError, ...), and mean the same: compile.
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        target = self._get_cache_filename(bucket)
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".cache")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    bucket.write_bytecode(handle)
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # an unwritable cache folder: this run compiled, and renders all the same
+
+
+def compile_fingerprint(env: jinja2.Environment) -> str:
+    """What a template's compiled code depends on besides its source: the Jinja version (the
+    code calls its runtime), the Python bytecode format, and every setting the lexer or the
+    compiler reads (delimiters, whitespace handling, autoescape, finalize, extensions, and the
+    filter and test names, which the compiler checks)."""
+    settings = (
+        jinja2.__version__,
+        importlib.util.MAGIC_NUMBER.hex(),
+        sys.implementation.cache_tag,
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        env.is_async,
+        _name(env.autoescape),
+        _name(env.finalize),
+        _name(env.code_generator_class),
+        _name(env.context_class),
+        sorted(env.extensions),
+        sorted(env.filters),
+        sorted(env.tests),
+    )
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+
+
+def _name(value: Any) -> str:
+    """A setting as stable text: functions and classes by their qualified name, else repr."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return repr(value)
+
+
 @lru_cache(maxsize=2)
 def environment(html: bool) -> jinja2.Environment:
+    """The environment, with compiled templates cached in the cache folder's ``jinja/``."""
+    return make_environment(html, cache_dir() / TEMPLATE_CACHE_DIR)
+
+
+def make_environment(html: bool, template_cache: Path | None) -> jinja2.Environment:
+    """A new environment; ``template_cache`` is the folder for compiled templates (None: none)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
@@ -191,6 +299,9 @@ def environment(html: bool) -> jinja2.Environment:
     env.filters["demote"] = demote
     env.tests.update(VOCABULARY_TESTS)
     env.globals["message_for"] = message_for
+    if template_cache is not None:
+        # Set last: the fingerprint covers the filters and tests registered above.
+        env.bytecode_cache = TemplateCache(template_cache, compile_fingerprint(env))
     return env
 
 

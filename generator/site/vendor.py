@@ -21,6 +21,8 @@ from pathlib import Path
 import altair
 import vl_convert
 
+from generator.paths import cache_dir
+
 BUNDLE_NAME = "vega-bundle.js"
 
 
@@ -71,17 +73,13 @@ BUNDLE_END = "\n})();\n"
 
 def cache_file() -> Path:
     """Where a built bundle is kept between runs: one file per bundle header (that is, per set
-    of library versions), under ``$HPO_REPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/hpo-report``,
-    else ``~/.cache/hpo-report``.
+    of library versions), in the cache folder (``generator.paths.cache_dir``).
 
     vl-convert's bundling takes seconds of wall time and CPU on every first run into a new output
     folder, yet its result depends only on the versions the header names.
     """
-    root = os.environ.get("HPO_REPORT_CACHE_DIR")
-    if not root:
-        root = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hpo-report")
     digest = hashlib.sha256(bundle_header().encode("utf-8")).hexdigest()[:16]
-    return Path(root) / f"vega-bundle-{digest}.js"
+    return cache_dir() / f"vega-bundle-{digest}.js"
 
 
 def _cached_bundle() -> str | None:

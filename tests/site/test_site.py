@@ -245,6 +245,21 @@ def test_pages_render_the_same_structure_with_pandoc(built: BuiltSite) -> None:
         assert "<script>alert" not in theirs, source
 
 
+def test_built_in_renderer_gives_markdown_its_own_html_on_every_page(built: BuiltSite) -> None:
+    """qmd.py's shortcuts (normalize, plain inline text) against markdown-it's own rules, on the
+    real pages: charts with hostile titles, tables, includes, divs."""
+    plain = qmd.make_parser(shortcuts=False)
+    sources = sorted(built.out.rglob("index.qmd"))
+    assert len(sources) == 6
+    for source in sources:
+        page = qmd.read_page(source, built.out)
+        assert qmd.to_html(page.body) == plain.render(page.body), source
+        assert qmd.expand_includes(source.read_text(encoding="utf-8"), source.parent, built.out) == qmd._INCLUDE.sub(
+            lambda m, base=source.parent: (base / m.group(1)).read_text(encoding="utf-8").rstrip("\n") + "\n",
+            source.read_text(encoding="utf-8"),
+        ), source
+
+
 def test_quarto_project_points_at_the_site_folder(built: BuiltSite) -> None:
     config = yaml.safe_load((built.out / "_quarto.yml").read_text())
     assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "site"
