@@ -65,81 +65,104 @@ def generate(
         if same is not None:
             build_site(out_dir, renderer)
             return Outcome(probe[0], same, known_dir / same, False, site_index)
-    from generator.storage import read_study
-    from generator.versions import latest_event, next_version
-
-    with progress.step(f"Reading {location.display}"):
-        record = read_study(location, study)
-    if record.trials.empty:
-        raise UserError(f"study {record.name!r} has no trials yet; run some trials, then generate the report")
+    # A new version's folder is assembled under report/ (hidden) and renamed into its study's
+    # folder when complete; its name is chosen here, so a failure anywhere can remove it.
+    staging = staging_path(out_dir / "report", ".new-version-")
     old_record = None
-    if compare is not None:
-        # Read and checked before anything is written: bad input leaves no file behind.
-        with progress.step(f"Reading {compare.study!r} to compare with"):
-            old_record = read_compared(record, compare, config)
-
-    study_name, storage_display = record.name, record.source["storage"]
-    study_dir = out_dir / "report" / study_slug(study_name)
-    existing = list_versions(study_dir)
-    version = next_version(existing, latest_event(record.trials))
-    created_study_dir = not study_dir.exists()
-    study_dir.mkdir(parents=True, exist_ok=True)
-    staging = staging_path(study_dir, f".{version}-")
     try:
         with Workers() as workers:
-            # The study is hashed and its snapshot written by another process while this one
-            # imports the analysis (seconds each); the raw record is let go here, so the
-            # snapshot, once loaded, is the only copy of the study this process holds.
-            snapshotting = workers.start(snapshot_unless_unchanged, record, staging, study_dir, fingerprint, config)
-            del record
+            if compare is None:
+                # The study is read, hashed and written as a snapshot by another process while
+                # this one imports the analysis (seconds each).
+                snapshotting = workers.start(read_and_snapshot, location, study, staging, out_dir, fingerprint, config)
+            else:
+                # Both studies read and checked here, before anything is written: bad input
+                # leaves no file behind.
+                with progress.step(f"Reading {location.display}"):
+                    record = read_nonempty(location, study)
+                with progress.step(f"Reading {compare.study!r} to compare with"):
+                    old_record = read_compared(record, compare, config)
+                snapshotting = workers.start(snapshot_record, record, staging, out_dir, fingerprint, config)
+                del record  # the snapshot, once loaded, is the only copy of the study kept here
             made = _make_version(
-                workers,
-                snapshotting,
-                staging,
-                version,
-                existing,
-                study_name,
-                storage_display,
-                config,
-                progress,
-                out_dir,
-                old_record,
+                workers, snapshotting, staging, config, progress, location.display, out_dir, old_record
             )
-        if made is not None:
-            staging.rename(study_dir / version)
+        if made.same is None:
+            new_study = not made.study_dir.exists()
+            made.study_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                staging.rename(made.study_dir / made.version)
+            except OSError:  # another run made this version first: leave no empty study folder
+                if new_study:
+                    made.study_dir.rmdir()
+                raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        if created_study_dir and not any(study_dir.iterdir()):
-            study_dir.rmdir()
         raise
-    if made is None:
-        same = snapshotting.result()[1]
-        assert same is not None
-        return _unchanged(study_name, same, study_dir, out_dir, renderer, site_index, config, old_record, progress)
+    if made.same is not None:
+        return _unchanged(
+            made.study_name, made.same, made.study_dir, out_dir, renderer, site_index, config, old_record, progress
+        )
     with progress.step("Building site"):
         build_site(out_dir, renderer)
-    compared = study_dir / version / COMPARISON_MD if old_record is not None else None
-    return Outcome(study_name, version, study_dir / version, True, site_index, compared)
+    version_dir = made.study_dir / made.version
+    compared = version_dir / COMPARISON_MD if old_record is not None else None
+    return Outcome(made.study_name, made.version, version_dir, True, site_index, compared)
 
 
-def snapshot_unless_unchanged(
-    record: Any, staging: Path, study_dir: Path, fingerprint: str, config: AnalysisConfig
-) -> tuple[str, str | None]:
-    """The study's content hash and the version it equals; when it equals none, ``staging``
-    is created and the snapshot written in it (an unchanged study's folder is not touched)."""
+@dataclass(frozen=True)
+class Snapshotted:
+    """What the snapshot stage tells the rest of the run about the study it read."""
+
+    study_name: str
+    storage_display: str
+    study_dir: Path
+    existing: tuple[str, ...]
+    """The study's versions so far, oldest first."""
+    version: str
+    """The name the new version gets."""
+    same: str | None
+    """The existing version whose study content and settings equal these (nothing was written),
+    or None: the snapshot is in the staging folder."""
+
+
+def read_nonempty(location: Any, study: str | None) -> Any:
+    """The study's raw record; a one-line error for a study without trials."""
+    from generator.storage import read_study
+
+    record = read_study(location, study)
+    if record.trials.empty:
+        raise UserError(f"study {record.name!r} has no trials yet; run some trials, then generate the report")
+    return record
+
+
+def read_and_snapshot(
+    location: Any, study: str | None, staging: Path, out_dir: Path, fingerprint: str, config: AnalysisConfig
+) -> Snapshotted:
+    """Read the study, then ``snapshot_record`` it."""
+    return snapshot_record(read_nonempty(location, study), staging, out_dir, fingerprint, config)
+
+
+def snapshot_record(record: Any, staging: Path, out_dir: Path, fingerprint: str, config: AnalysisConfig) -> Snapshotted:
+    """The study's next version name and the version it equals; when it equals none, ``staging``
+    is created and the snapshot written in it (a study that equals a version touches nothing)."""
     from generator.snapshot import SNAPSHOT_DIR, content_hash, write_snapshot
-    from generator.versions import unchanged_version
+    from generator.versions import latest_event, next_version, unchanged_version
 
+    study_dir = out_dir / "report" / study_slug(record.name)
+    existing = tuple(list_versions(study_dir))
     input_hash = content_hash(record)
     same = unchanged_version(study_dir, input_hash, config.digest())
     if same is None:
+        staging.parent.mkdir(parents=True, exist_ok=True)
         make_folder(staging)
         write_snapshot(
             record,
             staging / SNAPSHOT_DIR,
             {"input_hash": input_hash, "config": config.to_json(), "storage_fingerprint": fingerprint},
         )
-    return input_hash, same
+    version = next_version(list(existing), latest_event(record.trials))
+    return Snapshotted(record.name, record.source["storage"], study_dir, existing, version, same)
 
 
 def _unchanged(
@@ -167,18 +190,16 @@ def _unchanged(
 
 def _make_version(
     workers: Workers,
-    snapshotting: Task[tuple[str, str | None]],
+    snapshotting: Task[Snapshotted],
     staging: Path,
-    version: str,
-    existing: list[str],
-    study_name: str,
-    storage_display: str,
     config: AnalysisConfig,
     progress: Progress,
+    storage_display: str,
     out_dir: Path,
     old_record: Any,
-) -> Path | None:
-    """The version's files in ``staging``; None when the study equals an existing version."""
+) -> Snapshotted:
+    """The version's files in ``staging`` (none when the study equals an existing version)."""
+    # The analysis and rendering modules (seconds of imports) load while the snapshot is made.
     from generator.analysis.assemble import analyse
     from generator.analysis.sample import analysed_sample
     from generator.analysis.tables import pareto_table
@@ -189,28 +210,35 @@ def _make_version(
     from generator.render.tables import to_csv
     from generator.snapshot import SNAPSHOT_DIR, load_snapshot
 
-    with progress.step(f"Writing {SNAPSHOT_DIR}/"):
-        _, same = snapshotting.result()
-    if same is not None:
-        return None
+    label = f"Reading {storage_display}, writing {SNAPSHOT_DIR}/" if old_record is None else f"Writing {SNAPSHOT_DIR}/"
+    with progress.step(label):
+        made = snapshotting.result()
+    if made.same is not None:
+        return made
+    version, study_dir = made.version, made.study_dir
     prefetch(out_dir)  # a version is made: the site build that follows may need the Vega bundle
-    study_dir = staging.parent
     with progress.step("Analysing"):
         snapshot = load_snapshot(staging / SNAPSHOT_DIR)
-        command = reproduce_command(study_name, storage_display, config)
+        command = reproduce_command(made.study_name, made.storage_display, config)
         # Built once: the findings and the charts are computed on the same trials.
         sample = analysed_sample(snapshot, config)
         artifacts = staging / "artifacts"
         artifacts.mkdir()
-        # Every trial's rows (the largest files) are written beside the analysis.
+        # Every trial's rows (the largest files) are written beside the analysis, and the charts
+        # are drawn beside its second half, from the importance as soon as it is known.
         trial_tables = workers.start(write_trial_tables, snapshot, sample.curves, artifacts)
-        findings = analyse(snapshot, config, command, sample)
+        drawing: list[Task[None]] = []
+
+        def start_charts(importance: tuple[Importance, ...], interactions: tuple[Interaction, ...]) -> None:
+            if config.charts and not drawing:
+                drawing.append(
+                    workers.start(draw_charts, snapshot, config, importance, interactions, sample, artifacts)
+                )
+
+        findings = analyse(snapshot, config, command, sample, on_importance=start_charts)
+        start_charts(findings.importance, findings.interactions)  # a no-op unless the analysis did not
     with progress.step("Rendering report"):
-        charts = None
-        if config.charts:
-            charts = workers.start(
-                draw_charts, snapshot, config, findings.importance, findings.interactions, sample, artifacts
-            )
+        charts = drawing[0] if drawing else None
         (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
         (staging / "findings.md").write_text(findings_markdown(findings, version), encoding="utf-8")
         for name, table in directionality_tables(findings).items():
@@ -227,14 +255,14 @@ def _make_version(
     if charts is not None:
         with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
             charts.result()
-    if existing:
+    if made.existing:
         # Last, once every artifact of the version exists: changes compare its configs too.
         with progress.step("Comparing with the previous version"):
-            write_changes(study_dir / existing[-1], staging, version)
+            write_changes(study_dir / made.existing[-1], staging, version)
     if old_record is not None:
         with progress.step("Comparing with " + repr(old_record.name)):
             write_comparison(old_record, snapshot, config, staging, version, findings)
-    return staging
+    return made
 
 
 def draw_charts(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 
 from generator.analysis.compute import compute_accounting
@@ -20,7 +21,7 @@ from generator.analysis.summary import summarize, trial_counts
 from generator.analysis.trial_attrs import trial_attribute_warnings, trial_attributes
 from generator.analysis.warnings import sort_findings, study_warnings
 from generator.config import AnalysisConfig
-from generator.model.findings import Finding, Findings, Provenance, StatsPolicy, StudyInfo
+from generator.model.findings import Finding, Findings, Importance, Interaction, Provenance, StatsPolicy, StudyInfo
 from generator.model.multi import MultiObjective, ObjectiveFindings
 from generator.model.vocabulary import WarningCode
 from generator.slug import study_slug
@@ -29,8 +30,18 @@ from generator.snapshot.load import Snapshot
 FINDINGS_SCHEMA_VERSION = "1"
 
 
+ImportanceReady = Callable[[tuple[Importance, ...], tuple[Interaction, ...]], None]
+"""Called with the report's ``importance`` and ``interactions`` (as ``Findings`` will hold them)
+as soon as they are known: what needs only them (the charts) can start while the rest of the
+analysis (the influence check, the next sweep, the curves: about half of it) runs."""
+
+
 def analyse(
-    snapshot: Snapshot, config: AnalysisConfig, command: str = "", sample: AnalysedSample | None = None
+    snapshot: Snapshot,
+    config: AnalysisConfig,
+    command: str = "",
+    sample: AnalysedSample | None = None,
+    on_importance: ImportanceReady | None = None,
 ) -> Findings:
     """The report's findings. A study with several objectives, unless ``--objective`` chose one,
     is analysed once per objective (each a full single-objective analysis, its own correction
@@ -39,7 +50,8 @@ def analyse(
 
     Each analysed objective's study sample (``analysis/sample.py``) is built once and handed to
     every stage. ``sample``: the top-level objective's, when the caller built it already (the
-    pipeline does, to draw the charts from the same trials)."""
+    pipeline does, to draw the charts from the same trials). ``on_importance``: see
+    ``ImportanceReady``; called once, for the top-level objective."""
     n_objectives = len(snapshot.directions)
     require_objective(snapshot, config)
     chosen = config.objective
@@ -51,7 +63,7 @@ def analyse(
         sample = analysed_sample(view, top_config)
     elif sample.config != top_config:
         raise ValueError("the study sample was built with other settings than the analysis")
-    top = _single_objective(view, top_config, command, config.digest(), sample)
+    top = _single_objective(view, top_config, command, config.digest(), sample, on_importance)
     if n_objectives == 1:
         return top
     return _multi_objective(view, config, command, top, sample)
@@ -147,7 +159,12 @@ def _block(single: Findings, name: str | None, all_mode: bool, n_front: int, top
 
 
 def _single_objective(
-    snapshot: Snapshot, config: AnalysisConfig, command: str, config_hash: str, sample: AnalysedSample
+    snapshot: Snapshot,
+    config: AnalysisConfig,
+    command: str,
+    config_hash: str,
+    sample: AnalysedSample,
+    on_importance: ImportanceReady | None = None,
 ) -> Findings:
     """The findings of objective ``config.objective`` alone (``config.objective`` is an index
     here), from ``snapshot`` as analysed (``analysed_view``) and that objective's ``sample``."""
@@ -183,10 +200,16 @@ def _single_objective(
     )
     statistics = build_statistics(sample, config, summary, user_attrs)
     importance = analyse_importance(sample.importance)
+    confounding = statistics.confounding
+    # Importance shares of confounded parameters are read as one effect; interactions inside
+    # a confounded group are artefacts of the surrogate.
+    ranked = mark_importance(importance.importance, confounding)
+    interactions = separate_interactions(importance.interactions, confounding)
+    if on_importance is not None:
+        on_importance(ranked, interactions)
     # Findings that a few trials drive, and confounded parameters, are marked where they are
     # stated (executive summary, rows, interactions, next-sweep reasons), not only warned about.
     driven = influence(sample, config, statistics.directionality, importance.importance)
-    confounding = statistics.confounding
     recommended = next_sweep(
         sample,
         config,
@@ -245,8 +268,8 @@ def _single_objective(
         elites=statistics.elites,
         significance=statistics.significance,
         executive_summary=annotate_highlights(statistics.executive_summary, driven),
-        importance=mark_importance(importance.importance, confounding),
-        interactions=separate_interactions(importance.interactions, confounding),
+        importance=ranked,
+        interactions=interactions,
         importance_methods=importance.methods,
         warnings=sort_findings(warnings),
         provenance=provenance,
