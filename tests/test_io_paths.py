@@ -1,5 +1,5 @@
 """The I/O paths of issue 16: an unchanged re-run that loads nothing heavy, and the column-wise
-rewrites of the snapshot (content hash, load order) that must equal what they replaced."""
+rewrites of the snapshot (load order) that must equal what they replaced."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,7 +15,6 @@ from generator.cli import main
 from generator.model.findings import Provenance
 from generator.model.reader import ModelFormatError, _read, model_from_dict
 from generator.snapshot.load import _in_order
-from generator.snapshot.write import _plain_csv
 from tests.studies import simple, sqlite_study
 
 HEAVY = ("pandas", "numpy", "duckdb", "sqlalchemy", "optuna", "jinja2", "altair", "markdown_it", "scipy")
@@ -37,34 +35,6 @@ def test_unchanged_rerun_imports_no_heavy_library(tmp_path: Path) -> None:
     )
     assert "unchanged" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
-
-
-def pandas_csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%dT%H:%M:%S.%f")
-
-
-@pytest.mark.parametrize(
-    "frame",
-    [
-        pd.DataFrame(
-            {
-                "number": [1, 2, 3, 4, 5, 6],
-                "name": ["a,b", 'q"x', "line\nbreak", "", None, "cr\rx"],
-                "value": [np.nan, np.inf, -np.inf, -0.0, 5e-324, 0.1 + 0.2],
-                "text": pd.Series([" lead", "tab\there", "ünï", "=1+2", "x", "y"], dtype=object),
-            }
-        ),
-        pd.DataFrame({"kind": pd.Series([], dtype=object), "key": pd.Series([], dtype=object)}),
-        pd.DataFrame({"number": [3, 1], "step": np.array([7, 2], dtype=np.int64), "value": [1.5, 2.0]}),
-    ],
-)
-def test_content_hash_csv_is_pandas_csv(frame: pd.DataFrame) -> None:
-    assert _plain_csv(frame) == pandas_csv(frame)
-
-
-def test_content_hash_csv_leaves_other_columns_to_pandas() -> None:
-    assert _plain_csv(pd.DataFrame({"when": pd.to_datetime(["2024-01-01"])})) is None
-    assert _plain_csv(pd.DataFrame({"mixed": pd.Series([1, "a"], dtype=object)})) is None
 
 
 def test_load_order_sorts_what_is_not_in_key_order() -> None:
