@@ -1,16 +1,18 @@
 """Independent stages of a run on the machine's other cores: one forked process per stage.
 
-A report is made of stages that do not need each other: hashing the study and writing its
+A report is made of stages that do not need each other: reading the study and writing its
 snapshot, while the analysis modules import; the per-trial CSV tables, while the findings
-are computed; the charts, while the documents are written. Run one after the other they use
+are computed; the charts, while the rest of the analysis runs. Run one after the other they use
 one core of a machine that nearly always has two or more.
 
-Why processes and not threads: these stages are Python loops (CSV cells, chart records,
-hashing text) that hold the GIL, so threads would only take turns. Why ``os.fork`` and not
+Why processes and not threads: these stages are Python loops (rows from the database, CSV
+cells, chart records) that hold the GIL, so threads would only take turns. Why ``os.fork`` and not
 ``concurrent.futures.ProcessPoolExecutor``: the executor pickles a stage's arguments into the
 worker, and the arguments here are the study itself (a gigabyte of frames at 100,000 trials);
 a forked child already has them, shared copy-on-write. Only a stage's result travels back,
-pickled through a pipe, and the stages return little (a hash, nothing).
+pickled through a pipe, and the stages return little (the study's name and version, nothing).
+Pages the child only reads stay shared; what it touches is copied (at 100,000 trials a stage
+adds 0.4-0.7 GB, measured in benchmarks/pipeline_stages.py, which sums every process's memory).
 
 Where ``os.fork`` is missing or unsafe (Windows; macOS, whose system libraries are not
 fork-safe), with one CPU, or with ``HPO_REPORT_WORKERS=1``, a stage runs inline when it is

@@ -199,7 +199,10 @@ def _make_version(
     old_record: Any,
 ) -> Snapshotted:
     """The version's files in ``staging`` (none when the study equals an existing version)."""
-    # The analysis and rendering modules (seconds of imports) load while the snapshot is made.
+    # The analysis and rendering modules (seconds of imports) load while the snapshot is made,
+    # those the analysis would import on first use (curves, chart data) included.
+    import generator.analysis.chart_data
+    import generator.analysis.curves  # noqa: F401
     from generator.analysis.assemble import analyse
     from generator.analysis.sample import analysed_sample
     from generator.analysis.tables import pareto_table

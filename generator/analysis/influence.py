@@ -50,7 +50,6 @@ from generator.analysis.directionality import directionality
 from generator.analysis.frames import direction_sign
 from generator.analysis.importance import FanovaEvaluator, ImportanceInput, ParamData, fit_main_effects_on
 from generator.analysis.sample import AnalysedSample, StudySample
-from generator.background import Workers
 from generator.config import AnalysisConfig
 from generator.model.effects import Highlight
 from generator.model.findings import Directionality, Finding, Importance, Influence
@@ -126,10 +125,8 @@ def influence(
             cache[key] = _estimate(sample, config, data, key)
         return cache[key]
 
-    candidates = _candidates(data, full, k)
-    cache.update(_estimates(sample, config, data, [tuple(sorted(c.numbers)) for c in candidates]))
     found: dict[str, Influence] = {}
-    for candidate in candidates:
+    for candidate in _candidates(data, full, k):
         removed = estimate(candidate.numbers)
         for param in sorted(set(full.importance) | set(full.effects)):
             if not _changes(param, full, removed, full_importance):
@@ -204,27 +201,6 @@ def _candidates(data: ImportanceInput, full: _Estimate, k: int) -> list[_Candida
         out.append(_Candidate("largest", name, _first(numbers[present], -values, k)))
         out.append(_Candidate("smallest", name, _first(numbers[present], values, k)))
     return out
-
-
-def _estimates(
-    sample: StudySample, config: AnalysisConfig, data: ImportanceInput, keys: list[tuple[int, ...]]
-) -> dict[tuple[int, ...], _Estimate]:
-    """``_estimate`` of every removal set in ``keys``: each is a refit of its own, so every other
-    one is computed in a second process (``generator.background``) beside this one's. Each
-    estimate depends on its set alone (seeded from the study), so where it is computed does not
-    change it (tests/test_background.py compares the reports made both ways)."""
-    unique = list(dict.fromkeys(keys))
-    with Workers() as workers:
-        other = workers.start(_estimate_all, sample, config, data, unique[1::2])
-        mine = _estimate_all(sample, config, data, unique[0::2])
-        theirs = other.result()
-    return dict(zip(unique[0::2], mine, strict=True)) | dict(zip(unique[1::2], theirs, strict=True))
-
-
-def _estimate_all(
-    sample: StudySample, config: AnalysisConfig, data: ImportanceInput, keys: list[tuple[int, ...]]
-) -> list[_Estimate]:
-    return [_estimate(sample, config, data, key) for key in keys]
 
 
 def _first(numbers: np.ndarray, key: np.ndarray, k: int) -> tuple[int, ...]:
