@@ -98,7 +98,9 @@ class Workers:
     """Starts stages; as a context manager, stops any still running when the block fails.
 
     Use: ``with Workers() as workers: task = workers.start(fn, *args); ...; task.result()``.
-    A stage must only write files the parent does not touch until ``result()`` returns.
+    A stage must only write files the parent does not touch until ``result()`` returns, and
+    must not call into a library that keeps threads of its own once used (vl-convert's
+    JavaScript runtime): the child inherits its locks, not its threads, and would wait forever.
     """
 
     def __init__(self) -> None:
@@ -116,6 +118,7 @@ class Workers:
         if pid == 0:  # pragma: no cover - the child (its work is covered by the inline mode's tests)
             try:
                 os.close(reader)
+                _fresh_standard_streams()
                 outcome = _run(fn, args)
                 try:
                     data = pickle.dumps(outcome)
@@ -143,6 +146,22 @@ class Workers:
                 task.kill()
             elif task.running:
                 task.result()  # a stage nobody waited for: wait, and surface its failure
+
+
+def _fresh_standard_streams() -> None:
+    """New ``sys.stdout``/``sys.stderr`` objects on the same descriptors, in a forked child.
+
+    A stream's lock may have been held, at the moment of the fork, by another thread of the
+    parent (the progress spinner's), which does not exist in the child: a warning the child
+    printed through the inherited object would wait for it forever."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            descriptor = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # not a real file (captured by a test runner)
+            continue
+        fresh = open(os.dup(descriptor), "w", encoding=stream.encoding, errors=stream.errors, buffering=1)  # noqa: SIM115 - lives as long as the child
+        setattr(sys, name, fresh)
 
 
 def _run(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:

@@ -258,6 +258,10 @@ def _make_version(
     if charts is not None:
         with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
             charts.result()
+            if config.export:
+                from generator.render.charts import export_charts
+
+                export_charts(artifacts, config.export)
     if made.existing:
         # Last, once every artifact of the version exists: changes compare its configs too.
         with progress.step("Comparing with the previous version"):
@@ -276,11 +280,12 @@ def draw_charts(
     sample: AnalysedSample,
     artifacts: Path,
 ) -> None:
-    """``artifacts/charts/`` (and the exported images, the contour tables) of the version."""
+    """``artifacts/charts/`` and the contour tables of the version (the images of ``--export``
+    are made by ``export_charts`` afterwards, in the main process: see its docstring)."""
     from generator.analysis.chart_data import chart_set
     from generator.render.charts import write_charts
 
-    write_charts(chart_set(snapshot, config, importance, interactions, sample), artifacts, config.export)
+    write_charts(chart_set(snapshot, config, importance, interactions, sample), artifacts)
 
 
 def write_trial_tables(snapshot: Snapshot, curves: tuple[TrialCurve, ...], artifacts: Path) -> None:

@@ -124,3 +124,33 @@ def test_a_failing_stage_leaves_nothing_behind(
     assert main(["--storage", url, "--study", "s", "--out", str(out), "--quiet"]) == 2
     assert capsys.readouterr().err == "error: the disk is full; free some space, then run again\n"
     assert not (out / "report").exists() or not any((out / "report").rglob("*"))
+
+
+@needs_fork
+def test_export_after_vl_convert_ran_in_this_process(tmp_path: Path) -> None:
+    """vl-convert keeps a JavaScript runtime with threads once used; a forked child inherits its
+    locks without its threads. Exports therefore run in the main process: a report with
+    --export made after vl-convert ran here finishes (it waited forever when the chart stage
+    exported in its forked process)."""
+    import signal
+
+    import vl_convert
+
+    from tests.studies import simple, sqlite_study
+
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}})
+    url = sqlite_study(tmp_path / "s.db", "s", simple, ["maximize"])
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("the report with --export did not finish")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(240)
+    try:
+        assert main(["--storage", url, "--study", "s", "--out", str(tmp_path / "o"), "--quiet", "--export", "svg"]) == 0
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    (version,) = (tmp_path / "o" / "report" / "s").glob("0*")
+    specs = sorted((version / "artifacts" / "charts").glob("*.vl.json"))
+    assert specs and all(p.with_name(p.name.removesuffix(".vl.json") + ".svg").is_file() for p in specs)

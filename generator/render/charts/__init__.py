@@ -6,6 +6,6 @@ Altair charts; ``write_charts`` names, serializes and optionally exports them.
 
 from __future__ import annotations
 
-from generator.render.charts.files import ChartFile, chart_files, spec_json, write_charts
+from generator.render.charts.files import ChartFile, chart_files, export_charts, spec_json, write_charts
 
-__all__ = ["ChartFile", "chart_files", "spec_json", "write_charts"]
+__all__ = ["ChartFile", "chart_files", "export_charts", "spec_json", "write_charts"]

@@ -161,6 +161,20 @@ def spec_json(chart: TopChart) -> str:
     )
 
 
+def export_charts(artifacts: Path, formats: tuple[str, ...]) -> list[Path]:
+    """Images in ``formats`` of every spec ``write_charts`` wrote to ``artifacts/charts/``, as
+    ``write_charts(..., export=formats)`` makes them; the paths written, by chart.
+
+    For a caller that writes the specs in a forked process (``generator/background.py``) and
+    exports in its own: vl-convert keeps a JavaScript runtime with threads of its own, which a
+    child forked after its first use inherits without the threads, and would wait on forever."""
+    written = []
+    for spec_file in sorted((artifacts / "charts").glob("*.vl.json")):
+        stem = spec_file.name.removesuffix(".vl.json")
+        written += export_images(spec_file.read_text(encoding="utf-8"), spec_file.with_name(stem), formats)
+    return written
+
+
 def write_charts(charts: ChartSet, artifacts: Path, export: tuple[str, ...] = ()) -> list[Path]:
     """Write ``artifacts/charts/*.vl.json`` (plus images in ``export`` formats) and the
     contour CSVs; returns the paths written, in order."""
