@@ -53,16 +53,26 @@ def write_if_changed(path: Path, text: str) -> bool:
     if path.is_file() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
+    replace_atomically(path, data, public=True)
+    return True
+
+
+def replace_atomically(path: Path, data: bytes, public: bool = False) -> None:
+    """Write ``data`` to a hidden temporary sibling of ``path``, then rename it over ``path``: a
+    reader (another run, a web server) sees the old file or the new one, never half of one.
+
+    ``public``: the file gets the mode of any new file under the umask (mkstemp's 0600 would
+    hide a page from a web server running as another user); otherwise it stays private."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
-        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp's 0600 would hide the page from a web server
+        if public:
+            os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return True
 
 
 def swap_in(staging: Path, target: Path) -> None:

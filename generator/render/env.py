@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import json
 import math
 import os
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import jinja2
 import jinja2.bccache
 import yaml
 
+from generator.files import replace_atomically
 from generator.model.vocabulary import Side, Tier
 from generator.paths import cache_dir, templates_dir
 from generator.render.multi import demote
@@ -213,17 +214,11 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        target = self._get_cache_filename(bucket)
+        code = io.BytesIO()
+        bucket.write_bytecode(code)
         try:
             os.makedirs(self.directory, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".cache")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    bucket.write_bytecode(handle)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            replace_atomically(Path(self._get_cache_filename(bucket)), code.getvalue())
         except OSError:
             pass  # an unwritable cache folder: this run compiled, and renders all the same
 

@@ -11,8 +11,6 @@ ship it as a classic script: its names stay private and the three globals remain
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
@@ -21,6 +19,7 @@ from pathlib import Path
 import altair
 import vl_convert
 
+from generator.files import replace_atomically
 from generator.paths import cache_dir
 
 BUNDLE_NAME = "vega-bundle.js"
@@ -98,14 +97,7 @@ def _store_bundle(text: str) -> None:
     target = cache_file()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".vega-bundle-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_atomically(target, text.encode("utf-8"))
     except OSError:
         pass
 

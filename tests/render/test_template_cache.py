@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
+import generator.files
 from generator.cli import main
-from generator.render import env as render_env
 from generator.render.env import TEMPLATE_CACHE_DIR, TemplateCache, compile_fingerprint, environment, make_environment
 from generator.site import vendor
 from tests.studies import simple, sqlite_study
@@ -152,7 +152,7 @@ def test_an_unwritable_cache_folder_means_compiling(tmp_path: Path, monkeypatch:
     def read_only(*args: object, **kwargs: object) -> tuple[int, str]:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(render_env.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(generator.files.tempfile, "mkstemp", read_only)
     assert _cache(cache, loader_dir=templates).get_template("t.j2").render(x=1) == "1"
     assert _cache_files(cache) == []
 
