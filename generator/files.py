@@ -16,14 +16,11 @@ def _umask() -> int:
 
 
 def staging_dir(parent: Path, prefix: str) -> Path:
-    """A fresh hidden folder in ``parent`` with ordinary permissions.
-
-    mkdtemp makes folders readable by their owner only (0700); once renamed into place as a
-    report version or the site, that would hide them from a web server running as another
-    user, so they get the mode any new folder gets under the user's umask.
-    """
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    folder.chmod(0o777 & ~_umask())
+    """A fresh hidden folder in ``parent`` with ordinary permissions (``make_folder``: once
+    renamed into place as the site, an owner-only folder would hide it from a web server running
+    as another user)."""
+    folder = staging_path(parent, prefix)
+    make_folder(folder)
     return folder
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # the modules themselves are imported where a version is made
     from generator.model.curves import TrialCurve
     from generator.model.findings import Importance, Interaction
     from generator.snapshot import Snapshot
+    from generator.storage.records import StudyRecord
+    from generator.storage.url import StorageLocation
 
 # Only what an unchanged re-run needs is imported here; reading, analysing and rendering
 # (pandas, scipy, scikit-learn, DuckDB, Altair: seconds of imports) load when a version is made.
@@ -126,7 +128,7 @@ class Snapshotted:
     or None: the snapshot is in the staging folder."""
 
 
-def read_nonempty(location: Any, study: str | None) -> Any:
+def read_nonempty(location: StorageLocation, study: str | None) -> StudyRecord:
     """The study's raw record; a one-line error for a study without trials."""
     from generator.storage import read_study
 
@@ -137,13 +139,15 @@ def read_nonempty(location: Any, study: str | None) -> Any:
 
 
 def read_and_snapshot(
-    location: Any, study: str | None, staging: Path, out_dir: Path, fingerprint: str, config: AnalysisConfig
+    location: StorageLocation, study: str | None, staging: Path, out_dir: Path, fingerprint: str, config: AnalysisConfig
 ) -> Snapshotted:
     """Read the study, then ``snapshot_record`` it."""
     return snapshot_record(read_nonempty(location, study), staging, out_dir, fingerprint, config)
 
 
-def snapshot_record(record: Any, staging: Path, out_dir: Path, fingerprint: str, config: AnalysisConfig) -> Snapshotted:
+def snapshot_record(
+    record: StudyRecord, staging: Path, out_dir: Path, fingerprint: str, config: AnalysisConfig
+) -> Snapshotted:
     """The study's next version name and the version it equals; when it equals none, ``staging``
     is created and the snapshot written in it (a study that equals a version touches nothing)."""
     from generator.snapshot import SNAPSHOT_DIR, content_hash, write_snapshot
@@ -201,7 +205,7 @@ def _make_version(
     """The version's files in ``staging`` (none when the study equals an existing version)."""
     # The analysis and rendering modules (seconds of imports) load while the snapshot is made,
     # those the analysis would import on first use (curves, chart data) included.
-    import generator.analysis.chart_data
+    import generator.analysis.chart_data  # noqa: F401
     import generator.analysis.curves  # noqa: F401
     from generator.analysis.assemble import analyse
     from generator.analysis.sample import analysed_sample
@@ -252,9 +256,6 @@ def _make_version(
         for name, text in next_sweep_files(findings).items():
             (artifacts / name).write_text(text, encoding="utf-8")
         trial_tables.result()
-        if findings.learning_curves is None:
-            # has_curves and the analysis agree (tested); a table without findings would still mislead.
-            (artifacts / "learning_curves.csv").unlink(missing_ok=True)
     if charts is not None:
         with progress.step("Drawing charts" + (f" and exporting {', '.join(config.export)}" if config.export else "")):
             charts.result()

@@ -328,6 +328,17 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def curve_table_violations(document: dict[str, Any], table_exists: bool) -> list[str]:
+    """artifacts/learning_curves.csv exists exactly when findings.json has learning curves (the
+    table is written by another process than the findings: generator/background.py)."""
+    has_curves = bool(document.get("learning_curves"))
+    if has_curves and not table_exists:
+        return ["findings.json has learning curves but artifacts/learning_curves.csv is missing"]
+    if table_exists and not has_curves:
+        return ["artifacts/learning_curves.csv is written but findings.json has no learning curves"]
+    return []
+
+
 def report_violations(version_dir: Path) -> list[str]:
     """Every self-contradiction in one report version (empty when there is none)."""
     document = json.loads((version_dir / "findings.json").read_text(encoding="utf-8"))
@@ -340,6 +351,7 @@ def report_violations(version_dir: Path) -> list[str]:
         *boundary_violations(document),
         *sign_word_violations(document, markdown),
         *learning_curve_violations(document, markdown, _csv_rows(version_dir / "artifacts" / "learning_curves.csv")),
+        *curve_table_violations(document, (version_dir / "artifacts" / "learning_curves.csv").is_file()),
         *zone_violations(document),
         *reason_violations(document, markdown),
         *disagreement_violations(document),

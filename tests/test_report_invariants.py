@@ -69,7 +69,7 @@ def test_single_trial_level_is_reported(tmp_path: Path) -> None:
 def test_learning_curve_contradictions_are_caught() -> None:
     """The example report's own lines before the fix: trials 13, 26 and 33 "still improving" with
     their best a step before their last, and "likely too short" from 3 of 5 (23% to 88%)."""
-    from tests.invariants import learning_curve_violations
+    from tests.invariants import curve_table_violations, learning_curve_violations
 
     trial = {
         "number": 13,
@@ -102,4 +102,13 @@ def test_learning_curve_contradictions_are_caught() -> None:
     fixed["trials_with_curves"] = 2
     assert learning_curve_violations({"learning_curves": fixed}, "", [{**row, "last_value": "0.9"}]) == [
         "learning_curves.csv has 1 rows for 2 trials with curves"
+    ]
+    # The table and the findings agree on whether the study has curves.
+    assert curve_table_violations({"learning_curves": fixed}, table_exists=True) == []
+    assert curve_table_violations({"learning_curves": None}, table_exists=False) == []
+    assert curve_table_violations({"learning_curves": fixed}, table_exists=False) == [
+        "findings.json has learning curves but artifacts/learning_curves.csv is missing"
+    ]
+    assert curve_table_violations({"learning_curves": None}, table_exists=True) == [
+        "artifacts/learning_curves.csv is written but findings.json has no learning curves"
     ]
