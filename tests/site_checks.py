@@ -7,7 +7,10 @@ resolves every ``href``/``src`` against the page's folder, and walks the pages f
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
+from typing import Any
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,6 +23,8 @@ class ParsedPage:
     ids: set[str] = field(default_factory=set)
     scripts: list[dict[str, str]] = field(default_factory=list)
     """Attributes of every <script> element."""
+    charts: list[dict[str, str]] = field(default_factory=list)
+    """Attributes of every chart figure (``data-chart``, ``data-script``)."""
     title: str = ""
 
 
@@ -31,9 +36,12 @@ class _Parser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
-        for attribute in ("href", "src"):
+        # data-script / data-trials: the scripts charts.js loads when a chart nears the screen.
+        for attribute in ("href", "src", "data-script", "data-trials"):
             if attribute in values:
                 self.page.links.append((attribute, values[attribute]))
+        if tag == "figure" and "data-chart" in values:
+            self.page.charts.append(values)
         if "id" in values:
             self.page.ids.add(values["id"])
         if tag == "script":
@@ -90,3 +98,20 @@ def check_links(site: Path) -> list[str]:
                 frontier.append(nxt)
     problems += [f"{p.relative_to(site).as_posix()}: not reachable from index.html" for p in pages if p not in seen]
     return problems
+
+
+_REGISTERED = re.compile(r"^window\.hpoReportCharts\[(.+?)\] = (.*);$", re.MULTILINE)
+
+
+def page_chart_specs(page: Path) -> list[dict[str, Any]]:
+    """The Vega-Lite spec of every chart figure on a built page, in page order, read from the
+    script each figure loads (and checked to register itself under the figure's name)."""
+    specs = []
+    for figure in parse(page).charts:
+        script = (page.parent / unquote(figure["data-script"])).read_text(encoding="utf-8")
+        registered = _REGISTERED.findall(script)
+        assert len(registered) == 1, figure
+        name, spec = registered[0]
+        assert json.loads(name) == figure["data-chart"], figure
+        specs.append(json.loads(spec))
+    return specs

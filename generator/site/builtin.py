@@ -46,6 +46,7 @@ def render_site(project_root: Path, target: Path) -> None:
         root = "../" * relative.count("/")
         title = page.meta.get("title")
         pagetitle = page.meta.get("pagetitle") or title or site_title
+        body = qmd.to_html(page.body)
         html = render(
             "site/layout.html.j2",
             html=True,
@@ -53,7 +54,8 @@ def render_site(project_root: Path, target: Path) -> None:
             site_title=site_title,
             pagetitle=qmd.plain_text(str(pagetitle)),
             title_html=qmd.inline_html(str(title)) if title else None,
-            body=qmd.to_html(page.body),
+            body=body,
+            toc=qmd.headings(body),
             generator_version=__version__,
         )
         out = target / Path(relative).with_suffix(".html")

@@ -2,9 +2,11 @@
 
 It understands exactly the constructs ``templates/quarto/`` writes (and Pandoc renders the
 same way): YAML front matter, ``{{< include FILE >}}`` on a line of its own, CommonMark with
-pipe tables, ``::: {.class}`` divs, ``{=html}`` raw blocks, and links to ``.qmd`` pages,
-which become links to the ``.html`` pages. Raw HTML anywhere else is escaped, so a study
-named ``<script>`` stays text.
+pipe tables, ``::: {#id .class}`` divs, ``{=html}`` raw blocks, folded ``<details>`` blocks
+(the shape findings.md uses, which GitHub renders too), and links to ``.qmd`` pages, which
+become links to the ``.html`` pages. Every heading gets a GitHub-style id (the same anchors
+findings.md has on GitHub). Any other raw HTML is escaped, so a study named ``<script>``
+stays text.
 """
 
 from __future__ import annotations
@@ -23,13 +25,20 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 
 from generator.errors import UserError
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
 _INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}[ \t]*$", re.MULTILINE)
-_DIV = re.compile(r"^\s*\{\.([A-Za-z][\w-]*)\}\s*$")
+_DIV = re.compile(r"^\s*\{(?:#([A-Za-z][\w-]*))?\s*(?:\.([A-Za-z][\w-]*))?\}\s*$")
+"""``{#id .class}``, ``{.class}`` or ``{#id}`` (at least one of the two: see ``_div_params``)."""
+_FOLD_LINE = re.compile(r"<details>|</details>|<summary>(?:[^<>]|<code>[^<>]*</code>)*</summary>")
+"""The raw HTML lines findings.md may hold: a ``<details>`` fold and its ``<summary>`` of
+escaped text with ``<code>`` names. Any other HTML block is escaped."""
+_SLOT_COMMENT = re.compile(r"<!-- slot: [a-z_]+ -->")
+"""A slot marker the site did not fill (an old report): nothing to show."""
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _PLAIN_INLINE = re.compile(r"[0-9A-Za-z .,;()/?'\"#%+=-]+")
 """Inline text no inline rule can act on, so markdown-it makes it one text token as it stands:
@@ -189,6 +198,23 @@ def _render_with_row_runs(markdown_text: str) -> str | None:
     return "".join(pieces)
 
 
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    html: str
+    """The heading's content as rendered (escaped text, ``<code>``)."""
+
+
+_HEADING = re.compile(r'<h([1-6]) id="([^"]*)">(.*?)</h\1>')
+
+
+def headings(html: str) -> list[Heading]:
+    """Every heading of a rendered page, in order, for its table of contents (``to_html`` gives
+    each an id; the page's own HTML is the only input, so a regular expression suffices)."""
+    return [Heading(int(m.group(1)), m.group(2), m.group(3)) for m in _HEADING.finditer(html)]
+
+
 def inline_html(markdown_text: str) -> str:
     return str(_markdown().renderInline(markdown_text))
 
@@ -201,11 +227,18 @@ def _markdown() -> MarkdownIt:
 def make_parser(shortcuts: bool = True) -> MarkdownIt:
     """The parser ``to_html`` uses; ``shortcuts=False`` keeps markdown-it's own ``normalize``
     and ``inline`` core rules, which the shortcuts must match output for output (tests)."""
-    # html=False: raw HTML in Markdown is escaped; only our {=html} blocks pass through.
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    container_plugin(md, "div", validate=lambda params, *_: bool(_DIV.match(params)), render=_render_div)
+    # Raw HTML is parsed (so <details> folds keep Markdown inside them) but rendered only where
+    # _render_html_block allows it; our {=html} blocks pass through as they are.
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    container_plugin(md, "div", validate=lambda params, *_: _div_params(params) is not None, render=_render_div)
+    anchors_plugin(md, min_level=1, max_level=6)
+    md.core.ruler.push("div_ids", _heading_ids_apart_from_divs)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("html_block", _render_html_block)
+    md.add_render_rule("html_inline", _render_html_inline)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
     if shortcuts:
         md.core.ruler.at("normalize", _normalize)
         md.core.ruler.at("inline", _inline)
@@ -246,13 +279,60 @@ def _inline(state: StateCore) -> None:
             md.inline.parse(token.content, md, state.env, token.children)
 
 
+def _div_params(info: str) -> tuple[str | None, str | None] | None:
+    """(id, class) of a ``::: {#id .class}`` line; None when it is not one."""
+    match = _DIV.match(info)
+    if match is None or match.group(1) is None and match.group(2) is None:
+        return None
+    return match.group(1), match.group(2)
+
+
 def _render_div(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     if token.nesting == 1:
-        match = _DIV.match(token.info)
-        assert match is not None  # validate() accepted only this shape
-        return f'<div class="{match.group(1)}">\n'
+        params = _div_params(token.info)
+        assert params is not None  # validate() accepted only this shape
+        div_id, div_class = params
+        attributes = (f' id="{div_id}"' if div_id else "") + (f' class="{div_class}"' if div_class else "")
+        return f"<div{attributes}>\n"
     return "</div>\n"
+
+
+def _heading_ids_apart_from_divs(state: StateCore) -> None:
+    """A heading whose GitHub id a div of the page already uses (``::: {#at-a-glance}`` around
+    ``## At a glance``) takes ``-title``: ids stay unique, and links to the id land on the div."""
+    taken = {
+        params[0]
+        for token in state.tokens
+        if token.type == "container_div_open" and (params := _div_params(token.info)) is not None and params[0]
+    }
+    if not taken:
+        return
+    for token in state.tokens:
+        if token.type == "heading_open" and token.attrGet("id") in taken:
+            token.attrSet("id", f"{token.attrGet('id')}-title")
+
+
+def _render_html_block(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    lines = str(tokens[idx].content).rstrip("\n").split("\n")
+    if all(_FOLD_LINE.fullmatch(line) for line in lines):
+        return "\n".join(lines) + "\n"
+    if all(_SLOT_COMMENT.fullmatch(line) for line in lines):
+        return ""
+    return f"<p>{escapeHtml(str(tokens[idx].content).rstrip())}</p>\n"
+
+
+def _render_html_inline(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    return escapeHtml(str(tokens[idx].content))
+
+
+def _render_table_open(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    """Each table in a box of its own that scrolls sideways, so a wide table never widens the page."""
+    return '<div class="table-scroll">\n' + str(self.renderToken(tokens, idx, options, env))
+
+
+def _render_table_close(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
 def _render_fence(self: RendererHTML, tokens: list[Any], idx: int, options: Any, env: Any) -> str:

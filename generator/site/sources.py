@@ -3,15 +3,20 @@
 artifacts) through ``templates/quarto/``.
 
 The pages use only what Quarto (Pandoc) and the built-in renderer both understand: YAML
-front matter, pipe tables, ``{{< include >}}``, ``::: {.class}`` divs, ``{=html}`` raw blocks
-and links to ``.qmd`` files. Charts are raw HTML: a ``<script type="application/json">``
-holding the Vega-Lite spec (inlined, because browsers refuse to fetch files from
-``file://``) and the vendored classic scripts that draw it.
+front matter, pipe tables, ``{{< include >}}``, ``::: {#id .class}`` divs, ``{=html}`` raw
+blocks, ``<details>`` folds and links to ``.qmd`` files.
+
+A version page is findings.md itself, cut at its slot markers (``<!-- slot: NAME -->``) so that
+each chart sits in the section it illustrates (``SLOT_CHARTS``), its at-a-glance block first.
+A chart is an empty ``<figure>`` on the page; its Vega-Lite spec is a classic script of its own
+(``charts/<name>.js`` beside the page: browsers refuse to fetch JSON from ``file://``), which
+charts.js loads when the figure nears the screen, so pages stay light however large the study.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +28,8 @@ from generator.errors import UserError
 from generator.files import write_if_changed
 from generator.model.changes import CONFIG_ARTIFACTS
 from generator.model.comparison import Comparison
+from generator.model.findings import Findings
+from generator.model.vocabulary import Tier
 from generator.model.reader import load_findings, load_model
 from generator.paths import templates_dir
 from generator.render.env import md_text, render
@@ -43,6 +50,13 @@ from generator.versions import list_versions
 
 COMPARISON_PAGE = "comparison.qmd"
 """A version's comparison with an earlier sweep (``--compare-with``), beside its index.qmd."""
+CHART_SCRIPT_DIR = "charts"
+"""Beside a version page (report/<slug>/<version>/charts/<name>.js): one classic script per chart."""
+STUDY_CHART_SUFFIX = ".chart.js"
+"""A study page's chart scripts lie beside it as files (report/<slug>/<name>.chart.js): a folder
+there would sit among the version folders."""
+CHARTS_GLOBAL = "hpoReportCharts"
+"""The window property the chart scripts register their specs in (templates/site/charts.js)."""
 RENDER_GLOBS = (HOME_PAGE, f"report/*/{PAGE_FILE}", f"report/*/*/{PAGE_FILE}", f"report/*/*/{COMPARISON_PAGE}")
 RESOURCE_GLOBS = (
     f"{ASSETS_DIR}/*",
@@ -50,8 +64,10 @@ RESOURCE_GLOBS = (
     "report/*/*/changes.json",
     "report/*/*/comparison.json",
     "report/*/*/artifacts/**",
+    f"report/*/*{STUDY_CHART_SUFFIX}",
+    f"report/*/*/{CHART_SCRIPT_DIR}/*.js",
 )
-ASSET_FILES = ("style.css", "charts.js")
+ASSET_FILES = ("style.css", "charts.js", "site.js")
 """Copied from templates/site/ into report/assets/ (the Vega bundle is generated beside them)."""
 
 CHART_KINDS = (
@@ -70,6 +86,24 @@ CHART_KINDS = (
 
 SHOWN_CONFIGS = (*CONFIG_ARTIFACTS, "empirical_ranges.yaml")
 
+SLOT_CHARTS: dict[str, tuple[str, ...]] = {
+    "summary": ("history", "ecdf", "timeline"),
+    "importance": ("importance",),
+    "interactions": ("contour",),
+    "effects": ("slice", "levels"),
+    "elites": ("parallel",),
+    "curves": ("learning_curves",),
+    "pareto": ("pareto",),
+}
+"""Which charts each slot of findings.md shows; a chart whose slot the report lacks (an older
+report, a kind added later) is shown at the end of the page instead."""
+PER_PARAM_SLOTS = frozenset({"effects"})
+"""Slots whose charts are one per parameter: those of untested parameters are folded."""
+_SLOT_LINE = re.compile(r"^<!-- slot: ([a-z_]+) -->$", re.MULTILINE)
+_GLANCE = re.compile(r"^## At a glance[ \t]*$", re.MULTILINE)
+"""findings.md's first block (templates/findings/_at_a_glance.md.j2); the page gives it id at-a-glance."""
+_H2 = re.compile(r"^## ", re.MULTILINE)
+
 
 @dataclass(frozen=True)
 class ChartImage:
@@ -85,12 +119,27 @@ class ChartImage:
 class Chart:
     kind: str
     param: str | None
+    name: str
+    """Unique on its page: the spec file's stem, or the name of a chart the site makes itself."""
     spec_path: str | None
     """The .vl.json, relative to the page (None for charts the site makes itself)."""
     spec_script: str
     """The spec as JSON safe inside ``<script>`` and a Markdown raw block."""
     images: tuple[ChartImage, ...]
     """Exported .png/.svg beside the spec."""
+
+    script_path: str = ""
+    """The chart's classic script, relative to its page (``CHART_SCRIPT_DIR`` on version pages)."""
+
+    def __post_init__(self) -> None:
+        if not self.script_path:
+            object.__setattr__(self, "script_path", f"{CHART_SCRIPT_DIR}/{self.name}.js")
+
+    @property
+    def script(self) -> str:
+        """The script's text: it registers the spec under the chart's name."""
+        registry = f"window.{CHARTS_GLOBAL}"
+        return f"{registry} = {registry} || {{}};\n{registry}[{script_json(self.name)}] = {self.spec_script};\n"
 
     @property
     def known(self) -> bool:
@@ -131,6 +180,21 @@ class VersionDelta:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """A stretch of the version page, in order: findings.md's text, its at-a-glance block, or a
+    slot with the charts it shows."""
+
+    kind: str
+    """``text``, ``glance`` or ``slot``."""
+    text: str = ""
+    """The Markdown (``text``, ``glance``)."""
+    slot: str | None = None
+    charts: tuple[Chart, ...] = ()
+    folded: tuple[Chart, ...] = ()
+    """Charts of parameters that could not be tested: shown folded."""
+
+
+@dataclass(frozen=True)
 class VersionSource:
     slug: str
     version: str
@@ -146,6 +210,12 @@ class VersionSource:
     tables: tuple[Download, ...]
     data: tuple[Download, ...]
     comparison: ComparisonSource | None = None
+    pieces: tuple[Piece, ...] = ()
+    """findings.md cut at its slots, the charts placed."""
+    unplaced: tuple[Chart, ...] = ()
+    """Charts no slot of findings.md shows (drawn at the end of the page)."""
+    trials_script: str | None = None
+    """The version's trials-data.js, relative to its page (tooltips show a trial's parameters)."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +309,11 @@ def write_project(out_dir: Path) -> Project:
         files[f"report/{study.slug}/{PAGE_FILE}"] = page(
             "study.qmd.j2", {"pagetitle": md_text(study.name), "title": md_text(study.name)}, study=study
         )
+        if study.best_chart is not None:
+            files[f"report/{study.slug}/{study.best_chart.script_path}"] = study.best_chart.script
         for v in study.versions:
+            for chart in (*v.charts, *((v.comparison.chart,) if v.comparison and v.comparison.chart else ())):
+                files[f"report/{study.slug}/{v.version}/{chart.script_path}"] = chart.script
             files[f"report/{study.slug}/{v.version}/{PAGE_FILE}"] = page(
                 "version.qmd.j2",
                 {"pagetitle": f"{md_text(study.name)} · {v.version}"},
@@ -311,9 +385,10 @@ def collect(report_dir: Path) -> list[StudySource]:
         names = [v for v in list_versions(study_dir) if (study_dir / v / "findings.json").is_file()]
         if not names:
             continue
-        headlines = [headline(v, load_findings(study_dir / v / "findings.json")) for v in names]
+        findings = [load_findings(study_dir / v / "findings.json") for v in names]
+        headlines = [headline(v, f) for v, f in zip(names, findings, strict=True)]
         versions = tuple(
-            _version_source(study_dir, names, i, headlines[i], headlines[i - 1] if i > 0 else None)
+            _version_source(study_dir, names, i, headlines[i], headlines[i - 1] if i > 0 else None, findings[i])
             for i in range(len(names))
         )
         spec = best_across_versions(headlines)
@@ -322,7 +397,17 @@ def collect(report_dir: Path) -> list[StudySource]:
                 slug=study_dir.name,
                 name=headlines[-1].study,
                 versions=versions,
-                best_chart=None if spec is None else Chart("best_across_versions", None, None, script_json(spec), ()),
+                best_chart=None
+                if spec is None
+                else Chart(
+                    "best_across_versions",
+                    None,
+                    "best_across_versions",
+                    None,
+                    script_json(spec),
+                    (),
+                    script_path=f"best_across_versions{STUDY_CHART_SUFFIX}",
+                ),
             )
         )
     return studies
@@ -368,7 +453,7 @@ def _comparison(slug: str, version: str, c: Comparison, by_name: Mapping[str, st
         p=None if shift is None else shift.p,
         n_old=0 if c.old.distribution is None else c.old.distribution.n,
         n_new=0 if c.new.distribution is None else c.new.distribution.n,
-        chart=None if spec is None else Chart("best_so_far", None, None, script_json(spec), ()),
+        chart=None if spec is None else Chart("best_so_far", None, "best_so_far", None, script_json(spec), ()),
     )
 
 
@@ -382,7 +467,7 @@ def version_delta(head: Headline, previous: Headline | None) -> VersionDelta | N
 
 
 def _version_source(
-    study_dir: Path, names: list[str], index: int, head: Headline, previous: Headline | None
+    study_dir: Path, names: list[str], index: int, head: Headline, previous: Headline | None, findings: Findings
 ) -> VersionSource:
     folder = study_dir / names[index]
     artifacts = folder / "artifacts"
@@ -398,6 +483,8 @@ def _version_source(
     )
     shown = {c.path for c in configs}
     downloads = [p for p in files if not p.startswith("artifacts/charts/") and p not in shown]
+    charts = tuple(_charts(folder))
+    pieces, unplaced = findings_pieces(_read(folder / "findings.md") or "", charts, untested_params(findings))
     return VersionSource(
         slug=study_dir.name,
         version=names[index],
@@ -407,13 +494,60 @@ def _version_source(
         previous=names[index - 1] if index > 0 else None,
         next=names[index + 1] if index + 1 < len(names) else None,
         delta=version_delta(head, previous),
-        charts=tuple(_charts(folder)),
+        charts=charts,
         configs=configs,
         tables=tuple(Download(Path(p).name, p) for p in downloads if p.endswith(".csv")),
         data=tuple(
             [Download(n, n) for n in ("findings.json", "changes.json") if (folder / n).is_file()]
             + [Download(Path(p).name, p) for p in downloads if not p.endswith(".csv")]
         ),
+        pieces=pieces,
+        unplaced=unplaced,
+    )
+
+
+def untested_params(findings: Findings) -> frozenset[str]:
+    """Parameters with no primary test (too few trials, a single value): their charts fold."""
+    tested = {d.param for d in findings.directionality if d.tier != Tier.NOT_TESTED}
+    declared = {d.param for d in findings.directionality} | set(findings.study.params)
+    return frozenset(declared - tested)
+
+
+def findings_pieces(
+    text: str, charts: tuple[Chart, ...], untested: frozenset[str]
+) -> tuple[tuple[Piece, ...], tuple[Chart, ...]]:
+    """findings.md as the page shows it: the at-a-glance block apart (the page frames it), each
+    slot marker replaced by its charts; and the charts no slot took."""
+    pieces: list[Piece] = []
+    glance = _GLANCE.search(text)
+    if glance is not None:
+        following = _H2.search(text, glance.end())
+        end = following.start() if following is not None else len(text)
+        pieces += [Piece("text", text[: glance.start()]), Piece("glance", text[glance.start() : end])]
+        text = text[end:]
+    placed: set[str] = set()
+    position = 0
+    for match in _SLOT_LINE.finditer(text):
+        slot = match.group(1)
+        pieces.append(Piece("text", text[position : match.start()]))
+        position = match.end()
+        kinds = SLOT_CHARTS.get(slot, ())
+        chosen = [c for c in charts if c.kind in kinds and c.name not in placed]
+        placed.update(c.name for c in chosen)
+        fold = slot in PER_PARAM_SLOTS
+        if fold:  # a parameter's charts side by side (the sort is stable: kinds keep their order)
+            chosen.sort(key=lambda c: c.param or "")
+        pieces.append(
+            Piece(
+                "slot",
+                slot=slot,
+                charts=tuple(c for c in chosen if not (fold and c.param in untested)),
+                folded=tuple(c for c in chosen if fold and c.param in untested),
+            )
+        )
+    pieces.append(Piece("text", text[position:]))
+    return tuple(p for p in pieces if p.kind != "text" or p.text.strip()), tuple(
+        c for c in charts if c.name not in placed
     )
 
 
@@ -448,6 +582,6 @@ def _charts(folder: Path) -> list[Chart]:
             for ext in ("png", "svg")
             if (chart_dir / f"{stem}.{ext}").is_file()
         )
-        charts.append(Chart(kind, param, f"artifacts/charts/{spec_file.name}", script_json(spec), images))
+        charts.append(Chart(kind, param, stem, f"artifacts/charts/{spec_file.name}", script_json(spec), images))
     order = {kind: i for i, kind in enumerate(CHART_KINDS)}
     return sorted(charts, key=lambda c: (order.get(c.kind, len(order)), c.kind, c.param or ""))

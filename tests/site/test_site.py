@@ -19,12 +19,14 @@ from generator.render.headlines import Headline
 from generator.render.site_charts import best_across_versions
 from generator.site import build_site, builtin, qmd, vendor
 from generator.site.sources import fence_for, parse_chart_name, script_json
-from tests.site_checks import check_links, parse
+from tests.site_checks import check_links, page_chart_specs, parse
 from tests.site_fixtures import HOSTILE, BuiltSite, build_example_site, chart_specs
 from tests.studies import X, add, simple, sqlite_study
 from tests.test_pipeline import tree_digest
 
 OUR_SCRIPTS = ("report/assets/vega-bundle.js", "report/assets/charts.js")
+SITE_SCRIPT = "report/assets/site.js"
+"""On every page (tables that scroll, the table of contents)."""
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +38,9 @@ def pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
-def figures(html: str) -> list[dict]:
-    """The Vega-Lite spec of every chart figure on a page, parsed as the browser will."""
-    return [
-        json.loads(m)
-        for m in re.findall(r'<script type="application/json" class="vega-spec">(.*?)</script>', html, re.S)
-    ]
+def figures(html: str) -> list[str]:
+    """The name of every chart figure on a page, in order."""
+    return re.findall(r'<figure class="vega-chart" id="[^"]*" data-chart="([^"]*)"', html)
 
 
 def test_every_link_is_relative_and_resolves(built: BuiltSite) -> None:
@@ -68,8 +67,9 @@ def test_study_page_lists_versions_newest_first_with_the_best_value_chart(built:
     assert html.index(f'href="{second}/index.html"') < html.index(f'href="{first}/index.html"')
     assert "<td>+37</td>" in html  # best 3 -> 40
     assert "<td>first version</td>" in html
-    (spec,) = figures(html)
+    (spec,) = page_chart_specs(built.site / "report" / "s" / "index.html")
     assert [(row["version"], row["best"]) for row in spec["data"]["values"]] == [(first, 3.0), (second, 40.0)]
+    assert "vega-spec" not in html and '"$schema"' not in html  # specs load from their own script
     assert html.count('<script src="../../report/assets/vega-bundle.js"></script>') == 1
 
 
@@ -77,7 +77,7 @@ def test_version_page_embeds_every_chart_from_its_spec(built: BuiltSite) -> None
     version = built.versions[-1]
     html = (built.site / "report" / "s" / version.name / "index.html").read_text()
     charts = sorted((version / "artifacts" / "charts").glob("*.vl.json"))
-    specs = figures(html)
+    specs = page_chart_specs(built.site / "report" / "s" / version.name / "index.html")
     # In DESIGN.md's kind order: importance, slice, learning_curves.
     expected = [
         json.loads((version / "artifacts" / "charts" / f"{n}.vl.json").read_text())
@@ -85,12 +85,21 @@ def test_version_page_embeds_every_chart_from_its_spec(built: BuiltSite) -> None
     ]
     assert len(specs) == len(charts) == 3 and specs == expected
     assert (
-        '<a href="artifacts/charts/slice_x.vl.json">' in html
+        '<a href="artifacts/charts/slice_x.vl.json">spec</a>' in html
         and '<a href="artifacts/charts/slice_x.svg">SVG</a>' in html
     )
-    assert html.index("Parameter importance") < html.index("Objective against x") < html.rindex("Learning curves")
+    # Each chart in the section it illustrates: importance with the importance table, the
+    # per-parameter chart with the effects, curves with the learning curves.
+    assert (
+        html.index('id="parameter-importance"')
+        < html.index('aria-label="Parameter importance"')
+        < html.index('id="parameter-effects"')
+        < html.index('aria-label="Objective against x"')
+        < html.index('id="learning-curves"')
+        < html.index('aria-label="Learning curves"')
+    )
     scripts = [s["src"] for s in parse(built.site / "report" / "s" / version.name / "index.html").scripts if "src" in s]
-    assert scripts == ["../../../" + s for s in OUR_SCRIPTS]
+    assert scripts == ["../../../" + s for s in (*OUR_SCRIPTS, SITE_SCRIPT)]
 
 
 def test_version_page_offers_the_next_sweep_and_downloads(built: BuiltSite) -> None:
@@ -98,6 +107,8 @@ def test_version_page_offers_the_next_sweep_and_downloads(built: BuiltSite) -> N
     html = (built.site / "report" / "s" / version.name / "index.html").read_text()
     yaml_text = (version / "artifacts" / "refined_search_space_aggressive.yaml").read_text()
     assert '<a href="artifacts/refined_search_space_aggressive.yaml">' in html
+    folded = html[html.index("<summary>Aggressive") :]
+    assert folded.index("</summary>") < folded.index('<code class="language-yaml">') < folded.index("</details>")
     block = html[html.index('<code class="language-yaml">') + len('<code class="language-yaml">') :]
     block = block[: block.index("</code>")]
     assert yaml.safe_load(block.replace("&quot;", '"').replace("&#x27;", "'")) == yaml.safe_load(yaml_text)
@@ -105,7 +116,7 @@ def test_version_page_offers_the_next_sweep_and_downloads(built: BuiltSite) -> N
         assert f'<a href="{href}">' in html
         assert (built.site / "report" / "s" / version.name / href).is_file()
     # The full report and the reproducibility block come from findings.md.
-    assert "<h2>Reproducibility</h2>" in html and "generate-report --study s --storage" in html
+    assert '<h2 id="reproducibility">Reproducibility</h2>' in html and "generate-report --study s --storage" in html
     first_html = (built.site / "report" / "s" / built.versions[0].name / "index.html").read_text()
     assert "No charts were written for this version." in first_html
     # The generator's own next-sweep files, shown and offered on every version's page.
@@ -127,18 +138,18 @@ def test_hostile_names_and_chart_titles_stay_inert(built: BuiltSite) -> None:
     for page in pages(built.site):
         parsed = parse(page)
         for script in parsed.scripts:
-            # Only our two library scripts and inert JSON data: nothing a study name injected.
-            assert script.get("type") == "application/json" or script.get("src", "").endswith(OUR_SCRIPTS), (
-                page,
-                script,
-            )
+            # Only our library scripts: nothing a study name injected.
+            assert script.get("src", "").endswith((*OUR_SCRIPTS, SITE_SCRIPT)), (page, script)
         html = page.read_text()
         assert "<script>alert" not in html and "<img" not in html
     slug = built.hostile_version.parent.name
     study_page = built.site / "report" / slug / "index.html"
     assert parse(study_page).title == HOSTILE
-    version_html = (built.site / "report" / slug / built.hostile_version.name / "index.html").read_text()
-    titles = [s["title"] for s in figures(version_html) if "title" in s]
+    titles = [
+        s["title"]
+        for s in page_chart_specs(built.site / "report" / slug / built.hostile_version.name / "index.html")
+        if "title" in s
+    ]
     assert " </script><script>alert(2)</script> `{{< include x >}}`" in titles[0]
 
 

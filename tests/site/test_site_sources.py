@@ -37,15 +37,17 @@ def test_a_version_against_the_one_before() -> None:
 
 
 def test_chart_names_come_from_the_spec_path() -> None:
-    chart = Chart("slice", "lr", "artifacts/charts/slice_lr.vl.json", "{}", (ChartImage("a.png", "png"),))
-    assert (chart.spec_name, chart.known) == ("slice_lr.vl.json", True)
-    assert Chart("mystery", None, None, "{}", ()).known is False
-    assert Chart("mystery", None, None, "{}", ()).spec_name is None
+    chart = Chart("slice", "lr", "slice_lr", "artifacts/charts/slice_lr.vl.json", "{}", (ChartImage("a.png", "png"),))
+    assert (chart.spec_name, chart.known, chart.script_path) == ("slice_lr.vl.json", True, "charts/slice_lr.js")
+    assert Chart("mystery", None, "m", None, "{}", ()).known is False
+    assert Chart("mystery", None, "m", None, "{}", ()).spec_name is None
 
 
 def version_page(charts: tuple[Chart, ...], configs: tuple[ShownFile, ...]) -> str:
     h = head("0001", 0.5, 3)
-    v = VersionSource("s", "0001", Path("."), h, False, None, None, None, charts, configs, (), (), None)
+    v = VersionSource(
+        "s", "0001", Path("."), h, False, None, None, None, charts, configs, (), (), None, unplaced=charts
+    )
     study = StudySource("s", "s", (v,), None)
     return page(
         "version.qmd.j2", {"pagetitle": "s"}, study=study, v=v, vega={"vega": "", "vega_lite": "", "vega_embed": ""}
@@ -53,13 +55,14 @@ def version_page(charts: tuple[Chart, ...], configs: tuple[ShownFile, ...]) -> s
 
 
 def test_the_version_page_labels_every_chart_kind_and_shown_config() -> None:
-    charts = tuple(Chart(kind, None, f"artifacts/charts/{kind}.vl.json", "{}", ()) for kind in CHART_KINDS)
+    charts = tuple(Chart(kind, None, kind, f"artifacts/charts/{kind}.vl.json", "{}", ()) for kind in CHART_KINDS)
     configs = tuple(ShownFile(name, f"artifacts/{name}", "a: 1\n", "```") for name in SHOWN_CONFIGS)
     text = version_page(charts, configs)
     for kind in CHART_KINDS:
         assert f'aria-label="{kind}"' not in text, kind
-    headings = [line for line in text.splitlines() if line.startswith("### ")]
-    assert len(headings) == len(SHOWN_CONFIGS) and not any(name in h for h in headings for name in SHOWN_CONFIGS)
+    summaries = [line for line in text.splitlines() if line.startswith("<summary>")]
+    assert len(summaries) == len(SHOWN_CONFIGS)
+    assert all(f"<code>{name}</code>" in s for s, name in zip(summaries, SHOWN_CONFIGS, strict=True))
     mystery = replace(charts[0], kind="mystery", param="x", spec_path="artifacts/charts/mystery_x.vl.json")
     assert 'aria-label="mystery x"' in version_page((mystery,), ())
 
