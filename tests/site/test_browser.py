@@ -1,8 +1,8 @@
 """The built site in a real headless Chromium: every chart draws, no console error, no
 request leaves the machine; from file://, and over HTTP under a sub-path (like GitHub Pages).
 
-Debian's Chromium (``scripts/ensure-chromium.sh``, run by ``make test``) driven by
-Playwright's Python package; Playwright's own browser download does not work here.
+The page's own structure (answer first, folds, phones, the table of contents, a 20,000-trial
+study) is tested in test_page_browser.py.
 """
 
 from __future__ import annotations
@@ -11,113 +11,26 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.browser import assert_clean, launch, needs_chromium, visit
 from tests.conftest import REPO
 from tests.site_checks import check_links
 from tests.site_fixtures import BuiltSite, build_example_site, run
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
-CHART_TIMEOUT_MS = 60_000
-"""Generous: the machines running the suite are shared and slow; charts draw in well under 1 s."""
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is missing: run scripts/ensure-chromium.sh")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch()
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     return build_example_site(tmp_path_factory.mktemp("browser-site"))
-
-
-@dataclass
-class Visit:
-    url: str
-    charts: int = 0
-    drawn: int = 0
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    """Requests that would have left the machine (blocked)."""
-    failed: list[str] = field(default_factory=list)
-    """Local requests answered with an error or not answered."""
-
-
-def visit(browser, url: str, local_origin: str | None = None) -> Visit:
-    """Open one page, wait for every chart, and record what went wrong."""
-    result = Visit(url)
-    context = browser.new_context()
-
-    def is_local(request_url: str) -> bool:
-        return request_url.startswith(LOCAL_SCHEMES) or (
-            local_origin is not None and request_url.startswith(local_origin)
-        )
-
-    def guard(route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            if route.request.url not in result.outside:
-                result.outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on("console", lambda m: result.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: result.errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: result.failed.append(r.url) if is_local(r.url) else None)
-    page.on("response", lambda r: result.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    # Requests the route cannot see (none expected) still show up here.
-    page.on("request", lambda r: None if is_local(r.url) or r.url in result.outside else result.outside.append(r.url))
-    page.goto(url, wait_until="load")
-    result.charts = page.locator("figure.vega-chart").count()
-    # Charts draw as they near the screen: bring each into view, as a reader scrolling would
-    # (open the fold around it first).
-    for figure in page.locator("figure.vega-chart").all():
-        figure.evaluate(
-            "f => { for (let d = f.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }"
-        )
-        figure.scroll_into_view_if_needed()
-    if result.charts:
-        page.wait_for_function(
-            "n => document.querySelectorAll('figure.vega-chart[data-rendered]').length === n",
-            arg=result.charts,
-            timeout=CHART_TIMEOUT_MS,
-        )
-        # A chart counts as drawn when its SVG holds marks, not merely an empty <svg>.
-        result.drawn = page.evaluate(
-            "() => Array.from(document.querySelectorAll('figure.vega-chart .vega-target svg'))"
-            ".filter(svg => svg.querySelectorAll('path, rect, circle, line, text').length > 3).length"
-        )
-    context.close()
-    return result
-
-
-def assert_clean(visits: list[Visit]) -> None:
-    for v in visits:
-        assert v.errors == [], v
-        assert v.outside == [], v
-        assert v.failed == [], v
-        assert v.drawn == v.charts, v
 
 
 def test_every_page_draws_its_charts_offline_from_file(browser, built: BuiltSite) -> None:
