@@ -13,7 +13,7 @@ LOOP_STUDY      := $(EXAMPLE_STUDY)_refined_aggressive
 LOOP_STORAGE    := examples/visual_classifier_cpu_sweep_refined.db
 LOOP_FORCE      ?=
 
-.PHONY: setup report test services browser lint clean example-study gpu-check loop
+.PHONY: setup report test services browser lint clean example-study gpu-check loop screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ loop: report
 gpu-check: setup
 	benchmarks/gpu_check.sh
 
+# The README's screenshots of the example's report page, from the committed site/ (after `make report`).
+screenshots: setup browser
+	$(BIN)/python scripts/screenshots.py
+
 services:
 	scripts/ensure-services.sh
 
@@ -66,8 +70,8 @@ test: setup services browser lint
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: setup
-	$(BIN)/ruff check generator trainer tests benchmarks examples
-	$(BIN)/ruff format --check generator trainer tests benchmarks examples
+	$(BIN)/ruff check generator trainer tests benchmarks examples scripts
+	$(BIN)/ruff format --check generator trainer tests benchmarks examples scripts
 	$(BIN)/mypy generator trainer
 	$(BIN)/lint-imports --no-cache
 

@@ -355,7 +355,15 @@ def quarto_config(words: Mapping[str, str]) -> str:
             "title": words["title"],
             "navbar": {"left": [{"href": HOME_PAGE, "text": words["home_link"]}]},
         },
-        "format": {"html": {"css": f"{ASSETS_DIR}/style.css", "toc": False}},
+        # GitHub's heading ids (the built-in renderer's too), so links into findings.md hold on both.
+        "format": {
+            "html": {
+                "css": f"{ASSETS_DIR}/style.css",
+                "toc": True,
+                "toc-depth": 4,
+                "from": "markdown+gfm_auto_identifiers",
+            }
+        },
     }
     return GENERATED_MARKER + "\n" + safe_dump(config, sort_keys=False, allow_unicode=True)
 
