@@ -43,9 +43,16 @@ from generator.versions import list_versions
 
 COMPARISON_PAGE = "comparison.qmd"
 """A version's comparison with an earlier sweep (``--compare-with``), beside its index.qmd."""
-RENDER_GLOBS = (HOME_PAGE, f"report/*/{PAGE_FILE}", f"report/*/*/{PAGE_FILE}", f"report/*/*/{COMPARISON_PAGE}")
+RENDER_GLOBS = (
+    HOME_PAGE,
+    f"report/*/{PAGE_FILE}",
+    f"report/*/*/{PAGE_FILE}",
+    f"report/*/*/{COMPARISON_PAGE}",
+    "report/*/*/trials.qmd",  # trial explorer (issue 13): generator/site/trials.py EXPLORER_PAGE
+)
 RESOURCE_GLOBS = (
     f"{ASSETS_DIR}/*",
+    "report/*/*/trials-data.js",  # trial explorer (issue 13): generator/site/trials.py DATA_FILE
     "report/*/*/findings.json",
     "report/*/*/changes.json",
     "report/*/*/comparison.json",
@@ -235,6 +242,9 @@ def write_project(out_dir: Path) -> Project:
     }
     for name in ASSET_FILES:
         files[f"{ASSETS_DIR}/{name}"] = (templates_dir() / "site" / name).read_text(encoding="utf-8")
+    from generator.site import trials  # trial explorer (issue 13); trials.py imports this module
+
+    files.update(trials.asset_files())  # trial explorer: tabulator-tables, trials.js, trials.css
     for study in studies:
         files[f"report/{study.slug}/{PAGE_FILE}"] = page(
             "study.qmd.j2", {"pagetitle": md_text(study.name), "title": md_text(study.name)}, study=study
@@ -246,7 +256,9 @@ def write_project(out_dir: Path) -> Project:
                 study=study,
                 v=v,
                 vega=vega,
+                top_trials=trials.top_trials_markdown(v.folder),  # trial explorer (issue 13)
             )
+            files.update(trials.version_files(study, v))  # trial explorer: trials-data.js, trials.qmd
             if v.comparison is not None:
                 c = v.comparison
                 files[f"report/{study.slug}/{v.version}/{COMPARISON_PAGE}"] = page(

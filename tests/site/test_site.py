@@ -25,6 +25,8 @@ from tests.studies import X, add, simple, sqlite_study
 from tests.test_pipeline import tree_digest
 
 OUR_SCRIPTS = ("report/assets/vega-bundle.js", "report/assets/charts.js")
+EXPLORER_SCRIPTS = ("trials-data.js", "report/assets/tabulator.min.js", "report/assets/trials.js")
+"""The trial explorer's (trials.html): the version's data, the vendored table library, ours."""
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,8 @@ def figures(html: str) -> list[dict]:
 
 def test_every_link_is_relative_and_resolves(built: BuiltSite) -> None:
     assert check_links(built.site) == []
-    # Home, two study pages, three version pages: nothing more, nothing less.
-    assert len(pages(built.site)) == 6
+    # Home, two study pages, three version pages and their trial explorers: nothing more, nothing less.
+    assert len(pages(built.site)) == 9
 
 
 def test_home_lists_every_study_with_its_latest_headline(built: BuiltSite) -> None:
@@ -127,8 +129,10 @@ def test_hostile_names_and_chart_titles_stay_inert(built: BuiltSite) -> None:
     for page in pages(built.site):
         parsed = parse(page)
         for script in parsed.scripts:
-            # Only our two library scripts and inert JSON data: nothing a study name injected.
-            assert script.get("type") == "application/json" or script.get("src", "").endswith(OUR_SCRIPTS), (
+            # Only our library scripts and inert JSON data: nothing a study name injected.
+            assert script.get("type") == "application/json" or script.get("src", "").endswith(
+                OUR_SCRIPTS + EXPLORER_SCRIPTS
+            ), (
                 page,
                 script,
             )
@@ -264,7 +268,9 @@ def test_quarto_project_points_at_the_site_folder(built: BuiltSite) -> None:
     config = yaml.safe_load((built.out / "_quarto.yml").read_text())
     assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "site"
     rendered = builtin.expand(built.out, config["project"]["render"])
-    assert rendered == sorted(p.relative_to(built.out).as_posix() for p in built.out.rglob("index.qmd"))
+    assert rendered == sorted(
+        p.relative_to(built.out).as_posix() for name in ("index.qmd", "trials.qmd") for p in built.out.rglob(name)
+    )
     resources = builtin.expand(built.out, config["project"]["resources"])
     assert all(not name.endswith((".duckdb", ".parquet")) and "/snapshot/" not in name for name in resources)
 
