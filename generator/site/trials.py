@@ -53,7 +53,7 @@ LIBRARY_SOURCE = "SOURCE.json"
 OWN_ASSETS = ("trials.js", "trials.css")
 """From ``templates/site/``: the explorer's script and its few styles beside the library's."""
 
-NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+NON_FINITE = frozenset(("inf", "-inf", "nan"))
 """How trials.csv spells non-finite floats (pandas' ``%.10g``), kept as these strings in the data."""
 _INTEGER = r"-?(?:0|[1-9]\d*)"
 _NUMBER = _INTEGER + r"(?:\.\d*[1-9])?(?:e[+-]\d\d+)?|-?inf|nan"
@@ -61,8 +61,9 @@ _NUMBER = _INTEGER + r"(?:\.\d*[1-9])?(?:e[+-]\d\d+)?|-?inf|nan"
 number (``007``, ``1.50``, ``+3``: a categorical's choices) keeps its column text."""
 _INTEGERS = re.compile(rf"(?:{_INTEGER})(?:\n(?:{_INTEGER}))*")
 _NUMBERS = re.compile(rf"(?:{_NUMBER})(?:\n(?:{_NUMBER}))*")
-"""A column's filled cells joined by newlines (which a number never holds): one match in C per
-column, not one per cell (a 20,000-trial study has half a million cells)."""
+"""A column's filled cells joined by newlines: one match in C per column, not one per cell (a
+20,000-trial study has half a million cells). A cell holding a newline itself is text."""
+_VALUE_COLUMN = re.compile(r"value(_\d+)?")
 
 Cell = int | float | str | None
 
@@ -76,21 +77,17 @@ class TrialsTable:
 
     @property
     def value_columns(self) -> tuple[str, ...]:
-        return tuple(c for c in self.columns if c == "value" or re.fullmatch(r"value_\d+", c))
+        return tuple(c for c in self.columns if _VALUE_COLUMN.fullmatch(c))
 
     @property
     def param_columns(self) -> tuple[str, ...]:
         return tuple(c for c in self.columns if c.startswith("param_"))
 
-    def column(self, name: str) -> list[Cell]:
-        at = self.columns.index(name)
-        return [row[at] for row in self.rows]
-
 
 def explorer_columns(header: Sequence[str]) -> list[str]:
     """number, state, the value column(s), duration_s, the params: trials.csv's names, its order
     within each group (the timestamps stay in trials.csv)."""
-    values = [c for c in header if c == "value" or re.fullmatch(r"value_\d+", c)]
+    values = [c for c in header if _VALUE_COLUMN.fullmatch(c)]
     params = [c for c in header if c.startswith("param_")]
     fixed = [c for c in ("number", "state") if c in header]
     return fixed + values + [c for c in ("duration_s",) if c in header] + params
@@ -122,10 +119,13 @@ def _read_trials(path: Path, mtime_ns: int, size: int) -> TrialsTable:
 
 
 def _typed_column(cells: Sequence[str]) -> list[Cell]:
-    filled = "\n".join(c for c in cells if c)
-    if filled and _INTEGERS.fullmatch(filled):
+    present = [c for c in cells if c]
+    filled = "\n".join(present)
+    if not present or filled.count("\n") != len(present) - 1:
+        return [c or None for c in cells]
+    if _INTEGERS.fullmatch(filled):
         return [int(c) if c else None for c in cells]
-    if filled and _NUMBERS.fullmatch(filled):
+    if _NUMBERS.fullmatch(filled):
         return [(c if c in NON_FINITE else float(c)) if c else None for c in cells]
     return [c or None for c in cells]
 

@@ -112,6 +112,9 @@ def test_cells_are_typed_per_column(tmp_path: Path) -> None:
         (2, "COMPLETE", "-inf", 0, None, "1.50", None, "nan"),
     )
     assert table.value_columns == ("value",) and table.param_columns[:2] == ("param_a", "param_code")
+    # A newline inside a cell (a categorical's choice): text, not two numbers.
+    lines = table_from(tmp_path, 'number,state,param_n\n0,COMPLETE,1\n1,COMPLETE,"2\n3"\n')
+    assert lines.rows == ((0, "COMPLETE", "1"), (1, "COMPLETE", "2\n3"))
 
 
 def test_trials_data_is_one_safe_deterministic_statement(tmp_path: Path) -> None:
