@@ -159,12 +159,13 @@ def test_hostile_study_names_get_safe_slugs_and_escaped_pages(name: str, tmp_pat
     slug = study_slug(name)
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug)
     assert (out / "report" / slug).is_dir()
-    # Home, study and version pages: the name is shown as text, never as markup.
-    pages = sorted((out / "site").rglob("*.html"), key=lambda p: len(p.parts))
+    # Home, study and version pages and the trial explorer: the name is shown as text, never as markup.
+    pages = sorted((out / "site").rglob("*.html"), key=lambda p: (len(p.parts), p.name))
     assert [p.relative_to(out / "site").as_posix() for p in pages] == [
         "index.html",
         f"report/{slug}/index.html",
         f"report/{slug}/{version_dirs(out)[0].name}/index.html",
+        f"report/{slug}/{version_dirs(out)[0].name}/trials.html",
     ]
     for page in pages:
         html = page.read_text()

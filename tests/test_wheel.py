@@ -59,3 +59,9 @@ def test_wheel_install_runs_a_real_report(tmp_path: Path) -> None:
     )
     assert list((work / "out" / "report" / "s").glob("*/findings.md"))
     assert (work / "out" / "site" / "index.html").is_file()
+    # The vendored table library travels in the wheel too (templates/vendor/): the trial explorer works.
+    assets = work / "out" / "site" / "report" / "assets"
+    assert (assets / "tabulator.min.js").read_bytes() == (
+        REPO / "templates/vendor/tabulator/tabulator.min.js"
+    ).read_bytes()
+    assert list((work / "out" / "site" / "report" / "s").glob("*/trials.html"))

@@ -55,11 +55,20 @@ CHART_SCRIPT_DIR = "charts"
 STUDY_CHART_SUFFIX = ".chart.js"
 """A study page's chart scripts lie beside it as files (report/<slug>/<name>.chart.js): a folder
 there would sit among the version folders."""
+TRIALS_DATA_FILE = "trials-data.js"
+"""Beside a version page: every trial, for the explorer and the charts' tooltips (trials.py)."""
 CHARTS_GLOBAL = "hpoReportCharts"
 """The window property the chart scripts register their specs in (templates/site/charts.js)."""
-RENDER_GLOBS = (HOME_PAGE, f"report/*/{PAGE_FILE}", f"report/*/*/{PAGE_FILE}", f"report/*/*/{COMPARISON_PAGE}")
+RENDER_GLOBS = (
+    HOME_PAGE,
+    f"report/*/{PAGE_FILE}",
+    f"report/*/*/{PAGE_FILE}",
+    f"report/*/*/{COMPARISON_PAGE}",
+    "report/*/*/trials.qmd",  # the trial explorer (trials.py)
+)
 RESOURCE_GLOBS = (
     f"{ASSETS_DIR}/*",
+    f"report/*/*/{TRIALS_DATA_FILE}",
     "report/*/*/findings.json",
     "report/*/*/changes.json",
     "report/*/*/comparison.json",
@@ -216,6 +225,7 @@ class VersionSource:
     """Charts no slot of findings.md shows (drawn at the end of the page)."""
     trials_script: str | None = None
     """The version's trials-data.js, relative to its page (tooltips show a trial's parameters)."""
+    findings: Findings | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +315,9 @@ def write_project(out_dir: Path) -> Project:
     }
     for name in ASSET_FILES:
         files[f"{ASSETS_DIR}/{name}"] = (templates_dir() / "site" / name).read_text(encoding="utf-8")
+    from generator.site import trials  # here: trials.py imports this module
+
+    files.update(trials.asset_files())
     for study in studies:
         files[f"report/{study.slug}/{PAGE_FILE}"] = page(
             "study.qmd.j2", {"pagetitle": md_text(study.name), "title": md_text(study.name)}, study=study
@@ -320,7 +333,9 @@ def write_project(out_dir: Path) -> Project:
                 study=study,
                 v=v,
                 vega=vega,
+                top_trials=trials.top_trials_markdown(v.folder, v.findings),
             )
+            files.update(trials.version_files(study, v))
             if v.comparison is not None:
                 c = v.comparison
                 files[f"report/{study.slug}/{v.version}/{COMPARISON_PAGE}"] = page(
@@ -511,6 +526,8 @@ def _version_source(
         ),
         pieces=pieces,
         unplaced=unplaced,
+        trials_script=TRIALS_DATA_FILE if (artifacts / "trials.csv").is_file() else None,
+        findings=findings,
     )
 
 

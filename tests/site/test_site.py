@@ -27,6 +27,8 @@ from tests.test_pipeline import tree_digest
 OUR_SCRIPTS = ("report/assets/vega-bundle.js", "report/assets/charts.js")
 SITE_SCRIPT = "report/assets/site.js"
 """On every page (tables that scroll, the table of contents)."""
+EXPLORER_SCRIPTS = ("trials-data.js", "report/assets/tabulator.min.js", "report/assets/trials.js")
+"""The trial explorer's (trials.html): the version's data, the vendored table library, ours."""
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +47,8 @@ def figures(html: str) -> list[str]:
 
 def test_every_link_is_relative_and_resolves(built: BuiltSite) -> None:
     assert check_links(built.site) == []
-    # Home, two study pages, three version pages: nothing more, nothing less.
-    assert len(pages(built.site)) == 6
+    # Home, two study pages, three version pages and their trial explorers: nothing more, nothing less.
+    assert len(pages(built.site)) == 9
 
 
 def test_home_lists_every_study_with_its_latest_headline(built: BuiltSite) -> None:
@@ -139,7 +141,7 @@ def test_hostile_names_and_chart_titles_stay_inert(built: BuiltSite) -> None:
         parsed = parse(page)
         for script in parsed.scripts:
             # Only our library scripts: nothing a study name injected.
-            assert script.get("src", "").endswith((*OUR_SCRIPTS, SITE_SCRIPT)), (page, script)
+            assert script.get("src", "").endswith((*OUR_SCRIPTS, SITE_SCRIPT, *EXPLORER_SCRIPTS)), (page, script)
         html = page.read_text()
         assert "<script>alert" not in html and "<img" not in html
     slug = built.hostile_version.parent.name
@@ -275,7 +277,9 @@ def test_quarto_project_points_at_the_site_folder(built: BuiltSite) -> None:
     config = yaml.safe_load((built.out / "_quarto.yml").read_text())
     assert config["project"]["type"] == "website" and config["project"]["output-dir"] == "site"
     rendered = builtin.expand(built.out, config["project"]["render"])
-    assert rendered == sorted(p.relative_to(built.out).as_posix() for p in built.out.rglob("index.qmd"))
+    assert rendered == sorted(
+        p.relative_to(built.out).as_posix() for name in ("index.qmd", "trials.qmd") for p in built.out.rglob(name)
+    )
     resources = builtin.expand(built.out, config["project"]["resources"])
     assert all(not name.endswith((".duckdb", ".parquet")) and "/snapshot/" not in name for name in resources)
 
