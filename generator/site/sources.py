@@ -29,8 +29,8 @@ from generator.files import write_if_changed
 from generator.model.changes import CONFIG_ARTIFACTS
 from generator.model.comparison import Comparison
 from generator.model.findings import Findings
-from generator.model.vocabulary import Tier
 from generator.model.reader import load_findings, load_model
+from generator.model.vocabulary import Tier
 from generator.paths import templates_dir
 from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
