@@ -159,3 +159,37 @@ def test_findings_md_opens_with_the_same_at_a_glance_block(example: Path) -> Non
     assert "|" not in glance.replace("\\|", "")  # no table before the answer
     html = version_page(example).read_text(encoding="utf-8")
     assert "train-sweep --config" in glance and "train-sweep --config" in html
+
+
+@needs_chromium
+def test_a_chart_tooltip_names_the_trials_parameters(browser, example: Path) -> None:
+    """Pointing at a trial in the optimization history shows its number, value and parameters
+    (read from the version's trials-data.js), as the trial explorer lists them."""
+
+    def hover(page: Any) -> dict[str, str]:
+        figure = page.locator("#chart-history")
+        figure.scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('#chart-history[data-rendered]') !== null")
+        page.wait_for_function("() => window.hpoReportTrials !== undefined")
+        points = figure.locator("g.mark-symbol path")
+        assert points.count() >= 10
+        points.nth(0).hover(force=True)
+        page.wait_for_function(
+            "() => { const t = document.querySelector('.chart-tooltip'); return t && t.style.display === 'block'; }"
+        )
+        return page.evaluate(
+            "() => Object.fromEntries(Array.from(document.querySelectorAll('.chart-tooltip tr'))"
+            ".map(tr => [tr.cells[0].textContent, tr.cells[1].textContent]))"
+        )
+
+    result = visit(browser, version_page(example).as_uri(), viewport=DESKTOP, inspect=hover)
+    assert_clean([result])
+    shown = result.extra
+    (trials_csv,) = (example / "report").glob("*/0*/artifacts/trials.csv")
+    import csv
+
+    rows = {row["number"]: row for row in csv.DictReader(trials_csv.open(encoding="utf-8"))}
+    number = next(value for key, value in shown.items() if key.lower().startswith("trial"))
+    row = rows[number.lstrip("#")]
+    params = {k.removeprefix("param_"): v for k, v in row.items() if k.startswith("param_") and v != ""}
+    assert params and {k: shown.get(k) for k in params} == {k: str(v) for k, v in params.items()}
