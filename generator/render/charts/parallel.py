@@ -1,12 +1,13 @@
 """Parallel coordinates: the objective and the top parameters, one line per trial.
 
 The reader can brush an axis: drag vertically over a range of one axis and the trials that
-cross that axis inside the range stay drawn, the rest fade. It is one Vega-Lite interval
-selection (``BRUSH``) and one calculate transform, so the spec needs no script of ours and
-draws, and exports, as before while nothing is brushed. The axes sit at x = 0, 1, 2, ...
-(quantitative) rather than on a nominal scale, so the brush knows which axis it is on: the
-axes inside its horizontal extent, or the one nearest its centre (a drag straight down has
-no width)."""
+cross that axis inside the range stay drawn, the rest fade (double-click clears). It is plain
+Vega-Lite: one interval selection (``BRUSH``), two variables derived from it (``RANGE``,
+``AXES``) and a calculate transform per line layer (``SHADE``), so the spec needs no script of
+ours, and it draws and exports exactly as a static chart while nothing is brushed. The axes sit
+at x = 0, 1, 2, ... (quantitative) rather than on a nominal scale, so the brush knows which axis
+it is on: the axes inside its horizontal extent, or the one nearest its centre (a drag straight
+down has no width). The brushed range is drawn on that axis by a last layer."""
 
 from __future__ import annotations
 
@@ -33,8 +34,6 @@ FADED = 0.03
 """Opacity of a trial outside the brushed range."""
 SHOWN = 0.9
 """Opacity of a trial inside it: the few left stand out, whatever their number before."""
-
-
 RANGE = "brushed_range"
 """A variable holding the brushed positions (axes run 0..1, either order: ``inrange`` takes
 both) while a brush has height, else null (a click leaves one of zero height)."""
