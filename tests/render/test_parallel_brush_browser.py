@@ -82,11 +82,12 @@ def trials(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [row for rows in spec["datasets"].values() for row in rows if "p0" in row]
 
 
-def expected_inside(spec: dict[str, Any], slot: int, low: float, high: float) -> int:
-    positions = [row[f"p{slot}"] for row in trials(spec)]
+def expected_inside(spec: dict[str, Any], slots: range, low: float, high: float) -> int:
+    """Trials whose position on every one of ``slots`` lies within [low, high]."""
+    rows = trials(spec)
     # The drag lands on whole pixels: no position may sit near an end of the range.
-    assert all(abs(p - low) > 0.02 and abs(p - high) > 0.02 for p in positions)
-    return sum(low <= p <= high for p in positions)
+    assert all(abs(row[f"p{i}"] - edge) > 0.02 for row in rows for i in slots for edge in (low, high))
+    return sum(all(low <= row[f"p{i}"] <= high for i in slots) for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -96,6 +97,7 @@ def expected_inside(spec: dict[str, Any], slot: int, low: float, high: float) ->
         (3, 0.2, 0.5, 0, True),  # an ordinal's middle level, dragged upwards
         (2, -0.2, 0.3, 4, False),  # a conditional parameter's "absent" and low end, a hand's drift
         (4, 0.5, 0.8, -3, True),
+        (2, 0.1, 0.8, "next", False),  # dragged across to the next axis: a trial must pass both
     ],
 )
 def test_dragging_along_an_axis_keeps_the_trials_crossing_it_there(
@@ -104,13 +106,15 @@ def test_dragging_along_an_axis_keeps_the_trials_crossing_it_there(
     slot: int,
     low: float,
     high: float,
-    drift: int,
+    drift: int | str,
     upward: bool,
 ) -> None:
     folder, spec = page_dir
     total = len(trials(spec))
-    inside = expected_inside(spec, slot, low, high)
+    inside = expected_inside(spec, range(slot, slot + (2 if drift == "next" else 1)), low, high)
     assert 0 < inside < total  # the drag must change something, and not everything
+    if drift == "next":  # the second axis must matter
+        assert inside < expected_inside(spec, range(slot, slot + 1), low, high)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     outside: list[str] = []
     errors: list[str] = []
@@ -134,6 +138,9 @@ def test_dragging_along_an_axis_keeps_the_trials_crossing_it_there(
 
         x, top = page.evaluate(AT, [slot, high])
         _, bottom = page.evaluate(AT, [slot, low])
+        if drift == "next":
+            drift = page.evaluate(AT, [slot + 1, high])[0] - x
+        assert isinstance(drift, int | float)
         start, end = (bottom, top) if upward else (top, bottom)
         page.mouse.move(x, start)
         page.mouse.down()
