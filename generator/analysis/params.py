@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,36 @@ class ParamSpec:
     @property
     def always_present(self) -> bool:
         return self.n_present == self.n_structure
+
+
+def power_of_two_levels(values: Iterable[Any]) -> tuple[float, ...]:
+    """The distinct values in increasing order when there are at least two and every one is a
+    whole power of two (1, 2, 4, ... : batch sizes, widths), else ``()``.
+
+    Such a parameter is read on a base-2 log scale: 16 -> 32 -> 64 are equal steps (each a
+    doubling), which a linear axis squeezes into its low end. Zero, negatives, fractions
+    (0.5 is 2**-1, but a share such as dropout is not a doubling series), booleans, non-finite
+    and non-numeric values rule it out; one value has no spacing to draw."""
+    numbers: set[float] = set()
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return ()
+        number = float(value)
+        if not math.isfinite(number) or number < 1 or not number.is_integer():
+            return ()
+        whole = int(number)
+        if whole & (whole - 1):
+            return ()
+        numbers.add(number)
+    return tuple(sorted(numbers)) if len(numbers) >= 2 else ()
+
+
+def log2_axis(spec: ParamSpec) -> tuple[float, ...]:
+    """The ticks of a base-2 log axis for ``spec`` (its choices, see ``power_of_two_levels``)
+    when it is an ordinal parameter whose choices are all powers of two, else ``()``: other
+    kinds keep their declared scale (an int or float sampled with ``log=True`` is drawn on a
+    log10 axis already)."""
+    return power_of_two_levels(spec.choices) if spec.kind == ParamKind.ORDINAL else ()
 
 
 def classify(dist_type: str, choices: tuple[Any, ...]) -> ParamKind:

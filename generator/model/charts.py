@@ -87,6 +87,9 @@ class SliceData:
     direction: str
     points: tuple[SlicePoint, ...]
     sampling: Sampling
+    log2_ticks: tuple[float, ...] = ()
+    """An ordinal parameter whose choices are all powers of two: those choices, drawn on a
+    base-2 log axis with a tick at each (``analysis.params.log2_axis``); empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,9 @@ class EcdfPoint:
     value: float
     fraction: float
     """Share of COMPLETE finite trials with a value at most ``value``."""
+    number: int
+    """A trial with this value (the lowest-numbered of those tied): every per-trial mark keeps
+    its trial, which the page's tooltips look up."""
 
 
 @dataclass(frozen=True)

@@ -301,8 +301,8 @@ def test_parallel_names_its_axes_in_data_not_fields(spec: Spec) -> None:
     chart = spec("hostile_params", "parallel")
     names = {row["name"] for data in datasets(chart) for row in data if "name" in row}
     assert names == {"objective", *HOSTILE_PARAMS}
-    fold = next(layer for layer in layers(chart) if "transform" in layer)
-    assert fold["transform"][0]["fold"] == [f"p{i}" for i in range(len(HOSTILE_PARAMS) + 1)]
+    fold = next(step["fold"] for layer in layers(chart) for step in layer.get("transform", []) if "fold" in step)
+    assert fold == [f"p{i}" for i in range(len(HOSTILE_PARAMS) + 1)]
 
 
 # --- hostile names -------------------------------------------------------------------------------------
@@ -345,6 +345,9 @@ FIXED_FIELDS = {
     "importance",
     "ci_low",
     "ci_high",
+    "slot",
+    "low",
+    "high",
 }
 
 

@@ -68,19 +68,23 @@ def ecdf_data(view: StudyView, limit: int) -> EcdfData | None:
     first and last included, so the curve keeps its shape and the spec stays small."""
     if view.values.empty:
         return None
-    values = np.sort(view.values["value"].to_numpy(dtype=float))
+    raw = view.values["value"].to_numpy(dtype=float)
+    numbers = view.values["number"].to_numpy(dtype=int)
+    order = np.lexsort((numbers, raw))  # by value, ties by trial number
+    values, numbers = raw[order], numbers[order]
     n = len(values)
     positions = even_positions(n, limit)
     # Each distinct value once, at the ECDF's value there (the top of its step): ties collapse.
     shown = np.unique(values[positions])
     fractions = np.searchsorted(values, shown, side="right") / n
+    trials = numbers[np.searchsorted(values, shown, side="left")]
     sampling = Sampling("all" if len(positions) == n else "quantiles", n, len(positions), limit)
     elites = view.values[view.values["number"].isin(view.elites)]["value"].to_numpy(dtype=float)
     sign = direction_sign(view.direction)
     return EcdfData(
         direction=view.direction,
         n=n,
-        points=tuple(EcdfPoint(float(v), float(f)) for v, f in zip(shown, fractions, strict=True)),
+        points=tuple(EcdfPoint(float(v), float(f), int(t)) for v, f, t in zip(shown, fractions, trials, strict=True)),
         best=float(values[-1] if sign > 0 else values[0]),
         median=float(np.median(values)),
         elite_threshold=float(elites.min() if sign > 0 else elites.max()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -9,7 +11,7 @@ from generator.analysis.chart_data.ranking import rank_params
 from generator.analysis.chart_data.sampling import by_rank
 from generator.analysis.chart_data.trials import LEVEL_KINDS, StudyView, level_labels, param_values
 from generator.analysis.frames import direction_sign
-from generator.analysis.params import ParamSpec
+from generator.analysis.params import ParamSpec, power_of_two_levels
 from generator.model.charts import (
     PARALLEL_ABSENT,
     ParallelAxis,
@@ -18,13 +20,15 @@ from generator.model.charts import (
     ParallelTick,
 )
 from generator.model.findings import Importance
+from generator.model.vocabulary import ParamKind
 
 
 def parallel_data(
     view: StudyView, importance: tuple[Importance, ...], top: int, bins: int, limit: int
 ) -> ParallelData | None:
     """Every axis runs 0..1: numeric params over their declared range (log scale for log
-    params), levels evenly spaced, the objective from worst (0) to best (1) in either
+    params), levels evenly spaced (a power-of-two ordinal's on a base-2 log scale), the objective
+    from worst (0) to best (1) in either
     direction. A trial without a conditional parameter crosses its axis at "absent", below 0."""
     if view.values.empty or not view.specs:
         return None
@@ -80,8 +84,8 @@ def _param_axis(view: StudyView, spec: ParamSpec, numbers: np.ndarray) -> tuple[
     positions = np.full(len(numbers), PARALLEL_ABSENT)
     ticks: list[ParallelTick] = []
     if spec.kind in LEVEL_KINDS:
-        labels = list(level_labels(spec, view.param_rows(spec.name)["value_json"]).values())
-        slot = {label: (i / (len(labels) - 1) if len(labels) > 1 else 0.5) for i, label in enumerate(labels)}
+        slot = _level_slots(spec, view.param_rows(spec.name)["value_json"])
+        labels = list(slot)
         positions[present] = frame.loc[numbers[present], "level"].map(slot).to_numpy(dtype=float)
         ticks = [ParallelTick(slot[label], label) for label in labels]
     else:
@@ -97,3 +101,17 @@ def _param_axis(view: StudyView, spec: ParamSpec, numbers: np.ndarray) -> tuple[
     if not present.all():
         ticks.append(ParallelTick(PARALLEL_ABSENT, None))
     return positions, tuple(ticks)
+
+
+def _level_slots(spec: ParamSpec, observed_json: pd.Series) -> dict[str, float]:
+    """Each level's place on its axis (0..1), in display order: evenly spaced, except that an
+    ordinal parameter whose levels are all powers of two sits on a base-2 log scale (16, 32,
+    128: the gap to 128 is two doublings), as its slice chart's axis does."""
+    by_json = level_labels(spec, observed_json)
+    labels = list(by_json.values())
+    numbers = [json.loads(j) for j in by_json] if spec.kind == ParamKind.ORDINAL else []
+    if power_of_two_levels(numbers):
+        exponents = np.log2(np.asarray(numbers, dtype=float))
+        low, span = float(exponents.min()), float(np.ptp(exponents))
+        return {label: float((e - low) / span) for label, e in zip(labels, exponents, strict=True)}
+    return {label: (i / (len(labels) - 1) if len(labels) > 1 else 0.5) for i, label in enumerate(labels)}

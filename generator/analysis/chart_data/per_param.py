@@ -6,7 +6,7 @@ import numpy as np
 
 from generator.analysis.chart_data.sampling import by_rank
 from generator.analysis.chart_data.trials import StudyView, level_labels, param_values
-from generator.analysis.params import ParamSpec
+from generator.analysis.params import ParamSpec, log2_axis
 from generator.model.charts import (
     LevelPoint,
     LevelsData,
@@ -47,6 +47,7 @@ def slice_data(view: StudyView, spec: ParamSpec, limit: int) -> SliceData | None
             for n, x, v in zip(shown["number"], shown["x"], shown["value"], strict=True)
         ),
         sampling=sampling,
+        log2_ticks=log2_axis(spec),
     )
 
 

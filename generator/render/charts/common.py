@@ -163,13 +163,16 @@ def group_column(elite: Iterable[bool], quantile: float) -> list[str]:
     return [elite_label if e else other_label for e in elite]
 
 
-def group_color(quantile: float, other: str = OTHER) -> alt.Color:
+def group_color(quantile: float, other: str = OTHER, symbol_opacity: float | None = None) -> alt.Color:
+    """``symbol_opacity``: the legend symbols' opacity, for a chart whose opacity encoding would
+    otherwise set it (parallel coordinates' brushed strengths)."""
     elite_label, other_label = group_labels(quantile)
+    legend = alt.Legend(title=None) if symbol_opacity is None else alt.Legend(title=None, symbolOpacity=symbol_opacity)
     return alt.Color(
         field="group",
         type="nominal",
         scale=alt.Scale(domain=[elite_label, other_label], range=[ELITE, other]),
-        legend=alt.Legend(title=None),
+        legend=legend,
     )
 
 

@@ -6,7 +6,15 @@ import altair as alt
 import pandas as pd
 
 from generator.model.charts import EcdfData
-from generator.render.charts.common import TopChart, frame, objective_title, sampling_lines, sig, title
+from generator.render.charts.common import (
+    TopChart,
+    frame,
+    objective_title,
+    sampling_lines,
+    sig,
+    title,
+    tooltip_number,
+)
 from generator.render.charts.theme import ELITE, OTHER
 from generator.render.charts.wording import say
 
@@ -27,6 +35,7 @@ def ecdf_chart(data: EcdfData, elite_quantile: float) -> TopChart:
             x=x,
             y=y,
             tooltip=[
+                tooltip_number(),
                 alt.Tooltip(field="value", type="quantitative", title=say("tooltip.value"), format=".6g"),
                 alt.Tooltip(field="fraction", type="quantitative", format=".3f", title=say("ecdf.axis")),
             ],

@@ -8,11 +8,25 @@ from generator.model.charts import ImportanceData, ImportancePanel
 from generator.render.charts.common import TopChart, frame, panel_title, title
 from generator.render.charts.theme import BEST, OTHER, PANEL_WIDTH
 from generator.render.charts.wording import lookup, say
+from generator.render.env import fmt_num
 
 
 def importance_chart(data: ImportanceData, elite_quantile: float) -> TopChart:
     panels = [_panel(panel, list(data.order), elite_quantile) for panel in data.panels]
-    return alt.hconcat(*panels, title=title(say("importance.title"), [say("importance.subtitle")]))
+    subtitle = [say("importance.subtitle")]
+    methods = {panel.method for panel in data.panels}
+    if {"fanova", "elite_mutual_info"} <= methods:
+        # Side by side, the two rankings often differ (lr 0.02 on one, 0.36 on the other):
+        # say once why, in the words of the panel titles.
+        share = quantile_percent(elite_quantile)
+        subtitle += [str(line).format(quantile_percent=share) for line in lookup("importance.disagree")]
+    return alt.hconcat(*panels, title=title(say("importance.title"), subtitle))
+
+
+def quantile_percent(elite_quantile: float) -> str:
+    """The elite quantile as a percentage, formatted as findings.md's importance table formats
+    its "Top 25%" column header (3 significant digits)."""
+    return fmt_num(100 * elite_quantile, 3)
 
 
 def _panel(panel: ImportancePanel, order: list[str], elite_quantile: float) -> alt.LayerChart | alt.FacetChart:
@@ -42,7 +56,6 @@ def _panel(panel: ImportancePanel, order: list[str], elite_quantile: float) -> a
             )
         )
     methods = lookup("importance.methods") or {}
-    # The table's column headers, so a reader matches panel and column ("Top 25%"): the
-    # quantile is formatted as the Markdown formats it (fmt_num, 3 significant digits).
-    label = str(methods.get(panel.method, panel.method)).replace("{quantile_percent}", f"{100 * elite_quantile:.3g}")
+    # The table's column headers, so a reader matches panel and column ("Top 25%").
+    label = str(methods.get(panel.method, panel.method)).replace("{quantile_percent}", quantile_percent(elite_quantile))
     return alt.layer(*layers, width=PANEL_WIDTH, height=alt.Step(22), title=panel_title(label))
