@@ -17,7 +17,7 @@ from generator.config import AnalysisConfig
 from generator.render.charts import chart_files, spec_json
 from generator.render.charts.parallel import FADED, SHOWN
 from generator.site.vendor import BUNDLE_NAME, bundle
-from tests.site.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_SCHEMES
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_SCHEMES
 from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, sqlite_study
 

@@ -50,7 +50,12 @@ def version_page(charts: tuple[Chart, ...], configs: tuple[ShownFile, ...]) -> s
     )
     study = StudySource("s", "s", (v,), None)
     return page(
-        "version.qmd.j2", {"pagetitle": "s"}, study=study, v=v, vega={"vega": "", "vega_lite": "", "vega_embed": ""}
+        "version.qmd.j2",
+        {"pagetitle": "s"},
+        study=study,
+        v=v,
+        vega={"vega": "", "vega_lite": "", "vega_embed": ""},
+        top_trials="",
     )
 
 
