@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from generator.model.changes import CONFIG_ARTIFACTS
 from generator.model.comparison import Comparison
 from generator.model.findings import Findings
 from generator.model.reader import load_findings, load_model
-from generator.model.vocabulary import Tier
+from generator.model.vocabulary import Shape, Tier
 from generator.paths import templates_dir
 from generator.render.env import md_text, render
 from generator.render.headlines import Headline, headline
@@ -107,7 +108,9 @@ SLOT_CHARTS: dict[str, tuple[str, ...]] = {
 """Which charts each slot of findings.md shows; a chart whose slot the report lacks (an older
 report, a kind added later) is shown at the end of the page instead."""
 PER_PARAM_SLOTS = frozenset({"effects"})
-"""Slots whose charts are one per parameter: those of untested parameters are folded."""
+"""Slots whose charts are one per parameter: only those of established effects stay open (a
+tier of strong or suggestive, or a peak inside the range); the others are folded in two groups,
+not enough evidence and not tested."""
 _SLOT_LINE = re.compile(r"^<!-- slot: ([a-z_]+) -->$", re.MULTILINE)
 _GLANCE = re.compile(r"^## At a glance[ \t]*$", re.MULTILINE)
 """findings.md's first block (templates/findings/_at_a_glance.md.j2); the page gives it id at-a-glance."""
@@ -199,6 +202,8 @@ class Piece:
     """The Markdown (``text``, ``glance``)."""
     slot: str | None = None
     charts: tuple[Chart, ...] = ()
+    quiet: tuple[Chart, ...] = ()
+    """Charts of tested parameters whose effect is not established: shown folded."""
     folded: tuple[Chart, ...] = ()
     """Charts of parameters that could not be tested: shown folded."""
 
@@ -507,7 +512,7 @@ def _version_source(
     shown = {c.path for c in configs}
     downloads = [p for p in files if not p.startswith("artifacts/charts/") and p not in shown]
     charts = tuple(_charts(folder))
-    pieces, unplaced = findings_pieces(_read(folder / "findings.md") or "", charts, untested_params(findings))
+    pieces, unplaced = findings_pieces(_read(folder / "findings.md") or "", charts, param_evidence(findings))
     return VersionSource(
         slug=study_dir.name,
         version=names[index],
@@ -531,15 +536,28 @@ def _version_source(
     )
 
 
-def untested_params(findings: Findings) -> frozenset[str]:
-    """Parameters with no primary test (too few trials, a single value): their charts fold."""
-    tested = {d.param for d in findings.directionality if d.tier != Tier.NOT_TESTED}
-    declared = {d.param for d in findings.directionality} | set(findings.study.params)
-    return frozenset(declared - tested)
+class Evidence(StrEnum):
+    """What a parameter's per-parameter charts illustrate, which decides whether they fold."""
+
+    ESTABLISHED = "established"
+    NOT_ENOUGH = "not_enough"
+    UNTESTED = "untested"
+
+
+def param_evidence(findings: Findings) -> dict[str, Evidence]:
+    """Each parameter's evidence: established (strong or suggestive, or an interior optimum),
+    not enough, or untested (no primary test: too few trials, a single value; or no entry)."""
+    evidence = {name: Evidence.UNTESTED for name in findings.study.params}
+    for d in findings.directionality:
+        if d.tier in (Tier.STRONG, Tier.SUGGESTIVE) or d.shape == Shape.INTERIOR:
+            evidence[d.param] = Evidence.ESTABLISHED
+        elif d.tier != Tier.NOT_TESTED:
+            evidence[d.param] = Evidence.NOT_ENOUGH
+    return evidence
 
 
 def findings_pieces(
-    text: str, charts: tuple[Chart, ...], untested: frozenset[str]
+    text: str, charts: tuple[Chart, ...], evidence: Mapping[str, Evidence]
 ) -> tuple[tuple[Piece, ...], tuple[Chart, ...]]:
     """findings.md as the page shows it: the at-a-glance block apart (the page frames it), each
     slot marker replaced by its charts; and the charts no slot took."""
@@ -566,14 +584,19 @@ def findings_pieces(
             Piece(
                 "slot",
                 slot=slot,
-                charts=tuple(c for c in chosen if not (fold and c.param in untested)),
-                folded=tuple(c for c in chosen if fold and c.param in untested),
+                charts=tuple(c for c in chosen if not fold or _evidence(c, evidence) == Evidence.ESTABLISHED),
+                quiet=tuple(c for c in chosen if fold and _evidence(c, evidence) == Evidence.NOT_ENOUGH),
+                folded=tuple(c for c in chosen if fold and _evidence(c, evidence) == Evidence.UNTESTED),
             )
         )
     pieces.append(Piece("text", text[position:]))
     return tuple(p for p in pieces if p.kind != "text" or p.text.strip()), tuple(
         c for c in charts if c.name not in placed
     )
+
+
+def _evidence(chart: Chart, evidence: Mapping[str, Evidence]) -> Evidence:
+    return evidence.get(chart.param or "", Evidence.UNTESTED)
 
 
 def _read(path: Path) -> str | None:

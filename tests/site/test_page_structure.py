@@ -5,7 +5,7 @@ renderer, and raw HTML other than a fold still escaped."""
 from __future__ import annotations
 
 from generator.site import qmd
-from generator.site.sources import Chart, Piece, findings_pieces
+from generator.site.sources import Chart, Evidence, Piece, findings_pieces
 
 FINDINGS = """# HPO findings: `s`
 
@@ -44,16 +44,18 @@ def chart(kind: str, param: str | None = None) -> Chart:
     return Chart(kind, param, name, f"artifacts/charts/{name}.vl.json", "{}", ())
 
 
-def test_each_slot_takes_its_charts_and_untested_parameters_fold() -> None:
+def test_each_slot_takes_its_charts_and_only_established_effects_stay_open() -> None:
     charts = (
         chart("importance"),
         chart("slice", "x"),
         chart("slice", "ctx"),
         chart("levels", "x"),
+        chart("slice", "quiet"),
         chart("history"),
         chart("parallel"),
     )
-    pieces, unplaced = findings_pieces(FINDINGS, charts, frozenset({"ctx"}))
+    evidence = {"x": Evidence.ESTABLISHED, "ctx": Evidence.UNTESTED, "quiet": Evidence.NOT_ENOUGH}
+    pieces, unplaced = findings_pieces(FINDINGS, charts, evidence)
     assert [p.kind for p in pieces] == ["text", "glance", "text", "slot", "text", "slot", "text", "slot", "text"]
     assert pieces[0].text == "# HPO findings: `s`\n\n"
     assert pieces[1].text.startswith("## At a glance\n") and "## What to do" not in pieces[1].text
@@ -62,6 +64,7 @@ def test_each_slot_takes_its_charts_and_untested_parameters_fold() -> None:
     assert [c.name for c in slots["importance"].charts] == ["importance"]
     assert [c.name for c in slots["effects"].charts] == ["slice_x", "levels_x"]
     assert [c.name for c in slots["effects"].folded] == ["slice_ctx"]
+    assert [c.name for c in slots["effects"].quiet] == ["slice_quiet"]
     # No "elites" slot in this report: its chart is shown at the end rather than lost.
     assert [c.name for c in unplaced] == ["parallel"]
     # Nothing of findings.md is lost or repeated.
@@ -73,7 +76,7 @@ def test_each_slot_takes_its_charts_and_untested_parameters_fold() -> None:
 
 def test_a_report_without_slots_or_glance_is_one_piece_with_every_chart_unplaced() -> None:
     charts = (chart("importance"), chart("history"))
-    pieces, unplaced = findings_pieces("# HPO findings\n\n## Summary\n", charts, frozenset())
+    pieces, unplaced = findings_pieces("# HPO findings\n\n## Summary\n", charts, {})
     assert pieces == (Piece("text", "# HPO findings\n\n## Summary\n"),)
     assert unplaced == charts
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, SHARED_STUDIES
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_SCHEMES
+from tests.conftest import REPO, SHARED_STUDIES
 from tests.site_fixtures import run
 from tests.studies import AWKWARD, HOSTILE_NAMES, HOSTILE_PARAMS, sqlite_study
 
