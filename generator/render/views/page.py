@@ -23,6 +23,7 @@ from generator.render.views.effects import (
     significance_view,
 )
 from generator.render.views.executive import ExecutiveItem, executive_items
+from generator.render.views.glance import Action, GlanceView, Previous, actions, glance_view
 from generator.render.views.importance import ImportanceView, importance_view
 from generator.render.views.multi import HypervolumeView, hypervolume_view
 from generator.render.views.next_sweep import NextSweepView, next_sweep_view
@@ -34,6 +35,9 @@ from generator.render.views.trial_attrs import TrialAttributesView, trial_attrib
 class FindingsViews:
     summary: SummaryView
     executive: tuple[ExecutiveItem, ...]
+    glance: GlanceView
+    actions: tuple[Action, ...]
+    """What the next sweep's configs change ("What to do")."""
     effects: EffectsView
     significance: SignificanceView
     levels: LevelsView
@@ -62,10 +66,14 @@ class ObjectiveSection:
     """The block with only its own warnings: the section's table leaves the study-wide ones to the report's."""
 
 
-def findings_views(findings: Findings) -> FindingsViews:
+def findings_views(findings: Findings, previous: Previous | None = None) -> FindingsViews:
+    """``previous``: the study's previous report version, whose best value the top block compares."""
+    executive = executive_items(findings)
     return FindingsViews(
         summary=summary_view(findings),
-        executive=executive_items(findings),
+        executive=executive,
+        glance=glance_view(findings, executive, previous),
+        actions=actions(findings),
         effects=effects_view(findings),
         significance=significance_view(findings),
         levels=levels_view(findings),
