@@ -92,7 +92,7 @@ def test_at_a_glance_holds_the_best_value_and_its_trial(example: tuple[Path, dic
     assert f"**Best value (maximize):** {fmt_num(best['value'])} at trial #{best['number']}" in glance
     baseline = document["trial_attributes"]["baseline"]
     assert f"{fmt_num(baseline['ratio'], 3)} times the chance baseline {fmt_num(baseline['baseline'])}" in glance
-    assert "first version of this study's report" in glance
+    assert "; first version." in glance
 
 
 def test_top_findings_are_the_executive_summary_firm_effects(example: tuple[Path, dict[str, Any], str]) -> None:
@@ -253,7 +253,7 @@ def test_a_study_without_complete_trials_is_told_truthfully(
     assert "- **Top findings:** none: no parameter could be tested" in glance
     # No estimate, so the rule picks the conservative config; not run by train-sweep, so the
     # file goes into the user's own objective.
-    assert "run the conservative config" in glance and "no estimate, too few complete trials" in glance
+    assert "the conservative config" in glance and "no estimate, too few complete trials" in glance
     assert document["next_sweep"]["expected_gain"]["skipped"] == "too_few_trials"
     (line,) = re.findall(r"^  (params = .*)$", glance, re.MULTILINE)
     assert line == 'params = load_sweep_config("artifacts/refined_search_space_conservative.yaml").suggest(trial)'

@@ -178,6 +178,23 @@ def warning_counts(warnings: tuple[Finding, ...]) -> WarningCounts:
 
 
 BOTH = "both"
+
+
+@dataclass(frozen=True)
+class WarningsView:
+    """The warnings table's two parts: errors and warnings in view, info-level notes folded."""
+
+    serious: tuple[Finding, ...]
+    notes: tuple[Finding, ...]
+
+
+def warnings_view(warnings: tuple[Finding, ...]) -> WarningsView:
+    return WarningsView(
+        serious=tuple(w for w in warnings if w.severity != Severity.INFO),
+        notes=tuple(w for w in warnings if w.severity == Severity.INFO),
+    )
+
+
 FIX = "fix"
 DROP = "drop"
 NARROW = "narrow"
