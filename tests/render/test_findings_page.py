@@ -14,7 +14,7 @@ import optuna
 import pytest
 
 from generator.cli import main
-from generator.render.env import fmt_num, message_for
+from generator.render.env import fmt_num, message_for, signed
 from tests.studies import AWKWARD, sqlite_study
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "visual_classifier_cpu_sweep.db"
@@ -299,3 +299,16 @@ def test_the_second_version_compares_its_best_with_the_first(tmp_path: Path) -> 
         in glance
     )
     assert "first version" not in glance
+
+
+def test_the_rule_picks_conservative_when_aggressive_is_not_predicted_better(
+    awkward: dict[str, tuple[Path, dict[str, Any], str]],
+) -> None:
+    _, document, markdown = awkward["multi_objective"]
+    estimates = {e["space"]: e for e in document["next_sweep"]["expected_gain"]["estimates"]}
+    aggressive, conservative = estimates["aggressive"], estimates["conservative"]
+    assert aggressive["gain_mean"] < conservative["gain_mean"] or aggressive["gain_mean_low"] <= 0
+    glance = section(markdown, "At a glance")
+    assert "- **Next step:** the conservative config, [refined_search_space_conservative.yaml]" in glance
+    assert f"predicted mean gain {signed(conservative['gain_mean'], 3)} [" in glance
+    assert f"aggressive: {signed(aggressive['gain_mean'], 3)} [" in glance

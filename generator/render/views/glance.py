@@ -21,12 +21,15 @@ from generator.model.next_sweep import (
     Step,
 )
 from generator.model.vocabulary import Severity, Shape, Tier
+from generator.render.next_sweep import AGGRESSIVE_FILE, CONSERVATIVE_FILE
 from generator.render.views.executive import ExecutiveItem
 
 TOP_FINDINGS = 3
 """Findings the block names: the first screen holds three short lines, the executive summary the rest."""
 
 EFFECT = "effect"
+CONFIG_FILES = {AGGRESSIVE: AGGRESSIVE_FILE, CONSERVATIVE: CONSERVATIVE_FILE}
+"""The top-level objective's config files (a further objective's carry a suffix and are not recommended here)."""
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 
@@ -61,7 +64,8 @@ class NextStep:
     """The study was run by ``train-sweep`` (it records its config as a study attribute), so
     ``train-sweep --config FILE`` reruns it; otherwise the file feeds the user's own objective."""
     command: str
-    """The exact shell command (train_sweep) or Python line (otherwise), quoted for a shell."""
+    """The exact command: ``train-sweep`` with its arguments quoted for a shell (train_sweep), or
+    the Python line that samples the config in the user's own objective."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ def next_step(findings: Findings) -> NextStep | None:
     )
     strategy = AGGRESSIVE if pick_aggressive else CONSERVATIVE
     chosen, other = (aggressive, conservative) if pick_aggressive else (conservative, aggressive)
-    file = f"artifacts/refined_search_space_{strategy}.yaml"
+    file = f"artifacts/{CONFIG_FILES[strategy]}"
     storage = findings.provenance.storage if findings.provenance is not None else ""
     train_sweep = SWEEP_CONFIG_ATTR in findings.study.user_attrs
     if train_sweep:
@@ -177,9 +181,6 @@ def warning_counts(warnings: tuple[Finding, ...]) -> WarningCounts:
     return WarningCounts(counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], worst)
 
 
-BOTH = "both"
-
-
 @dataclass(frozen=True)
 class WarningsView:
     """The warnings table's two parts: errors and warnings in view, info-level notes folded."""
@@ -195,6 +196,8 @@ def warnings_view(warnings: tuple[Finding, ...]) -> WarningsView:
     )
 
 
+BOTH = "both"
+"""An action both configs take (``Action.configs``; otherwise the one config's name)."""
 FIX = "fix"
 DROP = "drop"
 NARROW = "narrow"
