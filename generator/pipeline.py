@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the modules themselves are imported where a version is made
     from generator.analysis.sample import AnalysedSample
     from generator.model.curves import TrialCurve
     from generator.model.findings import Importance, Interaction
+    from generator.render.views.glance import Previous
     from generator.snapshot import Snapshot
     from generator.storage.records import StudyRecord
     from generator.storage.url import StorageLocation
@@ -247,7 +248,8 @@ def _make_version(
     with progress.step("Rendering report"):
         charts = drawing[0] if drawing else None
         (staging / "findings.json").write_text(findings_json(findings), encoding="utf-8")
-        (staging / "findings.md").write_text(findings_markdown(findings, version), encoding="utf-8")
+        previous = previous_version(study_dir, made.existing)
+        (staging / "findings.md").write_text(findings_markdown(findings, version, previous), encoding="utf-8")
         for name, table in directionality_tables(findings).items():
             (artifacts / name).write_text(to_csv(table), encoding="utf-8")
         (artifacts / "importances.csv").write_text(to_csv(importances_table(findings)), encoding="utf-8")
@@ -271,6 +273,17 @@ def _make_version(
         with progress.step("Comparing with " + repr(old_record.name)):
             write_comparison(old_record, snapshot, config, staging, version, findings)
     return made
+
+
+def previous_version(study_dir: Path, existing: tuple[str, ...]) -> Previous | None:
+    """The study's latest existing version, read back from its findings.json (the one reader),
+    for the best value findings.md's top block compares; None for a first version."""
+    from generator.model.reader import load_findings
+    from generator.render.views.glance import Previous
+
+    if not existing:
+        return None
+    return Previous(existing[-1], load_findings(study_dir / existing[-1] / "findings.json"))
 
 
 def draw_charts(

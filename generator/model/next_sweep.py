@@ -23,6 +23,10 @@ ACTIONS = (TUNE, FIX, DROP)
 KNOB = "knob"
 """Kind of a fixed setting carried over from the study's own sweep config (not a study parameter)."""
 
+SWEEP_CONFIG_ATTR = "sweep_config"
+"""Study user attribute in which ``train-sweep`` records the config that ran the study (its
+fixed settings are carried into the next sweep; findings.md then names ``train-sweep``)."""
+
 AGGRESSIVE = "aggressive"
 CONSERVATIVE = "conservative"
 DECLARED = "declared"

@@ -8,6 +8,7 @@ from generator.model.findings import Findings
 from generator.model.serialize import dump_jsonable, to_jsonable
 from generator.render.env import message_for, render
 from generator.render.views import findings_views
+from generator.render.views.glance import Previous
 
 
 def findings_document(findings: Findings) -> dict[str, Any]:
@@ -20,9 +21,11 @@ def findings_document(findings: Findings) -> dict[str, Any]:
     return document
 
 
-def findings_markdown(findings: Findings, version: str) -> str:
-    """findings.md: the typed findings ``f`` and their views ``views`` (rows, partitions, lookups)."""
-    return render("findings.md.j2", f=findings, views=findings_views(findings), version=version)
+def findings_markdown(findings: Findings, version: str, previous: Previous | None = None) -> str:
+    """findings.md: the typed findings ``f`` and their views ``views`` (rows, partitions, lookups);
+    ``previous``, the study's previous version, whose best value the top block compares."""
+    views = findings_views(findings, previous)
+    return render("findings.md.j2", f=findings, views=views, version=version, slots=True)
 
 
 def findings_json(findings: Findings) -> str:

@@ -55,8 +55,10 @@ def test_conditional_params_are_analysed_in_their_branch_with_their_n(seed_repor
         assert d[name]["condition"] == {"parent": "encoder_type", "value": parent_value}
         assert d[name]["small_n"] == (n < 10)
     rows = {r[1]: r for r in table_rows(markdown, "## Parameter effects")[1:]}
-    assert rows["`depth`"][4] == "15" and "only when `encoder_type` = `cnn`: n = 15 of 20" in rows["`depth`"][10]
-    assert rows["`ctx_n_head`"][4] == "5" and "**small n**" in rows["`ctx_n_head`"][10]
+    # The notes sit in the folded table of each test's kind, p, power and notes.
+    notes = {r[1]: r[-1] for r in table_rows(markdown, "<summary>Kind, p, minimum detectable effect")[1:]}
+    assert rows["`depth`"][3] == "15" and "only when `encoder_type` = `cnn`: n = 15 of 20" in notes["`depth`"]
+    assert rows["`ctx_n_head`"][3] == "5" and "**small n**" in notes["`ctx_n_head`"]
     warned = {w["params"][0] for w in document["warnings"] if w["code"] == "conditional_small_n"}
     assert warned == {"ctx_n_head", "ctx_dropout", "ctx_d_model"}
 
@@ -118,6 +120,9 @@ def test_sections_and_csv_artifacts(seed_report) -> None:
     document, markdown, version = seed_report
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
+        "## At a glance",
+        "## What to do",
+        "## About this study",
         "## Study summary",
         "## Executive summary",
         "## Parameter importance",

@@ -41,15 +41,13 @@ from generator.model.next_sweep import (
     DROP,
     FIX,
     KNOB,
+    SWEEP_CONFIG_ATTR,
     TUNE,
     RefinedParam,
     RefinedSpace,
     Step,
 )
 from generator.model.vocabulary import ParamKind, Shape, Side, Tier
-
-SWEEP_CONFIG_ATTR = "sweep_config"
-"""Study user attribute in which ``train-sweep`` records the config that ran the study."""
 
 
 def aggressive_entry(ev: ParamEvidence, config: AnalysisConfig) -> RefinedParam:

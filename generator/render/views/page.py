@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.model.effects import EliteLevel
 from generator.model.findings import Findings
 from generator.model.multi import ObjectiveFindings
 from generator.render.multi import objective_suffix, objective_view
@@ -19,10 +20,20 @@ from generator.render.views.effects import (
     LevelsView,
     SignificanceView,
     effects_view,
+    enriched_levels,
     levels_view,
     significance_view,
 )
 from generator.render.views.executive import ExecutiveItem, executive_items
+from generator.render.views.glance import (
+    Action,
+    GlanceView,
+    Previous,
+    WarningsView,
+    actions,
+    glance_view,
+    warnings_view,
+)
 from generator.render.views.importance import ImportanceView, importance_view
 from generator.render.views.multi import HypervolumeView, hypervolume_view
 from generator.render.views.next_sweep import NextSweepView, next_sweep_view
@@ -34,6 +45,12 @@ from generator.render.views.trial_attrs import TrialAttributesView, trial_attrib
 class FindingsViews:
     summary: SummaryView
     executive: tuple[ExecutiveItem, ...]
+    glance: GlanceView
+    actions: tuple[Action, ...]
+    """What the next sweep's configs change ("What to do")."""
+    enriched: tuple[EliteLevel, ...]
+    """Elite levels whose enrichment is strong or suggestive."""
+    warnings: WarningsView
     effects: EffectsView
     significance: SignificanceView
     levels: LevelsView
@@ -60,12 +77,19 @@ class ObjectiveSection:
     """Artifact file-name suffix of its next-sweep files."""
     own_warnings: Findings
     """The block with only its own warnings: the section's table leaves the study-wide ones to the report's."""
+    own_warnings_view: WarningsView
 
 
-def findings_views(findings: Findings) -> FindingsViews:
+def findings_views(findings: Findings, previous: Previous | None = None) -> FindingsViews:
+    """``previous``: the study's previous report version, whose best value the top block compares."""
+    executive = executive_items(findings)
     return FindingsViews(
         summary=summary_view(findings),
-        executive=executive_items(findings),
+        executive=executive,
+        glance=glance_view(findings, executive, previous),
+        actions=actions(findings),
+        enriched=enriched_levels(findings),
+        warnings=warnings_view(findings.warnings),
         effects=effects_view(findings),
         significance=significance_view(findings),
         levels=levels_view(findings),
@@ -87,13 +111,15 @@ def objective_sections(findings: Findings) -> tuple[ObjectiveSection, ...]:
         if block.index == findings.study.objective:
             continue
         view = objective_view(findings, block, study_wide_warnings=True)
+        own = objective_view(findings, block)
         sections.append(
             ObjectiveSection(
                 block=block,
                 findings=view,
                 views=findings_views(view),
                 suffix=objective_suffix(findings, block.index),
-                own_warnings=objective_view(findings, block),
+                own_warnings=own,
+                own_warnings_view=warnings_view(own.warnings),
             )
         )
     return tuple(sections)

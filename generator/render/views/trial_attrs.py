@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.model.findings import Findings
-from generator.model.trial_attrs import ClassAccuracy, ClassDependence, TrialAttributes
+from generator.model.trial_attrs import AttributeCorrelation, ClassAccuracy, ClassDependence, TrialAttributes
 from generator.model.vocabulary import Tier
 
 SHOWN_DEPENDENCES = 5
@@ -43,6 +43,8 @@ class TrialAttributesView:
     """The tests shown: every firm one when they outnumber the default few, else the first few by q."""
     n_tested_correlations: int
     """Numeric attributes whose correlation was tested (have a p): the family size."""
+    firm_correlations: tuple[AttributeCorrelation, ...]
+    """Attributes whose correlation with the objective is strong or suggestive."""
     champion_vs_chance: float | None
     """The champion's test mean over a positive chance baseline."""
 
@@ -69,6 +71,7 @@ def trial_attributes_view(findings: Findings) -> TrialAttributesView | None:
             DependenceRow(d, d.test == TWO_LEVEL_TEST) for d in (firm if len(firm) > len(shown) else shown)
         ),
         n_tested_correlations=sum(c.p is not None for c in t.correlations),
+        firm_correlations=tuple(c for c in t.correlations if c.tier in (Tier.STRONG, Tier.SUGGESTIVE)),
         champion_vs_chance=ch.test_mean / ch.baseline
         if ch is not None and ch.baseline is not None and ch.baseline > 0
         else None,
