@@ -95,6 +95,8 @@ CHART_KINDS = (
 """DESIGN.md's chart kinds, in the order the version page shows them."""
 
 SHOWN_CONFIGS = (*CONFIG_ARTIFACTS, "empirical_ranges.yaml")
+COMPOSITE_KEYS = ("hconcat", "vconcat", "concat", "facet", "repeat")
+"""A spec with one of these holds several panels (charts.js keeps its own layout)."""
 
 SLOT_CHARTS: dict[str, tuple[str, ...]] = {
     "summary": ("history", "ecdf", "timeline"),
@@ -111,6 +113,8 @@ PER_PARAM_SLOTS = frozenset({"effects"})
 """Slots whose charts are one per parameter: only those of established effects stay open (a
 tier of strong or suggestive, or a peak inside the range); the others are folded in two groups,
 not enough evidence and not tested."""
+SECONDARY_CHARTS = frozenset({"timeline"})
+"""Folded in their slot: a view few readers need first (the trial timeline beside the history)."""
 _SLOT_LINE = re.compile(r"^<!-- slot: ([a-z_]+) -->$", re.MULTILINE)
 _GLANCE = re.compile(r"^## At a glance[ \t]*$", re.MULTILINE)
 """findings.md's first block (templates/findings/_at_a_glance.md.j2); the page gives it id at-a-glance."""
@@ -142,6 +146,8 @@ class Chart:
 
     script_path: str = ""
     """The chart's classic script, relative to its page (``CHART_SCRIPT_DIR`` on version pages)."""
+    wide: bool = False
+    """Panels side by side (a concatenated or faceted spec): it takes a whole row of a grid."""
 
     def __post_init__(self) -> None:
         if not self.script_path:
@@ -203,7 +209,8 @@ class Piece:
     slot: str | None = None
     charts: tuple[Chart, ...] = ()
     quiet: tuple[Chart, ...] = ()
-    """Charts of tested parameters whose effect is not established: shown folded."""
+    """Shown folded: charts of tested parameters whose effect is not established, and secondary
+    views (``SECONDARY_CHARTS``)."""
     folded: tuple[Chart, ...] = ()
     """Charts of parameters that could not be tested: shown folded."""
 
@@ -580,12 +587,29 @@ def findings_pieces(
         fold = slot in PER_PARAM_SLOTS
         if fold:  # a parameter's charts side by side (the sort is stable: kinds keep their order)
             chosen.sort(key=lambda c: c.param or "")
+            # A parameter drawn both ways (an ordinal's slice and levels): the slice stays open.
+            sliced = {c.param for c in chosen if c.kind == "slice"}
+            secondary = {c.name for c in chosen if c.kind == "levels" and c.param in sliced}
+        else:
+            secondary = set()
         pieces.append(
             Piece(
                 "slot",
                 slot=slot,
-                charts=tuple(c for c in chosen if not fold or _evidence(c, evidence) == Evidence.ESTABLISHED),
-                quiet=tuple(c for c in chosen if fold and _evidence(c, evidence) == Evidence.NOT_ENOUGH),
+                charts=tuple(
+                    c
+                    for c in chosen
+                    if c.kind not in SECONDARY_CHARTS
+                    and c.name not in secondary
+                    and (not fold or _evidence(c, evidence) == Evidence.ESTABLISHED)
+                ),
+                quiet=tuple(
+                    c
+                    for c in chosen
+                    if c.kind in SECONDARY_CHARTS
+                    or (fold and _evidence(c, evidence) == Evidence.NOT_ENOUGH)
+                    or (c.name in secondary and _evidence(c, evidence) == Evidence.ESTABLISHED)
+                ),
                 folded=tuple(c for c in chosen if fold and _evidence(c, evidence) == Evidence.UNTESTED),
             )
         )
@@ -630,6 +654,9 @@ def _charts(folder: Path) -> list[Chart]:
             for ext in ("png", "svg")
             if (chart_dir / f"{stem}.{ext}").is_file()
         )
-        charts.append(Chart(kind, param, stem, f"artifacts/charts/{spec_file.name}", script_json(spec), images))
+        wide = any(key in spec for key in COMPOSITE_KEYS)
+        charts.append(
+            Chart(kind, param, stem, f"artifacts/charts/{spec_file.name}", script_json(spec), images, wide=wide)
+        )
     order = {kind: i for i, kind in enumerate(CHART_KINDS)}
     return sorted(charts, key=lambda c: (order.get(c.kind, len(order)), c.kind, c.param or ""))

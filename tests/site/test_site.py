@@ -42,7 +42,7 @@ def pages(site: Path) -> list[Path]:
 
 def figures(html: str) -> list[str]:
     """The name of every chart figure on a page, in order."""
-    return re.findall(r'<figure class="vega-chart" id="[^"]*" data-chart="([^"]*)"', html)
+    return re.findall(r'<figure class="vega-chart[^"]*" id="[^"]*" data-chart="([^"]*)"', html)
 
 
 def test_every_link_is_relative_and_resolves(built: BuiltSite) -> None:

@@ -21,6 +21,7 @@ from generator.model.next_sweep import (
     Step,
 )
 from generator.model.vocabulary import Severity, Shape, Tier
+from generator.render.env import message_for
 from generator.render.next_sweep import AGGRESSIVE_FILE, CONSERVATIVE_FILE
 from generator.render.views.executive import ExecutiveItem
 
@@ -182,18 +183,52 @@ def warning_counts(warnings: tuple[Finding, ...]) -> WarningCounts:
 
 
 @dataclass(frozen=True)
+class WarningRow:
+    """One row of the warnings table: warnings of one code whose sentences are the same word
+    for word (a condition shared by several parameters) are one row naming them all."""
+
+    severity: Severity
+    code: str
+    params: tuple[str, ...]
+    """Empty: the warning concerns the whole study."""
+    message: str
+
+
+@dataclass(frozen=True)
 class WarningsView:
     """The warnings table's two parts: errors and warnings in view, info-level notes folded."""
 
-    serious: tuple[Finding, ...]
-    notes: tuple[Finding, ...]
+    serious: tuple[WarningRow, ...]
+    notes: tuple[WarningRow, ...]
+    n_notes: int
+    """Info-level warnings (rows may merge several)."""
 
 
 def warnings_view(warnings: tuple[Finding, ...]) -> WarningsView:
+    notes = tuple(w for w in warnings if w.severity == Severity.INFO)
     return WarningsView(
-        serious=tuple(w for w in warnings if w.severity != Severity.INFO),
-        notes=tuple(w for w in warnings if w.severity == Severity.INFO),
+        serious=warning_rows(tuple(w for w in warnings if w.severity != Severity.INFO)),
+        notes=warning_rows(notes),
+        n_notes=len(notes),
     )
+
+
+def warning_rows(warnings: tuple[Finding, ...]) -> tuple[WarningRow, ...]:
+    """The warnings in their order, those with the same severity, code and sentence merged into
+    the first one's row (their parameters joined in order); study-wide ones never merge."""
+    rows: list[WarningRow] = []
+    where: dict[tuple[str, str, str], int] = {}
+    for w in warnings:
+        message = message_for(w.code, w.values)
+        key = (str(w.severity), str(w.code), message)
+        if w.params and key in where and rows[where[key]].params:
+            first = rows[where[key]]
+            joined = first.params + tuple(p for p in w.params if p not in first.params)
+            rows[where[key]] = WarningRow(first.severity, first.code, joined, message)
+            continue
+        where.setdefault(key, len(rows))
+        rows.append(WarningRow(w.severity, str(w.code), tuple(w.params), message))
+    return tuple(rows)
 
 
 BOTH = "both"
