@@ -214,6 +214,11 @@ class Piece:
     folded: tuple[Chart, ...] = ()
     """Charts of parameters that could not be tested: shown folded."""
 
+    @property
+    def n_folded_params(self) -> int:
+        """Parameters among ``folded`` (one may have a slice and a levels chart)."""
+        return len({c.param for c in self.folded})
+
 
 @dataclass(frozen=True)
 class VersionSource:
@@ -238,6 +243,11 @@ class VersionSource:
     trials_script: str | None = None
     """The version's trials-data.js, relative to its page (tooltips show a trial's parameters)."""
     findings: Findings | None = None
+
+    @property
+    def has_summary_slot(self) -> bool:
+        """findings.md has a summary slot (the best trials go there; else after the findings)."""
+        return any(p.slot == "summary" for p in self.pieces)
 
 
 @dataclass(frozen=True)

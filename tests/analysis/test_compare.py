@@ -32,7 +32,7 @@ from generator.analysis.rank_tests import rank_biserial_interval
 from generator.analysis.resampling import sample_rng
 from generator.cli import main
 from tests.invariants import report_violations
-from tests.site_checks import check_links
+from tests.site_checks import check_links, page_chart_specs
 from tests.studies import X, add, build, with_sweep_config
 
 # Literal values: the objective rises with x (so OLD's surrogate fits and predicts a gain);
@@ -251,8 +251,8 @@ def test_comparison_page_is_on_the_site_linked_from_both_studies(shifted) -> Non
     page = site / "report" / "new" / version.name / "comparison.html"
     html = page.read_text()
     assert "Predicted against realised gain" in html
-    # The best-so-far chart: one inline spec with both sweeps' curves, drawn by the shipped scripts.
-    spec = json.loads(html.split('<script type="application/json" class="vega-spec">')[1].split("</script>")[0])
+    # The best-so-far chart: one spec with both sweeps' curves, in its own script beside the page.
+    (spec,) = page_chart_specs(page)
     rows = spec["datasets"][next(iter(spec["datasets"]))] if "datasets" in spec else spec["data"]["values"]
     assert {r["sweep"] for r in rows} == {"old (old)", "new (new)"}
     assert len(rows) == 20 + 18

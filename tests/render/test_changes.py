@@ -510,8 +510,7 @@ def test_adding_trials_gives_a_second_version_whose_changes_match(tmp_path: Path
     assert "→ 50 (trial #13)" in text
     # The version page shows the same changes, inside its changes box.
     page = (out / "site" / "report" / "s" / second.name / "index.html").read_text()
-    box = page[page.index('<div class="changes">') :]
-    box = box[: box.index("</div>")]
+    box = element(page, '<div class="changes">')
     assert f"Changes in {second.name} since {first.name}" in box
     assert "<td>complete</td>\n<td>12</td>\n<td>15</td>\n<td>+3</td>" in box
     assert "→ 50 (trial #13)" in box
@@ -564,3 +563,15 @@ def test_two_versions_are_byte_identical_across_runs(tmp_path: Path) -> None:
         trees.append(tree_digest(out))
     assert trees[0] == trees[1]
     assert any(path.endswith("changes.json") for path in trees[0])
+
+
+def element(html: str, start_tag: str) -> str:
+    """The element that opens with ``start_tag`` (a ``<div ...>``), up to its own closing tag:
+    tables inside it sit in ``<div>`` boxes of their own."""
+    start = html.index(start_tag)
+    depth = 0
+    for match in re.finditer(r"<div\b|</div>", html[start:]):
+        depth += 1 if match.group(0) == "<div" else -1
+        if depth == 0:
+            return html[start : start + match.end()]
+    raise AssertionError(f"{start_tag} is never closed")

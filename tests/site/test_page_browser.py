@@ -56,10 +56,12 @@ FIRST_SCREEN = """() => {
     const glance = document.getElementById('at-a-glance');
     if (!glance) return null;
     const box = glance.getBoundingClientRect();
-    const steps = Array.from(glance.querySelectorAll('code, pre, li, p')).filter(e => e.textContent.includes('train-sweep'));
-    const step = steps.length ? steps[steps.length - 1].getBoundingClientRect() : null;
+    const commands = Array.from(glance.querySelectorAll('pre'));
+    const command = commands.length ? commands[commands.length - 1] : null;
+    const step = command && command.getBoundingClientRect();
     const table = document.querySelector('main table');
     return {top: box.top, bottom: box.bottom, step: step && [step.top, step.bottom],
+            command: command && command.textContent,
             table: table && table.getBoundingClientRect().top, height: window.innerHeight};
 }"""
 
@@ -74,7 +76,9 @@ def test_the_answer_and_the_next_step_fit_the_first_screen(browser, study: str, 
     screen = result.extra
     assert screen is not None, "no element with id at-a-glance"
     assert 0 <= screen["top"] < screen["bottom"] <= DESKTOP[1], screen
-    assert screen["step"] is not None, "the at-a-glance block names no train-sweep command"
+    assert screen["step"] is not None, "the at-a-glance block shows no next-step command"
+    # train-sweep when the trainer ran the study, else the line for the user's own Optuna objective
+    assert "train-sweep --config artifacts/" in screen["command"] or "load_sweep_config(" in screen["command"]
     assert screen["top"] <= screen["step"][0] < screen["step"][1] <= screen["bottom"], screen
     assert screen["table"] is None or screen["table"] >= screen["bottom"], "a table comes before the answer"
     assert_clean([result])

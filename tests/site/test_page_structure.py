@@ -62,9 +62,12 @@ def test_each_slot_takes_its_charts_and_only_established_effects_stay_open() -> 
     slots = {p.slot: p for p in pieces if p.kind == "slot"}
     assert [c.name for c in slots["summary"].charts] == ["history"]
     assert [c.name for c in slots["importance"].charts] == ["importance"]
-    assert [c.name for c in slots["effects"].charts] == ["slice_x", "levels_x"]
+    # x is established: its slice stays open, its levels chart (the same parameter again) folds
+    # with the charts of the parameter whose effect is not established.
+    assert [c.name for c in slots["effects"].charts] == ["slice_x"]
+    assert [c.name for c in slots["effects"].quiet] == ["slice_quiet", "levels_x"]
     assert [c.name for c in slots["effects"].folded] == ["slice_ctx"]
-    assert [c.name for c in slots["effects"].quiet] == ["slice_quiet"]
+    assert slots["effects"].n_folded_params == 1
     # No "elites" slot in this report: its chart is shown at the end rather than lost.
     assert [c.name for c in unplaced] == ["parallel"]
     # Nothing of findings.md is lost or repeated.
