@@ -17,7 +17,7 @@ from generator.config import AnalysisConfig
 from generator.render.charts import chart_files, spec_json
 from generator.render.charts.parallel import FADED, SHOWN
 from generator.site.vendor import BUNDLE_NAME, bundle
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_SCHEMES
+from tests.browser import CHROMIUM, LOCAL_SCHEMES, launch
 from tests.snapshot_compare import snapshot_of
 from tests.studies import AWKWARD, sqlite_study
 
@@ -56,11 +56,7 @@ AT = """([slot, position]) => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_SCHEMES
+from tests.browser import CHROMIUM, LOCAL_SCHEMES, launch
 from tests.conftest import REPO, SHARED_STUDIES
 from tests.site_fixtures import run
 from tests.studies import AWKWARD, HOSTILE_NAMES, HOSTILE_PARAMS, sqlite_study
@@ -28,11 +28,7 @@ TABLE = "Tabulator.findTable('#trial-explorer .trial-table')[0]"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch()
 
 
 @dataclass
