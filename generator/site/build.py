@@ -60,13 +60,17 @@ def build_site(out_dir: Path, renderer: str = "auto") -> Path:
     from generator.site import builtin
     from generator.site.sources import write_project
 
-    write_project(out_dir)
+    project = write_project(out_dir)
     stamp = build_stamp(out_dir, chosen)
     if (site / "index.html").is_file() and stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp:
         return site / "index.html"
     staging = staging_dir(out_dir, ".site-build-")
     try:
         (builtin.render_site if chosen == "builtin" else quarto.render_site)(out_dir, staging)
+        for relative, text in project.site_files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         # GitHub Pages (branch publishing) would otherwise run Jekyll and drop "_" folders.
         (staging / ".nojekyll").write_text("", encoding="utf-8")
         (staging / STAMP_FILE).write_text(stamp, encoding="utf-8")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -52,10 +52,10 @@ from generator.versions import list_versions
 COMPARISON_PAGE = "comparison.qmd"
 """A version's comparison with an earlier sweep (``--compare-with``), beside its index.qmd."""
 CHART_SCRIPT_DIR = "charts"
-"""Beside a version page (report/<slug>/<version>/charts/<name>.js): one classic script per chart."""
+"""Beside a version page in the site (charts/<name>.js): one classic script per chart."""
 STUDY_CHART_SUFFIX = ".chart.js"
-"""A study page's chart scripts lie beside it as files (report/<slug>/<name>.chart.js): a folder
-there would sit among the version folders."""
+"""A study page's chart scripts lie beside it as files (<name>.chart.js): a folder there would
+sit among the version folders."""
 TRIALS_DATA_FILE = "trials-data.js"
 """Beside a version page: every trial, for the explorer and the charts' tooltips (trials.py)."""
 CHARTS_GLOBAL = "hpoReportCharts"
@@ -69,13 +69,10 @@ RENDER_GLOBS = (
 )
 RESOURCE_GLOBS = (
     f"{ASSETS_DIR}/*",
-    f"report/*/*/{TRIALS_DATA_FILE}",
     "report/*/*/findings.json",
     "report/*/*/changes.json",
     "report/*/*/comparison.json",
     "report/*/*/artifacts/**",
-    f"report/*/*{STUDY_CHART_SUFFIX}",
-    f"report/*/*/{CHART_SCRIPT_DIR}/*.js",
 )
 ASSET_FILES = ("style.css", "charts.js", "site.js")
 """Copied from templates/site/ into report/assets/ (the Vega bundle is generated beside them)."""
@@ -299,6 +296,10 @@ class Project:
     root: Path
     studies: tuple[StudySource, ...]
     comparisons: tuple[ComparisonSource, ...] = ()
+    site_files: Mapping[str, str] = field(default_factory=dict)
+    """Files of the built site that are no page source (relative to the site: each chart's
+    script, each version's trials-data.js): the build writes them into the rendered site, so
+    report/ holds only the report and its Quarto sources."""
 
 
 def script_json(spec: Any) -> str:
@@ -335,6 +336,7 @@ def write_project(out_dir: Path) -> Project:
             comparisons=comparisons,
         ),
     }
+    site_files: dict[str, str] = {}
     for name in ASSET_FILES:
         files[f"{ASSETS_DIR}/{name}"] = (templates_dir() / "site" / name).read_text(encoding="utf-8")
     from generator.site import trials  # here: trials.py imports this module
@@ -345,10 +347,11 @@ def write_project(out_dir: Path) -> Project:
             "study.qmd.j2", {"pagetitle": md_text(study.name), "title": md_text(study.name)}, study=study
         )
         if study.best_chart is not None:
-            files[f"report/{study.slug}/{study.best_chart.script_path}"] = study.best_chart.script
+            site_files[f"report/{study.slug}/{study.best_chart.script_path}"] = study.best_chart.script
         for v in study.versions:
             for chart in (*v.charts, *((v.comparison.chart,) if v.comparison and v.comparison.chart else ())):
-                files[f"report/{study.slug}/{v.version}/{chart.script_path}"] = chart.script
+                site_files[f"report/{study.slug}/{v.version}/{chart.script_path}"] = chart.script
+            site_files.update(trials.data_files(study, v))
             files[f"report/{study.slug}/{v.version}/{PAGE_FILE}"] = page(
                 "version.qmd.j2",
                 {"pagetitle": f"{md_text(study.name)} · {v.version}"},
@@ -372,7 +375,7 @@ def write_project(out_dir: Path) -> Project:
     bundle = out_dir / ASSETS_DIR / vendor.BUNDLE_NAME
     if not _starts_with(bundle, vendor.bundle_header()):
         write_if_changed(bundle, vendor.bundle())
-    return Project(out_dir, studies, comparisons)
+    return Project(out_dir, studies, comparisons, site_files)
 
 
 def site_words() -> dict[str, str]:

@@ -243,17 +243,15 @@ def param_name(column: str) -> str:
 
 
 def version_files(study: StudySource, v: VersionSource) -> dict[str, str]:
-    """The explorer's files of one version, relative to the project root: trials-data.js and
-    trials.qmd; none when the version has no trials.csv."""
+    """The explorer's page of one version, relative to the project root (trials.qmd); none when
+    the version has no trials.csv."""
     table = read_trials(v.folder / TRIALS_CSV)
     if table is None:
         return {}
-    base = f"report/{study.slug}/{v.version}"
     # The titles' wording lives in a template, as macros (the front matter is YAML, written by ``page``).
     titles: Any = environment(False).get_template("quarto/_trials_titles.j2").module
     return {
-        f"{base}/{DATA_FILE}": data_script(table),
-        f"{base}/{EXPLORER_PAGE}": page(
+        f"report/{study.slug}/{v.version}/{EXPLORER_PAGE}": page(
             "trials.qmd.j2",
             {"pagetitle": str(titles.pagetitle(study, v)), "title": str(titles.title(study, v))},
             study=study,
@@ -262,6 +260,15 @@ def version_files(study: StudySource, v: VersionSource) -> dict[str, str]:
             library=library_version(),
         ),
     }
+
+
+def data_files(study: StudySource, v: VersionSource) -> dict[str, str]:
+    """The explorer's data of one version, relative to the site (trials-data.js): written
+    into the built site only, like the chart scripts (``sources.Project.site_files``)."""
+    table = read_trials(v.folder / TRIALS_CSV)
+    if table is None:
+        return {}
+    return {f"report/{study.slug}/{v.version}/{DATA_FILE}": data_script(table)}
 
 
 def library_source() -> dict[str, Any]:

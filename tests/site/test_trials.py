@@ -40,6 +40,13 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return folders
 
 
+def data_text(folder: Path) -> str:
+    """A version's trials-data.js, from the built site (the build writes it there only)."""
+    site = folder.parents[2] / "site" / "report" / folder.parent.name / folder.name
+    assert not (folder / trials.DATA_FILE).exists()  # report/ holds the report, not site products
+    return (site / trials.DATA_FILE).read_text(encoding="utf-8")
+
+
 def csv_rows(folder: Path) -> tuple[list[str], list[list[str]]]:
     with (folder / "artifacts" / "trials.csv").open(encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))
@@ -49,7 +56,7 @@ def csv_rows(folder: Path) -> tuple[list[str], list[list[str]]]:
 @pytest.mark.parametrize("name", [*STUDIES, HOSTILE])
 def test_trials_data_reads_back_as_trials_csv(reports: dict[str, Path], name: str) -> None:
     folder = reports[name]
-    text = (folder / trials.DATA_FILE).read_text(encoding="utf-8")
+    text = data_text(folder)
     assert text.count("\n") == 1 and text.startswith("window.hpoReportTrials = {") and text.endswith("};\n")
     data = read_data_script(text)
     header, rows = csv_rows(folder)
@@ -74,18 +81,18 @@ def test_trials_data_reads_back_as_trials_csv(reports: dict[str, Path], name: st
 
 
 def test_trials_data_keeps_nulls_infinities_and_hostile_names(reports: dict[str, Path]) -> None:
-    inf = read_data_script((reports["inf_values"] / trials.DATA_FILE).read_text())
+    inf = read_data_script(data_text(reports["inf_values"]))
     assert [r[2] for r in inf["rows"]] == [0, 1, "inf", 3, 4, 5]
-    running = read_data_script((reports["with_running"] / trials.DATA_FILE).read_text())
+    running = read_data_script(data_text(reports["with_running"]))
     by_state = {r[1]: r for r in running["rows"]}
     assert by_state["RUNNING"][2] is None and by_state["RUNNING"][3] is None  # no value, no duration yet
     assert by_state["FAIL"][2] is None and by_state["FAIL"][3] == 300  # five minutes
-    hostile = read_data_script((reports[HOSTILE] / trials.DATA_FILE).read_text())
+    hostile = read_data_script(data_text(reports[HOSTILE]))
     assert hostile["columns"][4:] == sorted(f"param_{p}" for p in HOSTILE_PARAMS)
     mixed = [r[hostile["columns"].index("param_datum.x")] for r in hostile["rows"]]
     # Choices 1, "1", None and "a.b[0]" share a column: text, as trials.csv writes them.
     assert mixed[:4] == ["1", "1", "null", "a.b[0]"]
-    assert "</" not in (reports[HOSTILE] / trials.DATA_FILE).read_text()
+    assert "</" not in data_text(reports[HOSTILE])
 
 
 def table_from(tmp_path: Path, text: str) -> TrialsTable:
