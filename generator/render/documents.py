@@ -24,7 +24,7 @@ def findings_document(findings: Findings) -> dict[str, Any]:
 def findings_markdown(findings: Findings, version: str, previous: Previous | None = None) -> str:
     """findings.md: the typed findings ``f`` and their views ``views`` (rows, partitions, lookups);
     ``previous``, the study's previous version, whose best value the top block compares."""
-    views = findings_views(findings, previous)
+    views = findings_views(findings, previous, version)
     return render("findings.md.j2", f=findings, views=views, version=version, slots=True)
 
 

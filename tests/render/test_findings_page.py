@@ -123,7 +123,10 @@ def test_next_step_names_an_existing_config_and_its_rule(example: tuple[Path, di
     (command,) = re.findall(r"^  (train-sweep .*)$", glance, re.MULTILINE)
     words = command.split()
     config = words[words.index("--config") + 1]
-    assert (version / config).is_file()
+    # From the output folder (where generate-report ran), through DESIGN.md's layout.
+    out = version.parents[2]
+    assert config.startswith(f"report/{version.parent.name}/{version.name}/artifacts/")
+    assert (out / config).is_file()
     assert words[words.index("--storage") + 1] == document["provenance"]["storage"]
     # The rule: aggressive when its predicted mean gain is the larger and its interval is above 0.
     estimates = {e["space"]: e for e in document["next_sweep"]["expected_gain"]["estimates"]}
@@ -133,7 +136,7 @@ def test_next_step_names_an_existing_config_and_its_rule(example: tuple[Path, di
         if aggressive["gain_mean_low"] > 0 and aggressive["gain_mean"] > conservative["gain_mean"]
         else "conservative"
     )
-    assert config == f"artifacts/refined_search_space_{expect}.yaml" and expect == "aggressive"
+    assert config.endswith(f"/artifacts/refined_search_space_{expect}.yaml") and expect == "aggressive"
     chosen = estimates[expect]
     assert f"predicted mean gain {chosen['gain_mean']:+.3g} [" in glance
 
@@ -256,8 +259,9 @@ def test_a_study_without_complete_trials_is_told_truthfully(
     assert "the conservative config" in glance and "no estimate, too few complete trials" in glance
     assert document["next_sweep"]["expected_gain"]["skipped"] == "too_few_trials"
     (line,) = re.findall(r"^  (params = .*)$", glance, re.MULTILINE)
-    assert line == 'params = load_sweep_config("artifacts/refined_search_space_conservative.yaml").suggest(trial)'
-    assert (version / "artifacts" / "refined_search_space_conservative.yaml").is_file()
+    config = f"report/{version.parent.name}/{version.name}/artifacts/refined_search_space_conservative.yaml"
+    assert line == f'params = load_sweep_config("{config}").suggest(trial)'
+    assert (version.parents[2] / config).is_file()
     assert "Nothing to change" in section(markdown, "What to do")
 
 

@@ -78,7 +78,7 @@ def test_the_answer_and_the_next_step_fit_the_first_screen(browser, study: str, 
     assert 0 <= screen["top"] < screen["bottom"] <= DESKTOP[1], screen
     assert screen["step"] is not None, "the at-a-glance block shows no next-step command"
     # train-sweep when the trainer ran the study, else the line for the user's own Optuna objective
-    assert "train-sweep --config artifacts/" in screen["command"] or "load_sweep_config(" in screen["command"]
+    assert "train-sweep --config report/" in screen["command"] or 'load_sweep_config("report/' in screen["command"]
     assert screen["top"] <= screen["step"][0] < screen["step"][1] <= screen["bottom"], screen
     assert screen["table"] is None or screen["table"] >= screen["bottom"], "a table comes before the answer"
     assert_clean([result])

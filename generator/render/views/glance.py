@@ -7,6 +7,7 @@ screen never says anything the evidence sections do not.
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from generator.model.vocabulary import Severity, Shape, Tier
 from generator.render.env import message_for
 from generator.render.next_sweep import AGGRESSIVE_FILE, CONSERVATIVE_FILE
 from generator.render.views.executive import ExecutiveItem
+from generator.slug import study_slug
 
 TOP_FINDINGS = 3
 """Findings the block names: the first screen holds three short lines, the executive summary the rest."""
@@ -32,6 +34,8 @@ EFFECT = "effect"
 CONFIG_FILES = {AGGRESSIVE: AGGRESSIVE_FILE, CONSERVATIVE: CONSERVATIVE_FILE}
 """The top-level objective's config files (a further objective's carry a suffix and are not recommended here)."""
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+FILE_STORAGES = frozenset({"sqlite", "journal"})
+"""Storage kinds the report names by file name only (provenance.storage_kind)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ class NextStep:
     """The other config's estimate (the rule compares the two)."""
     skipped: str | None
     """Why there is no estimate (ExpectedGain.skipped), when there is none."""
+    run_from_out: bool
+    """The command's config path starts at the output folder (``report/<slug>/<version>/...``), so it
+    runs from where ``generate-report`` ran; otherwise it is relative to the version folder."""
+    file_storage: bool
+    """The storage is a file (SQLite, journal), which the report records by its name only (no
+    directories reach any output), so the reader gives its path."""
     train_sweep: bool
     """The study was run by ``train-sweep`` (it records its config as a study attribute), so
     ``train-sweep --config FILE`` reruns it; otherwise the file feeds the user's own objective."""
@@ -100,13 +110,15 @@ class Previous:
     findings: Findings
 
 
-def glance_view(findings: Findings, executive: tuple[ExecutiveItem, ...], previous: Previous | None) -> GlanceView:
+def glance_view(
+    findings: Findings, executive: tuple[ExecutiveItem, ...], previous: Previous | None, version: str | None = None
+) -> GlanceView:
     return GlanceView(
         best=findings.summary.best,
         previous=previous_best(findings, previous),
         first_version=previous is None,
         top=tuple(item for item in executive if is_finding(item))[:TOP_FINDINGS],
-        next_step=next_step(findings),
+        next_step=next_step(findings, version),
         warnings=warning_counts(findings.warnings),
     )
 
@@ -139,11 +151,14 @@ def _basis(findings: Findings) -> tuple[int, str, bool]:
     return findings.study.objective, findings.study.direction, findings.stats.include_pruned
 
 
-def next_step(findings: Findings) -> NextStep | None:
+def next_step(findings: Findings, version: str | None = None) -> NextStep | None:
     """The config to run next, by a rule findings.md states beside it: the aggressive config when
     the expected-gain estimate predicts it a larger mean gain than the conservative one with its
     95% interval above 0; otherwise (and whenever there is no estimate) the conservative one,
-    which only removes what tests reject and widens where the evidence points."""
+    which only removes what tests reject and widens where the evidence points.
+
+    With the ``version`` the command names the config from the output folder
+    (``report/<slug>/<version>/artifacts/...``, DESIGN.md's layout), where ``generate-report`` ran."""
     ns = findings.next_sweep
     if ns is None:
         return None
@@ -162,13 +177,18 @@ def next_step(findings: Findings) -> NextStep | None:
     strategy = AGGRESSIVE if pick_aggressive else CONSERVATIVE
     chosen, other = (aggressive, conservative) if pick_aggressive else (conservative, aggressive)
     file = f"artifacts/{CONFIG_FILES[strategy]}"
-    storage = findings.provenance.storage if findings.provenance is not None else ""
+    provenance = findings.provenance
+    storage = provenance.storage if provenance is not None else ""
+    file_storage = provenance is not None and provenance.storage_kind in FILE_STORAGES
+    config = file if version is None else f"report/{study_slug(findings.study.name)}/{version}/{file}"
     train_sweep = SWEEP_CONFIG_ATTR in findings.study.user_attrs
     if train_sweep:
-        command = shlex.join(["train-sweep", "--config", file, "--storage", storage])
+        command = shlex.join(["train-sweep", "--config", config, "--storage", storage])
     else:
-        command = f'params = load_sweep_config("{file}").suggest(trial)'
-    return NextStep(strategy, file, chosen, other, gain.skipped, train_sweep, command)
+        command = f"params = load_sweep_config({json.dumps(config)}).suggest(trial)"
+    return NextStep(
+        strategy, file, chosen, other, gain.skipped, version is not None, file_storage, train_sweep, command
+    )
 
 
 def warning_counts(warnings: tuple[Finding, ...]) -> WarningCounts:

@@ -80,13 +80,14 @@ class ObjectiveSection:
     own_warnings_view: WarningsView
 
 
-def findings_views(findings: Findings, previous: Previous | None = None) -> FindingsViews:
-    """``previous``: the study's previous report version, whose best value the top block compares."""
+def findings_views(findings: Findings, previous: Previous | None = None, version: str | None = None) -> FindingsViews:
+    """``previous``: the study's previous report version, whose best value the top block compares;
+    ``version``: this one's name (the top block's command names its config from the output folder)."""
     executive = executive_items(findings)
     return FindingsViews(
         summary=summary_view(findings),
         executive=executive,
-        glance=glance_view(findings, executive, previous),
+        glance=glance_view(findings, executive, previous, version),
         actions=actions(findings),
         enriched=enriched_levels(findings),
         warnings=warnings_view(findings.warnings),
